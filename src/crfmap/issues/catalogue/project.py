@@ -1,0 +1,44 @@
+"""P: the mapping folder (study.yaml, forms, code lists, concepts) and the project itself."""
+
+from crfmap.issues.catalogue.entries import IssueType, Severity
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+ENTRIES = (
+    IssueType("P001", "mapping-folder-missing", E, "Mapping folder not found",
+              "{value} is not a mapping folder: {expected}",
+              "Pass --study the folder that holds study.yaml, e.g. mappings/blinatumomab_ped_all."),
+    IssueType("P002", "yaml-syntax", E, "YAML syntax error",
+              "the file is not valid YAML: {detail}",
+              "Fix the indentation or quoting at the line shown."),
+    IssueType("P003", "mapping-schema", E, "Mapping entry does not match the mapping format",
+              "{detail}",
+              "Run `crfmap schema` for the full mapping format; editors autocomplete from it."),
+    IssueType("P004", "unknown-codelist", E, "Unknown code list",
+              "code list {value!r} is not defined in codelists/",
+              "Add codelists/{value}.yaml or correct the name."),
+    IssueType("P005", "unknown-column", E, "Unknown column",
+              "column {value!r} is not a column of form {form!r}",
+              "Use one of the form's column names."),
+    IssueType("P006", "unknown-form", E, "Unknown form",
+              "form {value!r} is not defined in forms/",
+              "Add forms/{value}.yaml or correct the name."),
+    IssueType("P007", "duplicate-id", E, "Duplicate id",
+              "{value!r} is defined more than once",
+              "Each form, column, code list, value and concept needs its own id."),
+    IssueType("P008", "unknown-code-system", E, "Unknown code system",
+              "code system {value!r} is neither a known alias nor an absolute URI",
+              "Use an alias (snomed, loinc, rxnorm, ucum, meddra, ncit, …) or the system's full URI."),
+    IssueType("P009", "unknown-record-field", E, "Unknown record field",
+              "{value!r} is not a field of a {expected} record",
+              "See the canonical model in the README for the fields of each record."),
+    IssueType("P010", "synonym-clash", E, "Synonym used twice in a code list",
+              "{value!r} is a synonym of both {expected}",
+              "A site spelling must point to one value only."),
+    IssueType("P011", "invalid-target", E, "Invalid output target",
+              "{detail}",
+              "See the README section on output targets (sdtm:/fhir: keys)."),
+    IssueType("P012", "unknown-code-value", E, "Unknown value in code list",
+              "{value!r} is not a value of code list {expected!r}",
+              "Use one of the code list's values."),
+)

@@ -1,0 +1,123 @@
+"""The Issue record: one problem, where it is, what was found and what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+from crfmap.issues.catalogue import lookup
+from crfmap.issues.catalogue.entries import Severity
+
+
+class Located(Protocol):
+    """Anything that knows its cell: a SourceCell from the model, a reader's cell, …"""
+
+    file: str
+    sheet: str
+    row: int
+    column: int
+
+
+def column_letters(column: int) -> str:
+    """1-based column number to Excel letters: 1 → A, 27 → AA."""
+    letters = ""
+    while column > 0:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem found in a mapping, a workbook or an output.
+
+    Positions are user-facing: `row` is the spreadsheet's 1-based row, `cell` is A1 notation, `line` is the
+    1-based line of a mapping file. `column` is the form column's name (or the header text).
+    """
+
+    code: str
+    slug: str
+    severity: Severity
+    message: str
+    hint: str = ""
+    file: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    line: int | None = None
+    column: str | None = None
+    form: str | None = None
+    subject: str | None = None
+    value: str | None = None
+    expected: str | None = None
+    related: tuple[str, ...] = field(default=())  # other cells involved, as "Sheet!A1"
+
+    @property
+    def where(self) -> str:
+        """Where the user must look, as a prefix: `file.xlsx › Sheet!D14`, `forms/ae.yaml:12`."""
+        if self.line is not None:
+            return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
+        parts = [self.file] if self.file else []
+        if self.sheet is not None:
+            parts.append(f"{self.sheet}!{self.cell}" if self.cell else self.sheet)
+        return " › ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        data["related"] = list(self.related)
+        return data
+
+
+def make_issue(
+    code: str,
+    *,
+    at: Located | None = None,
+    value: Any = None,
+    expected: Any = None,
+    column: str | None = None,
+    form: str | None = None,
+    subject: str | None = None,
+    hint: str | None = None,
+    severity: Severity | None = None,
+    file: str | None = None,
+    sheet: str | None = None,
+    row: int | None = None,
+    cell: str | None = None,
+    line: int | None = None,
+    related: tuple[str, ...] = (),
+    **details: Any,
+) -> Issue:
+    """Build an Issue from the catalogue entry `code`, filling its message template.
+
+    `at` gives file/sheet/row/cell at once; the explicit keywords override it. Extra keywords (`detail`, …)
+    are only used to fill the template.
+    """
+    entry = lookup(code)
+    if at is not None:
+        file = file if file is not None else at.file
+        sheet = sheet if sheet is not None else at.sheet
+        row = row if row is not None else at.row
+        cell = cell if cell is not None else f"{column_letters(at.column)}{at.row}"
+    value_text = None if value is None else _display(value)
+    expected_text = None if expected is None else _display(expected)
+    fill = {"value": value_text, "expected": expected_text, "column": column, "form": form,
+            "subject": subject, "sheet": sheet, "detail": "", **details}
+    try:
+        message = entry.template.format(**fill)
+    except (KeyError, IndexError, ValueError) as problem:  # a raiser forgot a template field
+        message = f"{entry.title} ({problem})"
+    return Issue(
+        code=entry.code, slug=entry.slug, severity=severity or entry.severity, message=message,
+        hint=entry.hint if hint is None else hint, file=file, sheet=sheet, cell=cell, row=row, line=line,
+        column=column, form=form, subject=subject, value=value_text, expected=expected_text,
+        related=tuple(related),
+    )
+
+
+def _display(value: Any) -> str:
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ", ".join(repr(item) if isinstance(item, str) else str(item) for item in value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)

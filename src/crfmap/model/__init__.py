@@ -1,0 +1,12 @@
+"""The canonical clinical model: pure data, independent of both standards."""
+
+from crfmap.model.dates import PartialDate
+from crfmap.model.records import (
+    BASE_FIELDS, RECORD_TYPES, Coded, Coding, Event, Finding, Intervention, Quantity, Record, SourceCell,
+    Subject, Value, record_field_names,
+)
+
+__all__ = [
+    "BASE_FIELDS", "RECORD_TYPES", "Coded", "Coding", "Event", "Finding", "Intervention", "PartialDate",
+    "Quantity", "Record", "SourceCell", "Subject", "Value", "record_field_names",
+]

@@ -1,0 +1,112 @@
+"""PartialDate: a date (or date-time) that keeps the precision the source had. Never padded to the 1st."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True, order=False)
+class PartialDate:
+    """ISO 8601 with right-truncation only, as SDTM --DTC and FHIR dateTime both allow.
+
+    year is required; month, day, hour, minute, second may be absent from the right. (SDTM also allows
+    missing middle parts, e.g. "2019---15"; sites never produce that meaningfully, so it is not modelled.)
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    hour: int | None = None
+    minute: int | None = None
+    second: int | None = None
+
+    def __post_init__(self) -> None:
+        parts = (self.month, self.day, self.hour, self.minute, self.second)
+        seen_missing = False
+        for part in parts:
+            if part is None:
+                seen_missing = True
+            elif seen_missing:
+                raise ValueError("a partial date may only omit parts from the right")
+        if not 1 <= self.year <= 9999:
+            raise ValueError(f"year {self.year} out of range")
+        if self.month is not None and not 1 <= self.month <= 12:
+            raise ValueError(f"month {self.month} out of range")
+        if self.day is not None:
+            last = calendar.monthrange(self.year, self.month or 1)[1]
+            if not 1 <= self.day <= last:
+                raise ValueError(f"day {self.day} out of range for {self.year:04d}-{self.month:02d}")
+        if self.hour is not None and not 0 <= self.hour <= 23:
+            raise ValueError(f"hour {self.hour} out of range")
+        if self.minute is not None and not 0 <= self.minute <= 59:
+            raise ValueError(f"minute {self.minute} out of range")
+        if self.second is not None and not 0 <= self.second <= 59:
+            raise ValueError(f"second {self.second} out of range")
+
+    @classmethod
+    def from_date(cls, value: date) -> PartialDate:
+        if isinstance(value, datetime):
+            return cls(value.year, value.month, value.day, value.hour, value.minute, value.second)
+        return cls(value.year, value.month, value.day)
+
+    @property
+    def precision(self) -> str:
+        """'year', 'month', 'day', 'minute' or 'second'."""
+        if self.month is None:
+            return "year"
+        if self.day is None:
+            return "month"
+        if self.hour is None:
+            return "day"
+        if self.second is None:
+            return "minute" if self.minute is not None else "hour"
+        return "second"
+
+    @property
+    def is_complete_date(self) -> bool:
+        return self.day is not None
+
+    def iso(self) -> str:
+        """ISO 8601 at the source's precision: 2019, 2019-05, 2019-05-14, 2019-05-14T08:30."""
+        text = f"{self.year:04d}"
+        if self.month is None:
+            return text
+        text += f"-{self.month:02d}"
+        if self.day is None:
+            return text
+        text += f"-{self.day:02d}"
+        if self.hour is None:
+            return text
+        text += f"T{self.hour:02d}"
+        if self.minute is None:
+            return text
+        text += f":{self.minute:02d}"
+        if self.second is None:
+            return text
+        return text + f":{self.second:02d}"
+
+    def to_date(self) -> date | None:
+        """The calendar date when day precision or better is known, else None."""
+        if self.day is None or self.month is None:
+            return None
+        return date(self.year, self.month, self.day)
+
+    def earliest(self) -> datetime:
+        """The first instant the value could mean (for ordering checks, never for output)."""
+        return datetime(self.year, self.month or 1, self.day or 1, self.hour or 0, self.minute or 0,
+                        self.second or 0)
+
+    def latest(self) -> datetime:
+        """The last instant the value could mean (for ordering checks, never for output)."""
+        month = self.month or 12
+        day = self.day or calendar.monthrange(self.year, month)[1]
+        return datetime(self.year, month, day, 23 if self.hour is None else self.hour,
+                        59 if self.minute is None else self.minute, 59 if self.second is None else self.second)
+
+    def sort_key(self) -> tuple[int, ...]:
+        return (self.year, self.month or 0, self.day or 0, self.hour or 0, self.minute or 0, self.second or 0)
+
+    def __str__(self) -> str:
+        return self.iso()

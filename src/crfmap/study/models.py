@@ -1,0 +1,354 @@
+"""The mapping format: pydantic models of study.yaml, forms/*.yaml, codelists/*.yaml and concepts.yaml.
+
+Declaring is separate from running: these models only say what a study looks like; `study.lint` checks
+that the parts refer to each other correctly; validation and mapping run them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+
+
+class Strict(BaseModel):
+    """Unknown keys are mistakes in a mapping (a typo must not be silently ignored)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ── study.yaml ────────────────────────────────────────────────────────────────────────────────────────
+
+class Standards(Strict):
+    fhir: str = "4.0.1"
+    sdtm: str = "2.0"
+    sdtmig: str = "3.4"
+    ct: str = Field(description="CDISC Controlled Terminology package date, e.g. 2024-03-29")
+    meddra: str | None = Field(None, description="MedDRA version used for AEDECOD, e.g. '27.0'")
+    ctcae: str | None = Field(None, description="CTCAE version used for grades, e.g. '5.0'")
+    define: str = "2.1.0"
+    dataset_json: str = "1.1"
+
+
+class IdentifierSystems(Strict):
+    subject: str = Field(description="URI of the study's subject identifiers (Patient.identifier.system)")
+    study: str = Field(description="URI of the study identifier (ResearchStudy.identifier.system)")
+
+
+class Arm(Strict):
+    code: str = Field(description="ARMCD, at most 20 characters", max_length=20)
+    name: str = Field(description="ARM, at most 200 characters", max_length=200)
+    description: str | None = None
+
+
+class Study(Strict):
+    id: str = Field(description="STUDYID; also the namespace of every deterministic id")
+    title: str
+    protocol: str | None = None
+    version: str = Field("1", description="Version of this mapping; goes into FHIR Provenance and define.xml")
+    sponsor: str | None = None
+    phase: str | None = None
+    country: str | None = Field(None, description="ISO 3166-1 alpha-3 of the sites, when one country")
+    identifier_systems: IdentifierSystems
+    standards: Standards
+    arms: list[Arm] = Field(default_factory=list)
+    data_cutoff: str | None = Field(None, description="ISO date; dates after it are errors (no wall clock)")
+    ignore_sheets: list[str] = Field(default_factory=list, description="Sheets read by no form, on purpose")
+    fhir: dict[str, Any] = Field(default_factory=dict, description="Study-level options of the FHIR writer")
+    sdtm: dict[str, Any] = Field(default_factory=dict, description="Study-level options of the SDTM writer (TS …)")
+
+
+# ── forms/*.yaml ──────────────────────────────────────────────────────────────────────────────────────
+
+ColumnType = Literal[
+    "string", "integer", "decimal", "date", "datetime", "partial_date", "time", "boolean", "coded",
+]
+
+
+class Condition(Strict):
+    """A condition on another column of the same row: `column` is present / equals / is one of."""
+
+    column: str
+    present: bool | None = None
+    equals: str | None = Field(None, description="For coded columns, the code list value")
+    in_: list[str] | None = Field(None, alias="in")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Condition:
+        tests = [self.present is not None, self.equals is not None, self.in_ is not None]
+        if sum(tests) != 1:
+            raise ValueError("a condition needs exactly one of: present, equals, in")
+        return self
+
+
+class Column(Strict):
+    name: Identifier
+    label: str = Field(description="The CRF question; also the default header")
+    headers: list[str] = Field(default_factory=list, description="Other header spellings sites use")
+    type: ColumnType
+    required: bool = False
+    required_if: Condition | None = None
+    codelist: str | None = None
+    min: Decimal | None = None
+    max: Decimal | None = None
+    pattern: str | None = Field(None, description="Regular expression the whole text must match")
+    max_length: int | None = None
+    unit: str | None = Field(None, description="UCUM unit of numeric values, e.g. '%', 'ug/m2/d'")
+    allow_future: bool = Field(False, description="Dates after the data cut-off are allowed")
+    ignore: bool = Field(False, description="Read and accounted for, but deliberately mapped to nothing")
+
+    @model_validator(mode="after")
+    def _coded_needs_codelist(self) -> Column:
+        if self.type == "coded" and not self.codelist:
+            raise ValueError(f"column {self.name!r} is coded but names no codelist")
+        if self.codelist and self.type != "coded":
+            raise ValueError(f"column {self.name!r} names a codelist but its type is {self.type!r}, not 'coded'")
+        return self
+
+
+class Identity(Strict):
+    subject: str = Field(description="The column holding the subject id")
+    keys: list[str] = Field(default_factory=list,
+                            description="Columns that, with the subject, identify a row (visit, date, seq)")
+
+
+class DateOrderRule(Strict):
+    rule: Literal["date_order"]
+    start: str
+    end: str
+
+
+class RequiredOneOfRule(Strict):
+    rule: Literal["required_one_of"]
+    columns: list[str] = Field(min_length=2)
+
+
+class SubjectExistsRule(Strict):
+    rule: Literal["subject_exists"]
+    form: str = Field(description="The form that lists every subject (demographics)")
+
+
+class UniqueRule(Strict):
+    rule: Literal["unique"]
+    columns: list[str] = Field(description="Columns whose values together may appear once (plus subject)")
+
+
+class NotBeforeRule(Strict):
+    """A date of this form must not be before a date of the subject's row in another form."""
+
+    rule: Literal["not_before"]
+    column: str
+    form: str
+    other: str = Field(description="The date column in `form`")
+
+
+Rule = Annotated[
+    Union[DateOrderRule, RequiredOneOfRule, SubjectExistsRule, UniqueRule, NotBeforeRule],
+    Field(discriminator="rule"),
+]
+
+
+class Form(Strict):
+    name: Identifier
+    label: str
+    sheets: list[str] = Field(min_length=1, description="Sheet names this form accepts, any language")
+    repeating: bool = Field(False, description="Several rows per subject (AEs, assessments …)")
+    header_row: int | None = Field(None, ge=1, description="Fixed 1-based header row; found by search if absent")
+    identity: Identity
+    columns: list[Column] = Field(min_length=1)
+    rules: list[Rule] = Field(default_factory=list)
+    ignore_columns: list[str] = Field(default_factory=list,
+                                      description="Headers present in site files and deliberately not read")
+
+    def column(self, name: str) -> Column | None:
+        return next((column for column in self.columns if column.name == name), None)
+
+
+# ── codelists/*.yaml ──────────────────────────────────────────────────────────────────────────────────
+
+class CodingEntry(Strict):
+    system: str = Field(description="Alias (snomed, loinc, rxnorm, ucum, meddra, ncit …) or URI")
+    code: str
+    display: str | None = None
+    version: str | None = None
+    checked: str | None = Field(None, description="Where the code was verified (source, date)")
+    unverified: bool = Field(False, description="True when the code could not be verified: flagged, not guessed")
+
+
+class CodelistValue(Strict):
+    value: str = Field(description="The value's id in this code list; the CDISC submission value when CT")
+    display: str
+    nci_code: str | None = Field(None, pattern=r"^C\d+$")
+    synonyms: list[str] = Field(default_factory=list, description="What sites write: case, language, abbreviations")
+    codings: list[CodingEntry] = Field(default_factory=list)
+    definition: str | None = None
+
+
+class CdiscCodelist(Strict):
+    name: str = Field(description="CDISC codelist submission name, e.g. SEX")
+    nci_code: str = Field(pattern=r"^C\d+$")
+    extensible: bool = False
+
+
+class Codelist(Strict):
+    id: Identifier
+    name: str
+    description: str | None = None
+    cdisc: CdiscCodelist | None = None
+    values: list[CodelistValue] = Field(min_length=1)
+
+    def find(self, value: str) -> CodelistValue | None:
+        return next((item for item in self.values if item.value == value), None)
+
+
+# ── concepts.yaml: how rows become canonical records ──────────────────────────────────────────────────
+
+class CopyOp(Strict):
+    """The column's parsed value as it is (text, number, date, boolean)."""
+
+    op: Literal["copy"]
+    column: str
+
+
+class CodeOp(Strict):
+    """The column's value through its code list: a Coded with every standard code of the matched value."""
+
+    op: Literal["code"]
+    column: str
+
+
+class ConstantOp(Strict):
+    """A fixed value for every record (text, number or boolean)."""
+
+    op: Literal["constant"]
+    value: str | int | float | bool
+
+
+class ConstantCodeOp(Strict):
+    """A fixed coded value, taken from a code list (e.g. the test code of this concept)."""
+
+    op: Literal["constant_code"]
+    codelist: str
+    value: str
+
+
+class QuantityOp(Strict):
+    """A number with a UCUM unit: the column's declared unit unless `unit` overrides it."""
+
+    op: Literal["quantity"]
+    column: str
+    unit: str | None = None
+    unit_display: str | None = None
+
+
+class ConvertUnitOp(Strict):
+    """A number converted by a fixed factor into the target unit (e.g. mg → ug with factor 1000)."""
+
+    op: Literal["convert_unit"]
+    column: str
+    factor: Decimal
+    unit: str
+    unit_display: str | None = None
+
+
+class CombineDatetimeOp(Strict):
+    """A date column and a time column joined into one date-time (keeps partial dates partial)."""
+
+    op: Literal["combine_datetime"]
+    date: str
+    time: str
+
+
+class JoinOp(Strict):
+    """Several text columns joined (empty ones skipped), e.g. a comment from two free-text columns."""
+
+    op: Literal["join"]
+    columns: list[str] = Field(min_length=1)
+    separator: str = "; "
+
+
+class LookupOp(Strict):
+    """A value from the subject's row in another (non-repeating) form, e.g. sex from demographics."""
+
+    op: Literal["lookup"]
+    form: str
+    column: str
+    code: bool = Field(False, description="Map through the column's code list")
+
+
+class MapBooleanOp(Strict):
+    """A boolean column turned into a coded value: `yes`/`no` name values of `codelist`."""
+
+    op: Literal["map_boolean"]
+    column: str
+    codelist: str
+    yes: str
+    no: str
+
+
+class RowNumberOp(Strict):
+    """The source row number (a stable key when a form has no natural key)."""
+
+    op: Literal["row_number"]
+
+
+Operation = Annotated[
+    Union[CopyOp, CodeOp, ConstantOp, ConstantCodeOp, QuantityOp, ConvertUnitOp, CombineDatetimeOp, JoinOp,
+          LookupOp, MapBooleanOp, RowNumberOp],
+    Field(discriminator="op"),
+]
+
+
+class ConceptSpec(Strict):
+    """One kind of canonical record made from the rows of one form.
+
+    A row may make several records (one concept each: that is how a column group is unpivoted); `when`
+    decides whether this row makes this record (e.g. only rows where the MRD value is present).
+    """
+
+    id: Identifier
+    form: str
+    record: Literal["subject", "intervention", "event", "finding"]
+    when: Condition | None = None
+    key: list[str] = Field(default_factory=list,
+                           description="Columns whose values make the record's stable key; default: identity keys, "
+                                       "else the row number")
+    fields: dict[str, Operation] = Field(description="Record field ← operation")
+    qualifiers: dict[str, Operation] = Field(default_factory=dict,
+                                             description="Items with no standard field (SUPP-- / extensions)")
+    sdtm: dict[str, Any] | None = Field(None, description="SDTM target: domain and per-domain options")
+    fhir: dict[str, Any] | None = Field(None, description="FHIR target: resource, profile, category …")
+
+
+class Concepts(Strict):
+    concepts: list[ConceptSpec] = Field(min_length=1)
+
+
+# ── the whole folder ──────────────────────────────────────────────────────────────────────────────────
+
+class StudyMapping(BaseModel):
+    """Everything in a mapping folder, loaded and linted. What readers of a study receive."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    folder: str = Field(description="The folder's name (no machine path), for messages and provenance")
+    study: Study
+    forms: dict[str, Form]
+    codelists: dict[str, Codelist]
+    concepts: list[ConceptSpec]
+    sha256: str = Field(description="SHA-256 over the folder's files (names and bytes), for provenance")
+
+    def concept(self, concept_id: str) -> ConceptSpec:
+        return next(concept for concept in self.concepts if concept.id == concept_id)
+
+    @field_validator("forms", "codelists")
+    @classmethod
+    def _not_empty(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
