@@ -1,0 +1,63 @@
+"""The in-between model of the SDTM writer: datasets with their variable metadata, before any file format.
+
+Domain builders (records → Dataset) and file writers (Dataset → XPT / Dataset-JSON / CSV / define.xml)
+meet here, the way pandoc's readers and writers meet at its AST.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from crfmap.model import SourceCell
+
+DataType = Literal["text", "integer", "float", "date", "datetime", "partialDate", "partialDatetime",
+                   "durationDatetime", "incompleteDatetime"]
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Define-XML def:Origin: where a variable's values come from."""
+
+    type: Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available"]
+    source: Literal["Investigator", "Sponsor", "Subject", "Vendor"] | None = None
+    description: str | None = None  # e.g. the CRF question, or "From first exposure (EXSTDTC)"
+    pages: tuple[str, ...] = ()  # annotated CRF page refs, if any
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One SDTM variable (an ItemDef, a Dataset-JSON column, an XPT NAMESTR)."""
+
+    name: str  # <= 8 chars, upper case
+    label: str  # <= 40 chars
+    data_type: DataType  # Define-XML DataType
+    role: str | None = None  # Identifier, Topic, Timing, Grouping Qualifier, …
+    core: Literal["Req", "Exp", "Perm"] | None = None
+    codelist: str | None = None  # id of a code list in the study (for Define-XML CodeLists)
+    method: str | None = None  # MethodDef id for derived variables (MT.SEQ, MT.DY, MT.AGE …)
+    origin: Origin | None = None
+    length: int | None = None  # characters for text (set by the writer to the longest value, >=1)
+    key_sequence: int | None = None
+    display_format: str | None = None
+    significant_digits: int | None = None
+
+
+@dataclass(slots=True)
+class Dataset:
+    """One domain (or SUPP--/TS) dataset. `rows` are dicts keyed by variable name: str, int, float or None.
+
+    `sources` parallels `rows`: the input cells each row came from (for traceability side files).
+    """
+
+    name: str  # "DM", "SUPPDM", …
+    label: str
+    structure: str  # "One record per subject", …
+    klass: str  # SDTM class: "SPECIAL PURPOSE", "EVENTS", "INTERVENTIONS", "FINDINGS", "TRIAL DESIGN", "RELATIONSHIP"
+    variables: list[Variable]
+    rows: list[dict[str, str | int | float | None]] = field(default_factory=list)
+    sources: list[tuple[SourceCell, ...]] = field(default_factory=list)
+    keys: tuple[str, ...] = ()  # Define-XML KeySequence order
+
+    def variable(self, name: str) -> Variable:
+        return next(variable for variable in self.variables if variable.name == name)
