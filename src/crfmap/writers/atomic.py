@@ -1,0 +1,81 @@
+"""Atomic outputs: write into a temporary sibling, rename into place only when complete.
+
+A failed or interrupted run leaves the previous output as it was and no half-written file. Names of files
+inside an output folder may come from data (subject ids); `safe_file_name` keeps them inside the folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+_TEMP_PREFIX = ".crfmap-tmp-"
+
+# Windows reserves these names in any folder, with any extension.
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@contextmanager
+def atomic_output_dir(target: Path) -> Iterator[Path]:
+    """Yield an empty temporary folder beside `target`; on success it replaces `target` as a whole.
+
+    On an exception the temporary folder is removed and `target` is untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=target.parent))
+    try:
+        yield staging
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    previous = None
+    if target.exists():
+        previous = target.with_name(f"{_TEMP_PREFIX}old-{target.name}-{os.getpid()}")
+        os.replace(target, previous)
+    try:
+        os.replace(staging, target)
+    except OSError:
+        if previous is not None:
+            os.replace(previous, target)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
+
+
+@contextmanager
+def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
+    """Open a temporary sibling of `target` for writing; rename it onto `target` when the block succeeds."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    os.close(handle)
+    try:
+        encoding = None if "b" in mode else "utf-8"
+        with open(temporary, mode, encoding=encoding, newline=None if "b" in mode else "") as stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def safe_file_name(text: str) -> str:
+    """A file name made from data that cannot leave its folder or be a reserved device name.
+
+    Path separators, dots-only names and anything outside [A-Za-z0-9._-] become '_'; 'CON' becomes '_CON'.
+    Distinct inputs may map to the same name; callers that need uniqueness add a hash of the original.
+    """
+    name = _UNSAFE.sub("_", text).strip(".") or "_"
+    if name.split(".")[0].upper() in _RESERVED:
+        name = "_" + name
+    return name[:120]
