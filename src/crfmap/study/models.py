@@ -17,7 +17,7 @@ Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length
 class Strict(BaseModel):
     """Unknown keys are mistakes in a mapping (a typo must not be silently ignored)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
 
 # ── study.yaml ────────────────────────────────────────────────────────────────────────────────────────
@@ -76,7 +76,7 @@ class Condition(Strict):
     equals: str | None = Field(None, description="For coded columns, the code list value")
     in_: list[str] | None = Field(None, alias="in")
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, coerce_numbers_to_str=True)
 
     @model_validator(mode="after")
     def _one_test(self) -> Condition:

@@ -1,0 +1,3 @@
+from crfmap.cli import main
+
+main()

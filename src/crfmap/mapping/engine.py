@@ -1,0 +1,107 @@
+"""The mapping engine: each validated row, through each concept of its form, into canonical records."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Callable, Iterator
+
+from crfmap.issues import Issue, make_issue
+from crfmap.model import RECORD_TYPES, Coded, Record, SourceCell
+from crfmap.study import models
+from crfmap.study.models import StudyMapping
+from crfmap.values.coded import make_coded
+from crfmap.values.row import FormRow
+from crfmap.mapping.operations import run_operation, text_of
+
+
+@dataclass
+class MappingEngine:
+    """Runs the concepts of a study. `subject_row` is the validation context's index of one-row-per-subject
+    forms, which the `lookup` operation reads."""
+
+    study: StudyMapping
+    subject_row: Callable[[str, str], FormRow | None]
+    sink: Callable[[Issue], None]
+    _by_form: dict[str, list[models.ConceptSpec]] = field(init=False)
+    _constants: dict[tuple[str, str], Coded] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_form = {}
+        for concept in self.study.concepts:
+            self._by_form.setdefault(concept.form, []).append(concept)
+
+    def coded_constant(self, codelist: str, value: str) -> Coded:
+        key = (codelist, value)
+        if key not in self._constants:
+            source = self.study.codelists[codelist]
+            self._constants[key] = make_coded(source, source.find(value))  # linted: the value exists
+        return self._constants[key]
+
+    def column_unit(self, form: str, column: str) -> str | None:
+        spec = self.study.forms[form].column(column)
+        return spec.unit if spec else None
+
+    def map_row(self, row: FormRow) -> Iterator[Record]:
+        """The records one row makes (none for a row without a subject id)."""
+        if row.subject_id is None:
+            return
+        for concept in self._by_form.get(row.form, ()):
+            if concept.when is not None and not condition_holds(concept.when, row):
+                continue
+            record = self._build(concept, row)
+            if record is not None:
+                yield record
+
+    def _build(self, concept: models.ConceptSpec, row: FormRow) -> Record | None:
+        values: dict[str, Any] = {}
+        sources: dict[str, tuple[SourceCell, ...]] = {}
+        for name, spec in concept.fields.items():
+            output = run_operation(spec, row, self)
+            if output.value is not None:
+                values[name] = output.value
+                if output.sources:
+                    sources[name] = output.sources
+        qualifiers: dict[str, Any] = {}
+        for name, spec in concept.qualifiers.items():
+            output = run_operation(spec, row, self)
+            if output.value is not None:
+                qualifiers[name] = output.value
+                if output.sources:
+                    sources[f"qualifiers.{name}"] = output.sources
+        if "visit_number" in values:
+            values["visit_number"] = Decimal(str(values["visit_number"]))
+        record_type = RECORD_TYPES[concept.record]
+        try:
+            return record_type(subject_id=row.subject_id, concept=concept.id, key=self._key(concept, row),
+                               sources=sources, qualifiers=qualifiers, **values)
+        except TypeError as problem:  # a required record field (e.g. a finding's test) has no value
+            cell = row.cells.get(self.study.forms[row.form].identity.subject)
+            self.sink(make_issue("M002", at=cell, form=row.form, subject=row.subject_id,
+                                 expected=concept.record, detail=_missing_field(problem)))
+            return None
+
+    def _key(self, concept: models.ConceptSpec, row: FormRow) -> str:
+        form = self.study.forms[row.form]
+        columns = concept.key or form.identity.keys
+        parts = [text_of(row.values[column]) for column in columns if row.values.get(column) is not None]
+        if columns and len(parts) == len(columns):
+            return "|".join(parts)
+        if not form.repeating and not concept.key:
+            return row.subject_id or ""
+        return f"row{row.number}"
+
+
+def condition_holds(condition: models.Condition, row: FormRow) -> bool:
+    value = row.values.get(condition.column)
+    if condition.present is not None:
+        return (value not in (None, "")) is condition.present
+    text = text_of(value) if value is not None else None
+    if condition.equals is not None:
+        return text == condition.equals
+    return text in (condition.in_ or ())
+
+
+def _missing_field(problem: TypeError) -> str:
+    message = str(problem)
+    return message.split("argument: ")[-1].strip("'") if "argument" in message else "a required field"

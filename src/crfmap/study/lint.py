@@ -1,0 +1,198 @@
+"""Cross-reference checks over a loaded mapping: every name a part uses must exist and fit.
+
+The pydantic models check each file's shape; this checks how the files refer to one another
+(concept → form → column → code list), so that a broken mapping stops before any data is read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from crfmap.issues import Issue, Severity, make_issue
+from crfmap.model import record_field_names
+from crfmap.study import models
+from crfmap.study.systems import resolve_system
+from crfmap.study.yaml_lines import line_of
+
+COLUMN_OPS = (models.CopyOp, models.CodeOp, models.QuantityOp, models.ConvertUnitOp, models.MapBooleanOp)
+
+
+@dataclass(frozen=True)
+class MappingSource:
+    """Where each part of a mapping was written: folder name, part → file, file → line table."""
+
+    folder: str
+    origins: dict[tuple[str, ...], str]
+    lines: dict[str, dict[tuple[Any, ...], int]]
+
+    def at(self, part: tuple[str, ...], path: tuple[Any, ...] = ()) -> dict[str, Any]:
+        relative = self.origins.get(part)
+        if relative is None:
+            return {"file": self.folder}
+        return {"file": f"{self.folder}/{relative}", "line": line_of(self.lines.get(relative, {}), path)}
+
+
+def lint_study(mapping: models.StudyMapping, source: MappingSource) -> list[Issue]:
+    issues = list(_lint_codelists(mapping, source))
+    issues.extend(_lint_forms(mapping, source))
+    issues.extend(_lint_concepts(mapping, source))
+    issues.extend(_lint_unused_columns(mapping, source))
+    return issues
+
+
+def _lint_codelists(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
+    from crfmap.values.text import normalize_text  # the same normalisation validation matches with
+
+    for codelist in mapping.codelists.values():
+        part = ("codelist", codelist.id)
+        owner: dict[str, str] = {}
+        seen_values: set[str] = set()
+        for index, value in enumerate(codelist.values):
+            if value.value in seen_values:
+                yield make_issue("P007", value=value.value, **source.at(part, ("values", index, "value")))
+            seen_values.add(value.value)
+            for spelling in (value.value, value.display, *value.synonyms):
+                key = normalize_text(str(spelling))
+                if key in owner and owner[key] != value.value:
+                    yield make_issue("P010", value=spelling, expected=(owner[key], value.value),
+                                     **source.at(part, ("values", index)))
+                owner.setdefault(key, value.value)
+            for coding_index, coding in enumerate(value.codings):
+                if resolve_system(coding.system) is None:
+                    yield make_issue("P008", value=coding.system,
+                                     **source.at(part, ("values", index, "codings", coding_index, "system")))
+
+
+def _lint_forms(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
+    for form in mapping.forms.values():
+        part = ("form", form.name)
+        names = [column.name for column in form.columns]
+        for index, name in enumerate(names):
+            if names.index(name) != index:
+                yield make_issue("P007", value=name, **source.at(part, ("columns", index, "name")))
+        for index, column in enumerate(form.columns):
+            if column.codelist and column.codelist not in mapping.codelists:
+                yield make_issue("P004", value=column.codelist, **source.at(part, ("columns", index, "codelist")))
+            if column.required_if is not None:
+                yield from _check_column(form, column.required_if.column, source, part,
+                                         ("columns", index, "required_if", "column"))
+        yield from _check_column(form, form.identity.subject, source, part, ("identity", "subject"))
+        for index, key in enumerate(form.identity.keys):
+            yield from _check_column(form, key, source, part, ("identity", "keys", index))
+        for index, rule in enumerate(form.rules):
+            yield from _lint_rule(mapping, form, rule, source, part, ("rules", index))
+
+
+def _lint_rule(mapping: models.StudyMapping, form: models.Form, rule: Any, source: MappingSource,
+               part: tuple[str, ...], path: tuple[Any, ...]) -> Iterator[Issue]:
+    for field_name in ("start", "end", "column"):
+        if hasattr(rule, field_name):
+            yield from _check_column(form, getattr(rule, field_name), source, part, path + (field_name,))
+    for index, column in enumerate(getattr(rule, "columns", ())):
+        yield from _check_column(form, column, source, part, path + ("columns", index))
+    other_form = getattr(rule, "form", None)
+    if other_form is not None:
+        if other_form not in mapping.forms:
+            yield make_issue("P006", value=other_form, **source.at(part, path + ("form",)))
+        elif hasattr(rule, "other"):
+            yield from _check_column(mapping.forms[other_form], rule.other, source, part, path + ("other",))
+
+
+def _check_column(form: models.Form, name: str, source: MappingSource, part: tuple[str, ...],
+                  path: tuple[Any, ...]) -> Iterator[Issue]:
+    if form.column(name) is None:
+        yield make_issue("P005", value=name, form=form.name, **source.at(part, path))
+
+
+def _lint_concepts(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
+    part = ("concepts",)
+    seen: set[str] = set()
+    for index, concept in enumerate(mapping.concepts):
+        path = ("concepts", index)
+        if concept.id in seen:
+            yield make_issue("P007", value=concept.id, **source.at(part, path + ("id",)))
+        seen.add(concept.id)
+        form = mapping.forms.get(concept.form)
+        if form is None:
+            yield make_issue("P006", value=concept.form, **source.at(part, path + ("form",)))
+            continue
+        if concept.when is not None:
+            yield from _check_column(form, concept.when.column, source, part, path + ("when", "column"))
+        for key_index, key in enumerate(concept.key):
+            yield from _check_column(form, key, source, part, path + ("key", key_index))
+        allowed = record_field_names(concept.record)
+        for field_name, operation in concept.fields.items():
+            if field_name not in allowed:
+                yield make_issue("P009", value=field_name, expected=concept.record,
+                                 **source.at(part, path + ("fields", field_name)))
+            yield from _lint_operation(mapping, form, operation, source, part, path + ("fields", field_name))
+        for name, operation in concept.qualifiers.items():
+            yield from _lint_operation(mapping, form, operation, source, part, path + ("qualifiers", name))
+        if concept.record == "finding" and "test" not in concept.fields:
+            yield make_issue("P003", detail=f"concept {concept.id!r}: a finding needs a `test` field",
+                             **source.at(part, path + ("fields",)))
+        if concept.record in ("intervention", "event") and "category" not in concept.fields:
+            yield make_issue("P003", detail=f"concept {concept.id!r}: a {concept.record} needs a `category` field",
+                             **source.at(part, path + ("fields",)))
+
+
+def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: Any, source: MappingSource,
+                    part: tuple[str, ...], path: tuple[Any, ...]) -> Iterator[Issue]:
+    columns: list[str] = []
+    if isinstance(operation, COLUMN_OPS):
+        columns.append(operation.column)
+    elif isinstance(operation, models.CombineDatetimeOp):
+        columns.extend((operation.date, operation.time))
+    elif isinstance(operation, models.JoinOp):
+        columns.extend(operation.columns)
+    for column in columns:
+        yield from _check_column(form, column, source, part, path)
+    if isinstance(operation, models.CodeOp):
+        column = form.column(operation.column)
+        if column is not None and column.type != "coded":
+            yield make_issue("P003", detail=f"op code needs a coded column; {column.name!r} is {column.type}",
+                             **source.at(part, path))
+    codelist = getattr(operation, "codelist", None)
+    if codelist is not None:
+        if codelist not in mapping.codelists:
+            yield make_issue("P004", value=codelist, **source.at(part, path + ("codelist",)))
+        else:
+            wanted = [getattr(operation, name) for name in ("value", "yes", "no") if hasattr(operation, name)]
+            for value in wanted:
+                if mapping.codelists[codelist].find(str(value)) is None:
+                    yield make_issue("P012", value=value, expected=codelist, **source.at(part, path))
+    if isinstance(operation, models.LookupOp):
+        other = mapping.forms.get(operation.form)
+        if other is None:
+            yield make_issue("P006", value=operation.form, **source.at(part, path + ("form",)))
+        else:
+            if other.repeating:
+                yield make_issue("P003", detail=f"lookup needs a form with one row per subject; "
+                                                f"{other.name!r} is repeating", **source.at(part, path))
+            yield from _check_column(other, operation.column, source, part, path + ("column",))
+
+
+def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
+    """A column that no concept reads and that is not `ignore: true` would lose data silently."""
+    used: dict[str, set[str]] = {name: set() for name in mapping.forms}
+    for concept in mapping.concepts:
+        form = mapping.forms.get(concept.form)
+        if form is None:
+            continue
+        for operation in (*concept.fields.values(), *concept.qualifiers.values()):
+            for attribute in ("column", "date", "time"):
+                if isinstance(getattr(operation, attribute, None), str) and not isinstance(operation, models.LookupOp):
+                    used[form.name].add(getattr(operation, attribute))
+            used[form.name].update(getattr(operation, "columns", ()))
+            if isinstance(operation, models.LookupOp):
+                used.setdefault(operation.form, set()).add(operation.column)
+        used[form.name].update(concept.key)
+        used[form.name].add(form.identity.subject)
+    for form in mapping.forms.values():
+        for index, column in enumerate(form.columns):
+            if not column.ignore and column.name not in used.get(form.name, set()):
+                yield make_issue("P003", severity=Severity.ERROR,
+                                 detail=f"column {column.name!r} of form {form.name!r} is read by no concept; "
+                                        "map it or mark it `ignore: true`",
+                                 **source.at(("form", form.name), ("columns", index)))

@@ -1,0 +1,29 @@
+"""Length and SignificantDigits of numeric ItemDefs, measured from the values (Define-XML 2.1 §4.3)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Iterable
+
+
+def measure_number(values: Iterable[object]) -> tuple[int, int]:
+    """(digits, decimals): the most digits and the most decimals of any value, written in shortest form.
+
+    3 → (1, 0); -12.5 → (3, 1); 0.00125 → (6, 5); no values → (1, 0). The sign is not a digit.
+    """
+    digits, decimals = 1, 0
+    for value in values:
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            continue
+        whole, fraction = _split_digits(value)
+        digits = max(digits, len(whole) + len(fraction))
+        decimals = max(decimals, len(fraction))
+    return digits, decimals
+
+
+def _split_digits(value: int | float) -> tuple[str, str]:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = format(Decimal(repr(value)).copy_abs(), "f")  # repr is the shortest round-tripping form
+    whole, _, fraction = text.partition(".")
+    return whole, fraction.rstrip("0")

@@ -1,0 +1,21 @@
+"""Open an SDTM output file atomically; an OS error (no space, no permission) becomes W001, not a traceback."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+from crfmap.issues import FatalIssue, make_issue
+from crfmap.writers.atomic import atomic_file
+
+
+@contextmanager
+def open_output(target: Path, mode: str = "wb") -> Iterator[IO]:
+    """`atomic_file(target, mode)`, raising FatalIssue W001 when the file cannot be written."""
+    try:
+        with atomic_file(Path(target), mode) as stream:
+            yield stream
+    except OSError as problem:
+        detail = f"{Path(target).name}: {problem.strerror or problem}"
+        raise FatalIssue(make_issue("W001", value=str(target), detail=detail)) from problem

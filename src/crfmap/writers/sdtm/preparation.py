@@ -1,0 +1,199 @@
+"""Make a Dataset ready for submission files: transliterate where asked, check the SAS XPORT v5 limits, set lengths.
+
+Every file writer (XPT, Dataset-JSON, Define-XML, CSV) should see the same prepared Dataset, so that the
+lengths in define.xml and Dataset-JSON are the lengths in the .xpt and the values are the same values.
+`prepare_dataset` never changes its input; it returns a new Dataset and the issues it found. Nothing is
+truncated or dropped: a value that does not fit is an error, and the caller decides not to write.
+
+Limits (SAS XPORT v5, as FDA/PMDA require): dataset and variable names 1–8 characters [A-Z_][A-Z0-9_]*,
+labels up to 40 characters, character values up to 200 bytes, ASCII only, numbers inside the IBM double
+range. A character variable's length is its longest value, at least 1.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import re
+from typing import Collection, Iterator
+
+from crfmap.issues import Issue, make_issue
+from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.ibm_float import is_representable
+from crfmap.writers.sdtm.transliteration import transliterate_text
+
+NUMERIC_TYPES = frozenset({"integer", "float"})
+NAME_PATTERN = re.compile(r"[A-Z_][A-Z0-9_]{0,7}")
+LABEL_LIMIT = 40
+TEXT_LIMIT = 200
+VARIABLE_LIMIT = 9999  # the NAMESTR header holds the count in four digits
+_IBM_LARGEST = 16.0 ** 63
+_IBM_SMALLEST = 16.0 ** -65
+
+Transliterate = bool | Collection[str]  # True: every text variable; a collection: those variable names
+
+
+def is_numeric(variable: Variable) -> bool:
+    """Numeric in XPT and Dataset-JSON: integer and float; every date type is ISO 8601 text."""
+    return variable.data_type in NUMERIC_TYPES
+
+
+def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> tuple[Dataset, list[Issue]]:
+    """A copy of `dataset` with transliterated values (where asked) and text lengths set, plus its issues."""
+    rows = _transliterate_rows(dataset, transliterate)
+    prepared = dataclasses.replace(dataset, rows=rows)
+    issues = list(check_metadata(prepared))
+    issues.extend(check_values(prepared))
+    lengths = measure_lengths(prepared)
+    prepared.variables = [
+        dataclasses.replace(variable, length=lengths[variable.name]) if variable.name in lengths else variable
+        for variable in prepared.variables
+    ]
+    return prepared, issues
+
+
+def measure_lengths(dataset: Dataset) -> dict[str, int]:
+    """Longest value (in characters, = bytes for ASCII) of every text variable, at least 1."""
+    lengths = {}
+    for variable in dataset.variables:
+        if not is_numeric(variable):
+            column = _column(dataset, variable.name)
+            texts = [value for value in column if isinstance(value, str)]
+            lengths[variable.name] = max(max(map(len, texts), default=1), 1)
+    return lengths
+
+
+def check_metadata(dataset: Dataset) -> Iterator[Issue]:
+    """Names, labels and variable count against the XPT v5 limits."""
+    if not NAME_PATTERN.fullmatch(dataset.name):
+        yield _limit(dataset, f"dataset name {dataset.name!r} must be 1–8 characters A–Z, 0–9, _ (upper case, "
+                              "not starting with a digit)")
+    yield from _check_label(dataset, dataset.label, f"dataset {dataset.name} label")
+    if len(dataset.variables) > VARIABLE_LIMIT:
+        yield _limit(dataset, f"dataset {dataset.name} has {len(dataset.variables)} variables; at most "
+                              f"{VARIABLE_LIMIT} fit")
+    seen: set[str] = set()
+    for variable in dataset.variables:
+        if not NAME_PATTERN.fullmatch(variable.name):
+            yield _limit(dataset, f"variable name {variable.name!r} in {dataset.name} must be 1–8 characters "
+                                  "A–Z, 0–9, _ (upper case, not starting with a digit)")
+        if variable.name in seen:
+            yield _limit(dataset, f"variable {variable.name} appears twice in {dataset.name}")
+        seen.add(variable.name)
+        yield from _check_label(dataset, variable.label, f"variable {dataset.name}.{variable.name} label")
+
+
+def check_values(dataset: Dataset) -> Iterator[Issue]:
+    """Every value against its variable's type and the XPT limits, naming dataset, variable, row and cell.
+
+    A column is first checked as a whole with C-speed builtins; only a column that fails is walked row by row
+    to say where.
+    """
+    for variable in dataset.variables:
+        column = _column(dataset, variable.name)
+        numeric = is_numeric(variable)
+        if _is_clean_numbers(variable, column) if numeric else _is_clean_text(column):
+            continue
+        check = _check_number if numeric else _check_text
+        for index, value in enumerate(column):
+            if value is not None and (issue := check(dataset, variable, index, value)) is not None:
+                yield issue
+    names = {variable.name for variable in dataset.variables}
+    for index, row in enumerate(dataset.rows):
+        if row.keys() <= names:
+            continue
+        for name in sorted(row.keys() - names):
+            yield make_issue("W030", value=row[name], expected="a declared variable",
+                             detail=f"{_where(dataset, name, index)}: {name} is not a variable of {dataset.name}",
+                             **locate_row(dataset, index))
+
+
+def _column(dataset: Dataset, name: str) -> list:
+    return [row.get(name) for row in dataset.rows]
+
+
+def _is_clean_text(column: list) -> bool:
+    strings = [value for value in column if value is not None]
+    return (set(map(type, strings)) <= {str} and "".join(strings).isascii()
+            and max(map(len, strings), default=0) <= TEXT_LIMIT)
+
+
+def _is_clean_numbers(variable: Variable, column: list) -> bool:
+    numbers = [value for value in column if value is not None]
+    kinds = set(map(type, numbers))
+    if not kinds <= {int, float} or not all(map(math.isfinite, numbers)):
+        return False
+    if variable.data_type == "integer" and float in kinds and not all(
+            value.is_integer() for value in numbers if isinstance(value, float)):
+        return False
+    magnitudes = list(filter(None, map(abs, numbers)))
+    return not magnitudes or (max(magnitudes) < _IBM_LARGEST and min(magnitudes) >= _IBM_SMALLEST)
+
+
+def locate_row(dataset: Dataset, index: int) -> dict:
+    """make_issue keywords pointing at the input cells of row `index` (0-based), where they are known.
+
+    One cell: that cell. Several: the first as the place, all of them as `related`.
+    """
+    if index >= len(dataset.sources) or not dataset.sources[index]:
+        return {}
+    cells = dataset.sources[index]
+    related = tuple(f"{cell.sheet}!{cell.a1}" for cell in cells) if len(cells) > 1 else ()
+    return {"at": cells[0], "related": related}
+
+
+def _where(dataset: Dataset, name: str, index: int) -> str:
+    return f"dataset {dataset.name}, variable {name}, row {index + 1}"
+
+
+def _check_number(dataset: Dataset, variable: Variable, index: int, value: object) -> Issue | None:
+    where = _where(dataset, variable.name, index)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return make_issue("W030", value=value, expected=f"a number ({variable.data_type})", detail=where,
+                          **locate_row(dataset, index))
+    if isinstance(value, float) and math.isnan(value):
+        return None  # NaN is written as missing, like None
+    if variable.data_type == "integer" and isinstance(value, float) and not value.is_integer():
+        return make_issue("W030", value=value, expected="an integer", detail=where, **locate_row(dataset, index))
+    if not is_representable(float(value)):
+        return make_issue("W003", value=value, detail=f"{where}: {value!r} is outside the range of SAS numbers "
+                                                      "(about ±7.2E75, finite)", **locate_row(dataset, index))
+    return None
+
+
+def _check_text(dataset: Dataset, variable: Variable, index: int, value: object) -> Issue | None:
+    where = _where(dataset, variable.name, index)
+    if not isinstance(value, str):
+        return make_issue("W030", value=value, expected=f"text ({variable.data_type})", detail=where,
+                          **locate_row(dataset, index))
+    if not value.isascii():
+        offending = "".join(sorted({character for character in value if not character.isascii()}))
+        return make_issue("W002", value=value, detail=f"{where}; characters {offending!r}",
+                          **locate_row(dataset, index))
+    if len(value) > TEXT_LIMIT:
+        return make_issue("W003", value=value, detail=f"{where}: {len(value)} characters, at most {TEXT_LIMIT} fit "
+                                                      "in an XPT v5 character variable", **locate_row(dataset, index))
+    return None
+
+
+def _check_label(dataset: Dataset, label: str, what: str) -> Iterator[Issue]:
+    if len(label) > LABEL_LIMIT:
+        yield _limit(dataset, f"{what} {label!r} has {len(label)} characters; at most {LABEL_LIMIT} fit")
+    if not label.isascii():
+        yield make_issue("W002", value=label, detail=what)
+
+
+def _limit(dataset: Dataset, detail: str) -> Issue:
+    return make_issue("W003", detail=detail)
+
+
+def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[dict]:
+    if transliterate is False or not transliterate:
+        return dataset.rows
+    text_names = [variable.name for variable in dataset.variables if not is_numeric(variable)]
+    names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
+    rows = []
+    for row in dataset.rows:
+        changed = {name: transliterate_text(row[name]) for name in names if isinstance(row.get(name), str)}
+        rows.append({**row, **changed} if changed else row)
+    return rows
