@@ -1,0 +1,144 @@
+"""`convert`: validate, then write the chosen standards. Part of the api layer; no format logic.
+
+Outputs are staged in a temporary sibling of OUT and moved into OUT/fhir and OUT/sdtm only when every
+requested standard was written: a failed run leaves the previous outputs as they were.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from crfmap import __version__
+from crfmap.api import ValidationResult, validate_workbook
+from crfmap.issues import ExitStatus, FatalIssue, Report, make_issue
+from crfmap.readers.base import ReadOptions
+from crfmap.study.models import StudyMapping
+
+
+@dataclass(frozen=True)
+class ConvertOptions:
+    targets: tuple[str, ...] = ("fhir", "sdtm")
+    out: Path = Path("out")
+    bundle: str = "transaction"
+    single: bool = False
+    ndjson: bool = False
+    request: str = "conditional"
+    pretty: bool = False
+    strict: bool = False
+    sdtm_formats: tuple[str, ...] = ("xpt", "json")
+    transliterate: bool = False
+    allow_errors: bool = False
+    allow_unmapped: bool = False
+
+
+@dataclass
+class ConvertOutcome:
+    report: Report
+    validation: ValidationResult | None = None
+    written: dict[str, list[str]] = field(default_factory=dict)  # target → files (relative to OUT/<target>)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    exit_status: ExitStatus = ExitStatus.OK
+
+    def summary_lines(self) -> list[str]:
+        if not self.written:
+            return ["nothing was written"]
+        lines = []
+        for target, files in self.written.items():
+            counts = ", ".join(f"{name} {count}" for name, count in sorted(self.counts.get(target, {}).items()))
+            lines.append(f"{target}: {len(files)} file(s) in {target}/ ({counts})")
+        return lines
+
+
+def convert_workbook(workbook: Path, study: Path | StudyMapping, options: ConvertOptions, *,
+                     read_options: ReadOptions | None = None,
+                     progress: Callable[[str, int], None] | None = None) -> ConvertOutcome:
+    validation = validate_workbook(workbook, study, read_options=read_options, progress=progress)
+    report = validation.report
+    outcome = ConvertOutcome(report=report, validation=validation)
+    if not _may_write(validation, options, report):
+        outcome.exit_status = ExitStatus.DATA_ERRORS
+        return outcome
+    records = sorted(validation.records, key=lambda record: record.sort_key)
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".crfmap-tmp-", dir=out))
+    try:
+        for target in options.targets:
+            written, counts = WRITERS[target](records, validation, staging / target, options)
+            outcome.written[target], outcome.counts[target] = written, counts
+        for target in options.targets:
+            _replace(staging / target, out / target)
+    except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT)
+        report.extend(failure.issues)
+        outcome.written.clear()
+        outcome.exit_status = ExitStatus.DATA_ERRORS
+        return outcome
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    outcome.exit_status = report.exit_status if not options.allow_errors else ExitStatus.OK
+    if options.allow_errors and report.has_errors:
+        outcome.exit_status = ExitStatus.DATA_ERRORS  # written, but the data still has errors: say so
+    return outcome
+
+
+def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:
+    errors = len(report.errors)
+    if errors and not options.allow_errors:
+        report.add(make_issue("W005", file=validation.source.file,
+                              detail=f"{errors} error(s) in the workbook; nothing was written"))
+        return False
+    unmapped = sum(account.unmapped for account in validation.coverage)
+    if unmapped and not options.allow_unmapped:
+        report.add(make_issue("W005", file=validation.source.file,
+                              detail=f"{unmapped} non-empty cell(s) are read by no form (S301/S007 above); "
+                                     "nothing was written. Declare them ignored in the mapping, or pass "
+                                     "--allow-unmapped"))
+        return False
+    for row in validation.left_out:
+        report.add(make_issue("M004", file=row.file, sheet=row.sheet, row=row.number,
+                              cell=f"A{row.number}", form=row.form, subject=row.subject_id,
+                              detail=f"row {row.number} of {row.sheet!r} has errors; no record was made from it"))
+    return True
+
+
+def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
+                options: ConvertOptions) -> tuple[list[str], dict[str, int]]:
+    from crfmap.writers.fhir_r4 import FhirOptions, SourceInfo, write_fhir
+
+    fhir_options = FhirOptions(bundle=options.bundle, ndjson=options.ndjson, single=options.single,  # type: ignore[arg-type]
+                               request=options.request, pretty=options.pretty, strict=options.strict)  # type: ignore[arg-type]
+    source = SourceInfo(file_name=validation.source.file, sha256=validation.source.sha256,
+                        mapping_sha256=validation.study.sha256, mapping_version=validation.study.study.version,
+                        crfmap_version=__version__)
+    result = write_fhir(records, validation.study, target, fhir_options, source)
+    validation.report.extend(result.issues)
+    return result.files, result.counts
+
+
+def _write_sdtm(records: list[Any], validation: ValidationResult, target: Path,
+                options: ConvertOptions) -> tuple[list[str], dict[str, int]]:
+    from crfmap.writers.sdtm.writer import SdtmOptions, write_sdtm
+
+    result = write_sdtm(records, validation.study, target,
+                        SdtmOptions(formats=options.sdtm_formats, transliterate=options.transliterate), __version__)
+    validation.report.extend(issue for issue in result.issues if issue.severity.value != "error")
+    return result.files, result.rows
+
+
+WRITERS = {"fhir": _write_fhir, "sdtm": _write_sdtm}
+
+
+def _replace(staged: Path, target: Path) -> None:
+    """Move a finished output folder into place, replacing the previous one."""
+    previous = None
+    if target.exists():
+        previous = target.with_name(f".crfmap-tmp-old-{target.name}-{os.getpid()}")
+        os.replace(target, previous)
+    os.replace(staged, target)
+    if previous is not None:
+        shutil.rmtree(previous, ignore_errors=True)
