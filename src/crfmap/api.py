@@ -21,7 +21,8 @@ from crfmap.study import StudyMapping, load_study, load_study_with_issues
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import locate_header
 from crfmap.validate.plan import plan_forms
-from crfmap.validate.rows import validate_sheet
+from crfmap.validate.sheet import validate_sheet
+from crfmap.validate.header import HeaderMap
 from crfmap.validate.sheets import match_sheets
 from crfmap.values.row import FormRow
 
@@ -120,68 +121,104 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
     context = ValidationContext(mapping, report.add, result.source.file, native_types=book.format != "csv")
     engine = MappingEngine(mapping, context.subject_row, report.add)
     sheets = book.sheets()
-    matched, sheet_issues = match_sheets(mapping, sheets, file_name=result.source.file)
+    unused_counts: dict[str, int] = {}
+
+    def count_cells(sheet: str) -> int:
+        unused_counts[sheet] = sum(len(row.cells) for row in book.iter_rows(sheet))
+        return unused_counts[sheet]
+
+    matched, sheet_issues = match_sheets(mapping, sheets, file_name=result.source.file, count_cells=count_cells)
     report.extend(sheet_issues)
-    used = {info.name for info in matched.values()}
     for form in plan_forms(mapping):
         info = matched.get(form.name)
         if info is None:
             continue
         account = SheetAccount(sheet=info.name, form=form.name)
         result.coverage.append(account)
-        rows = _counting(book.iter_rows(info.name), account)
-        header = locate_header(form, info.name, rows, context)
-        if header is None:
-            account.unmapped = account.non_empty  # the S002 issue covers the sheet
+        counter = _CellCounter(account, {column.name for column in form.columns if column.ignore})
+        counted = counter.count(book.iter_rows(info.name))
+        header, rows = locate_header(form, info.name, counted, context)
+        counter.header = header
+        if header is None:  # S002 was reported; the sheet's cells are all unmapped
+            counter.settle()
+            counter.no_header = True
+            for _ in counted:
+                pass
             continue
-        account.header = len(header.row_cells) if hasattr(header, "row_cells") else 0
-        ignored_columns = {column.name for column in form.columns if column.ignore}
         for form_row in validate_sheet(form, info.name, rows, header, context):
             result.rows_read += 1
-            _account_row(form_row, ignored_columns, account)
             if form_row.has_errors:
                 result.left_out.append(form_row)
             else:
                 result.records.extend(engine.map_row(form_row))
             if progress is not None and result.rows_read % 1000 == 0:
                 progress(form.name, result.rows_read)
-        for _ in rows:  # anything validate_sheet left unread still counts
+        for _ in rows:  # anything validation left unread still counts
             pass
-    for info in sheets:
-        if info.name in used:
+        counter.settle()
+    for info in sheets:  # sheets no form reads: counted once by match_sheets (ignored sheets here)
+        if any(info.name == sheet.name for sheet in matched.values()):
             continue
         account = SheetAccount(sheet=info.name, form=None)
-        for row in book.iter_rows(info.name):
-            account.non_empty += len(row.cells)
-        if info.name in mapping.study.ignore_sheets:
-            account.ignored = account.non_empty
-        else:
-            account.unmapped = account.non_empty
+        if info.name in unused_counts:
+            account.non_empty = account.unmapped = unused_counts[info.name]
+        elif info.name in mapping.study.ignore_sheets:
+            account.non_empty = account.ignored = sum(len(row.cells) for row in book.iter_rows(info.name))
         if account.non_empty:
             result.coverage.append(account)
     context.finish()
-    _account_unmapped(report, result.coverage)
 
 
-def _counting(rows: Iterator[Row], account: SheetAccount) -> Iterator[Row]:
-    for row in rows:
-        account.non_empty += len(row.cells)
-        yield row
+class _CellCounter:
+    """Counts a sheet's non-empty cells by where they go, using the header map once it is known.
 
+    Cells seen before the header is found are settled afterwards: the header row's cells are titles, cells
+    above it are unmapped (validation reports each as S301). Below the header a cell is mapped (its column is
+    read), ignored (column `ignore: true` or a header in `ignore_columns`), or unmapped (no column; reported).
+    """
 
-def _account_row(form_row: FormRow, ignored_columns: set[str], account: SheetAccount) -> None:
-    for column in form_row.raw:
-        if column in ignored_columns:
-            account.ignored += 1
-        else:
-            account.mapped += 1
+    def __init__(self, account: SheetAccount, ignored_columns: set[str]) -> None:
+        self.account = account
+        self.ignored_columns = ignored_columns
+        self.header: HeaderMap | None = None
+        self.pending: list[Row] = []
+        self.no_header = False
 
+    def count(self, rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            self.account.non_empty += len(row.cells)
+            if self.no_header:
+                self.account.unmapped += len(row.cells)
+            elif self.header is None:
+                self.pending.append(Row(row.number, dict.fromkeys(row.cells)))  # positions only, no values
+            else:
+                self._classify(row)
+            yield row
 
-def _account_unmapped(report: Report, coverage: list[SheetAccount]) -> None:
-    by_sheet = {account.sheet: account for account in coverage if account.form is not None}
-    for issue in report.issues:
-        if issue.code == "S301" and issue.sheet in by_sheet:
-            by_sheet[issue.sheet].unmapped += 1
+    def settle(self) -> None:
+        for row in self.pending:
+            if self.header is None or row.number < self.header.row:
+                self.account.unmapped += len(row.cells)
+            elif row.number == self.header.row:
+                self.account.header += len(row.cells)
+            else:
+                self._classify(row)
+        self.pending.clear()
+
+    def _classify(self, row: Row) -> None:
+        header = self.header
+        assert header is not None
+        for column in row.cells:
+            name = header.columns.get(column)
+            if name is not None and column not in header.rejected:
+                if name in self.ignored_columns:
+                    self.account.ignored += 1
+                else:
+                    self.account.mapped += 1
+            elif column in header.ignored:
+                self.account.ignored += 1
+            else:
+                self.account.unmapped += 1
 
 
 def tool_version() -> str:

@@ -33,9 +33,9 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
                                                       "UTF-16 with BOM, else cp1251 with a warning)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
-        click.option("--max-unzipped-mb", type=click.IntRange(1), default=ReadLimits.max_unzipped_bytes // MIB,
+        click.option("--max-unzipped-mb", type=click.IntRange(1), default=ReadLimits().max_unzipped_bytes // MIB,
                      show_default=True, help="Refuse workbooks whose parts expand beyond this (zip bombs)."),
-        click.option("--max-rows", type=click.IntRange(1), default=ReadLimits.max_rows, show_default=True,
+        click.option("--max-rows", type=click.IntRange(1), default=ReadLimits().max_rows, show_default=True,
                      help="Refuse sheets with more data rows than this."),
     ]
     for option in reversed(options):

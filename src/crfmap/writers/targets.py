@@ -8,6 +8,6 @@ from crfmap.study.models import StudyMapping
 
 def lint_targets(study: StudyMapping) -> list[Issue]:
     from crfmap.writers.fhir_r4 import lint_fhir_targets
-    from crfmap.writers.sdtm import lint_sdtm_targets
+    from crfmap.writers.sdtm.domains.targets import lint_sdtm_targets
 
     return [*lint_fhir_targets(study), *lint_sdtm_targets(study)]
