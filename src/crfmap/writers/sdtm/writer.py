@@ -59,7 +59,7 @@ def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, op
     if errors:
         raise FatalIssue(*errors)
     stamp = fixed_stamp(study)
-    metadata = define_metadata(study, prepared, stamp, crfmap_version)
+    metadata = define_metadata(study, prepared, stamp, crfmap_version, built.methods)
     header = DatasetJsonHeader(creation_datetime=stamp.isoformat(), study_oid=metadata.study_oid,
                                metadata_version_oid=metadata.metadata_version_oid, originator="crfmap",
                                source_system=("crfmap", crfmap_version))
@@ -107,7 +107,7 @@ def fixed_stamp(study: StudyMapping) -> datetime.datetime:
 
 
 def define_metadata(study: StudyMapping, datasets: list[Dataset], stamp: datetime.datetime,
-                    crfmap_version: str) -> DefineMetadata:
+                    crfmap_version: str, methods: tuple = STANDARD_METHODS) -> DefineMetadata:
     """Study identity and standards from study.yaml; the code lists the variables use, with the terms that
     actually occur in the data (Define-XML lists values used, not whole CT code lists)."""
     meta = study.study
@@ -128,7 +128,7 @@ def define_metadata(study: StudyMapping, datasets: list[Dataset], stamp: datetim
         metadata_version_name=f"{meta.id} SDTM metadata, mapping version {meta.version}",
         creation_datetime=stamp.isoformat(), ct_version=standards.ct, sdtmig_version=standards.sdtmig,
         originator="crfmap", source_system=("crfmap", crfmap_version), codelists=tuple(codelists),
-        methods=STANDARD_METHODS,
+        methods=tuple(methods),
     )
 
 

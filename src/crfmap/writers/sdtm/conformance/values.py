@@ -1,0 +1,19 @@
+"""Required variables are never null (SDTMIG 4.1.5 'Req'; FDA validator SD0002)."""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+from crfmap.issues import Issue
+from crfmap.writers.sdtm.conformance.locate import is_null, row_issue
+from crfmap.writers.sdtm.dataset import Dataset
+
+
+def check_required_values(datasets: Sequence[Dataset]) -> Iterator[Issue]:
+    """A variable whose core is Req has a value in every row (FDA validator rule SD0002)."""
+    for dataset in datasets:
+        required = [variable.name for variable in dataset.variables if variable.core == "Req"]
+        for index, row in enumerate(dataset.rows):
+            for name in required:
+                if is_null(row.get(name)):
+                    yield row_issue("W068", dataset, index, column=name, detail=f"Req variable {name} is null")

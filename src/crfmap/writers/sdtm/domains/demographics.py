@@ -1,0 +1,109 @@
+"""Subjects → DM (SDTMIG 3.4 section 5.2), with the subject reference dates every --DY depends on.
+
+RFSTDTC = RFXSTDTC = first study treatment start in EX; RFENDTC = RFXENDTC = last study treatment end (start
+when no end); RFPENDTC = the latest date collected for the subject; DTHDTC/DTHFL from a DS record with
+DSDECOD DEATH. AGE is the collected age, or whole years from BRTHDTC to RFSTDTC when only complete dates are
+known (MT.AGE). USUBJID = STUDYID-SUBJID (MT.USUBJID).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from crfmap.model import Intervention, PartialDate, Record, Subject
+from crfmap.writers.sdtm.domains.context import BuildContext, Draft
+from crfmap.writers.sdtm.domains.rows import set_coded, start_draft
+from crfmap.writers.sdtm.domains.specs import DOMAINS
+from crfmap.writers.sdtm.domains.targets import SdtmTarget
+from crfmap.writers.sdtm.domains.values import dtc, number, submission_text
+
+DEATH = "DEATH"  # NCOMPLT submission value (C28554)
+AGE_UNITS = {"a": "YEARS", "mo": "MONTHS", "wk": "WEEKS", "d": "DAYS", "h": "HOURS"}  # UCUM → CDISC AGEU
+DATE_FIELDS = ("start", "end", "date", "consent_date", "enrolment_date")
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    first: PartialDate | None
+    last: PartialDate | None
+
+
+def find_exposure(records: Iterable[Intervention]) -> dict[str, Exposure]:
+    """Per subject: earliest EX start and latest EX end (or start), at the precision collected."""
+    starts: dict[str, list[PartialDate]] = {}
+    ends: dict[str, list[PartialDate]] = {}
+    for record in records:
+        if record.start is not None:
+            starts.setdefault(record.subject_id, []).append(record.start)
+        last = record.end or record.start
+        if last is not None:
+            ends.setdefault(record.subject_id, []).append(last)
+    subjects = set(starts) | set(ends)
+    return {subject: Exposure(min(starts.get(subject, []), key=PartialDate.sort_key, default=None),
+                              max(ends.get(subject, []), key=PartialDate.sort_key, default=None))
+            for subject in subjects}
+
+
+def find_last_dates(records: Iterable[Record]) -> dict[str, PartialDate]:
+    """Per subject, the latest date of any record (RFPENDTC)."""
+    latest: dict[str, PartialDate] = {}
+    for record in records:
+        for name in DATE_FIELDS:
+            when = getattr(record, name, None)
+            if isinstance(when, PartialDate):
+                current = latest.get(record.subject_id)
+                if current is None or when.sort_key() > current.sort_key():
+                    latest[record.subject_id] = when
+    return latest
+
+
+def find_deaths(drafts: Iterable[Draft]) -> dict[str, str | None]:
+    """Per subject with a DS DEATH record: its DSSTDTC."""
+    return {draft.record.subject_id: draft.values.get("DSSTDTC") for draft in drafts
+            if draft.values.get("DSDECOD") == DEATH}
+
+
+def draft_subject(record: Subject, target: SdtmTarget, context: BuildContext, exposure: Exposure | None,
+                  last_date: PartialDate | None, death: tuple[bool, str | None]) -> Draft:
+    draft = start_draft(record, DOMAINS["DM"], target, context, None)
+    values = draft.values
+    first = exposure.first if exposure else None
+    last = exposure.last if exposure else None
+    values.update({
+        "SUBJID": record.subject_id, "RFSTDTC": dtc(first), "RFENDTC": dtc(last), "RFXSTDTC": dtc(first),
+        "RFXENDTC": dtc(last), "RFICDTC": dtc(record.consent_date), "RFPENDTC": dtc(last_date),
+        "DTHDTC": death[1], "DTHFL": "Y" if death[0] else None, "SITEID": record.site,
+        "BRTHDTC": dtc(record.birth_date), "COUNTRY": record.country or context.study.study.country,
+    })
+    values["AGE"], values["AGEU"], values["_AGE_DERIVED"] = _age(record, first)
+    set_coded(draft, "SEX", record.sex)
+    set_coded(draft, "RACE", record.race)
+    set_coded(draft, "ETHNIC", record.ethnicity)
+    _fill_arms(draft, record, context)
+    return draft
+
+
+def _age(record: Subject, reference: PartialDate | None) -> tuple[int | float | None, str | None, bool]:
+    if record.age is not None:
+        unit = AGE_UNITS.get(record.age.unit or "")
+        return number(record.age.value), unit, False
+    birth = record.birth_date.to_date() if record.birth_date else None
+    start = reference.to_date() if reference else None
+    if birth is None or start is None:
+        return None, None, False
+    return _whole_years(birth, start), "YEARS", True
+
+
+def _whole_years(birth: date, on: date) -> int:
+    years = on.year - birth.year
+    return years - 1 if (on.month, on.day) < (birth.month, birth.day) else years
+
+
+def _fill_arms(draft: Draft, record: Subject, context: BuildContext) -> None:
+    names = {arm.code: arm.name for arm in context.study.study.arms}
+    for code_name, name_name, coded in (("ARMCD", "ARM", record.arm), ("ACTARMCD", "ACTARM", record.actual_arm)):
+        code = submission_text(coded)
+        draft.values[code_name] = code
+        draft.values[name_name] = names.get(code, coded.display) if code is not None and coded else None

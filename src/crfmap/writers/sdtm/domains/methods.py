@@ -1,0 +1,38 @@
+"""The derivations (Define-XML MethodDefs) the domain builders use, described once."""
+
+from __future__ import annotations
+
+from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, DefineMethod
+
+_OWN = (
+    DefineMethod("MT.SEQ", "Algorithm to derive --SEQ",
+                 "Sequence number 1, 2, 3 … within each USUBJID: records in date order (undated ones last), "
+                 "then by the concept and source key of the record."),
+    DefineMethod("MT.USUBJID", "Algorithm to derive USUBJID",
+                 "STUDYID and SUBJID joined by a hyphen: <STUDYID>-<SUBJID>."),
+    DefineMethod("MT.RFSTDTC", "Algorithm to derive RFSTDTC and RFXSTDTC",
+                 "Earliest start date/time of the subject's study treatment records in EX (EXSTDTC), at the "
+                 "precision collected."),
+    DefineMethod("MT.RFENDTC", "Algorithm to derive RFENDTC and RFXENDTC",
+                 "Latest end date/time of the subject's study treatment records in EX (EXENDTC, or EXSTDTC when "
+                 "no end was collected), at the precision collected."),
+    DefineMethod("MT.RFPENDTC", "Algorithm to derive RFPENDTC",
+                 "Latest date/time collected for the subject in any domain (last known participation)."),
+    DefineMethod("MT.DTHDTC", "Algorithm to derive DTHDTC and DTHFL",
+                 "DSSTDTC of the subject's disposition record with DSDECOD DEATH; DTHFL is Y when there is "
+                 "one, otherwise null."),
+    DefineMethod("MT.STRESC", "Algorithm to derive --STRESC, --STRESN and --STRESU",
+                 "The original result in standard format: the same value and unit (no unit conversion); "
+                 "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01')."),
+    DefineMethod("MT.LOBXFL", "Algorithm to derive --LOBXFL",
+                 "Y on the latest record with a result per USUBJID, --TESTCD and --SPEC taken before RFXSTDTC: on "
+                 "an earlier day, or on the same day when both times are known and the observation is not later; "
+                 "a same-day observation without times is not flagged. Otherwise null."),
+)
+
+METHODS: dict[str, DefineMethod] = {method.oid: method for method in (*STANDARD_METHODS, *_OWN)}
+
+
+def methods_used(oids: set[str]) -> tuple[DefineMethod, ...]:
+    """The MethodDefs of the given OIDs, sorted by OID (for define.xml)."""
+    return tuple(METHODS[oid] for oid in sorted(oids) if oid in METHODS)

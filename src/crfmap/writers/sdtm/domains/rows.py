@@ -1,0 +1,49 @@
+"""What every domain row starts with: identifiers, visit, epoch, category, constants, and its SUPP-- values."""
+
+from __future__ import annotations
+
+from crfmap.model import Coded, PartialDate, Record
+from crfmap.writers.sdtm.domains.context import BuildContext, Draft
+from crfmap.writers.sdtm.domains.specs import DomainSpec
+from crfmap.writers.sdtm.domains.targets import SdtmTarget
+from crfmap.writers.sdtm.domains.values import number, qualifier_text, submission_text
+
+
+def start_draft(record: Record, spec: DomainSpec, target: SdtmTarget, context: BuildContext,
+                sort_date: PartialDate | None) -> Draft:
+    prefix = spec.prefix
+    values = {"STUDYID": context.study_id, "DOMAIN": spec.name, "USUBJID": context.usubjid(record.subject_id),
+              "VISITNUM": number(record.visit_number), "VISIT": record.visit, "EPOCH": target.epoch,
+              f"{prefix}CAT": target.category, f"{prefix}SCAT": target.subcategory}
+    draft = Draft(values=values, record=record, sort_date=sort_date, constants=dict(target.constants))
+    _collect_supp(draft, target, context)
+    return draft
+
+
+def set_coded(draft: Draft, variable: str, coded: Coded | None) -> None:
+    """A CT variable: the submission value, and the study code list it came from (for Define-XML)."""
+    draft.values[variable] = submission_text(coded)
+    if coded is not None:
+        draft.codelists[variable] = coded.codelist
+
+
+def place_extra(draft: Draft, target: SdtmTarget, context: BuildContext, field_name: str, value: object) -> None:
+    """A record field with no variable in this domain: to SUPP-- when the target asks, else warned (W060)."""
+    if value is None or field_name in target.supp:
+        return
+    context.warn_not_carried(draft.record, target, field_name)
+
+
+def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> None:
+    record = draft.record
+    for name, value in record.qualifiers.items():
+        if value is None:
+            continue
+        if name not in target.supp:
+            context.warn_not_carried(record, target, name)
+            continue
+    for name, supp in target.supp.items():
+        value = record.qualifiers[name] if name in record.qualifiers else getattr(record, name, None)
+        text = qualifier_text(value)  # type: ignore[arg-type]
+        if text is not None:
+            draft.supp.append((supp, text))

@@ -1,0 +1,50 @@
+"""TS (SDTMIG 3.4 section 7.6.1): study-level facts from study.yaml, TS rules here.
+
+Derived parameters (from study.yaml): TITLE, SPONSOR, TPHASE, SDTMVER, SDTIGVER, DCUTDTC, FCNTRY, NARMS and
+ACTSUB (subjects in DM). Entries in study.yaml `sdtm.ts` add parameters and replace derived ones of the same
+TSPARMCD. TSSEQ numbers the values of one TSPARMCD.
+"""
+
+from __future__ import annotations
+
+from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.context import BuildContext, Draft
+from crfmap.writers.sdtm.domains.specs import DOMAINS
+from crfmap.writers.sdtm.domains.targets import TrialSummaryEntry
+from crfmap.writers.sdtm.domains.frame import make_dataset
+from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
+
+
+def derive_parameters(context: BuildContext, subject_count: int) -> list[TrialSummaryEntry]:
+    study = context.study.study
+    candidates = [
+        ("TITLE", study.title, None, None), ("SPONSOR", study.sponsor, None, None),
+        ("TPHASE", study.phase, None, None),
+        ("SDTMVER", study.standards.sdtm, None, None), ("SDTIGVER", study.standards.sdtmig, None, None),
+        ("DCUTDTC", study.data_cutoff, None, "ISO 8601"),
+        ("FCNTRY", study.country, study.country, "ISO 3166-1 alpha-3"),
+        ("NARMS", str(len(study.arms)) if study.arms else None, None, None),
+        ("ACTSUB", str(subject_count), None, None),
+    ]
+    return [TrialSummaryEntry(parmcd=code, value=value, code=value_code, code_system=system)
+            for code, value, value_code, system in candidates if value]
+
+
+def build_trial_summary(context: BuildContext, subject_count: int) -> Dataset:
+    entries = {entry.parmcd: [entry] for entry in derive_parameters(context, subject_count)}
+    given: dict[str, list[TrialSummaryEntry]] = {}
+    for entry in context.settings.ts:
+        given.setdefault(entry.parmcd, []).append(entry)
+    entries.update(given)
+    drafts = []
+    for code in sorted(entries):
+        for sequence, entry in enumerate(entries[code], start=1):
+            drafts.append(Draft(values=_row(entry, sequence, context), record=None, sort_date=None))
+    return make_dataset(DOMAINS["TS"], drafts, context)  # study-level facts: no input cells
+
+
+def _row(entry: TrialSummaryEntry, sequence: int, context: BuildContext) -> dict[str, object]:
+    return {"STUDYID": context.study_id, "DOMAIN": "TS", "TSSEQ": sequence, "TSGRPID": entry.group,
+            "TSPARMCD": entry.parmcd, "TSPARM": entry.parm or PARAMETERS.get(entry.parmcd),
+            "TSVAL": entry.value, "TSVALNF": entry.null_flavor, "TSVALCD": entry.code,
+            "TSVCDREF": entry.code_system, "TSVCDVER": entry.code_version}
