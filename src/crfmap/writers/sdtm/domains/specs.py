@@ -276,6 +276,10 @@ TSGRPID|Group ID|text|Identifier|Perm|A
 TSPARMCD|Trial Summary Parameter Short Name|text|Topic|Req|P
 TSPARM|Trial Summary Parameter|text|Synonym Qualifier|Req|P
 TSVAL|Parameter Value|text|Result Qualifier|Exp|P
+TSVAL1|Parameter Value 1|text|Result Qualifier|Perm|P
+TSVAL2|Parameter Value 2|text|Result Qualifier|Perm|P
+TSVAL3|Parameter Value 3|text|Result Qualifier|Perm|P
+TSVAL4|Parameter Value 4|text|Result Qualifier|Perm|P
 TSVALNF|Parameter Null Flavor|text|Result Qualifier|Perm|P
 TSVALCD|Parameter Value Code|text|Result Qualifier|Exp|P
 TSVCDREF|Name of the Reference Terminology|text|Result Qualifier|Exp|P

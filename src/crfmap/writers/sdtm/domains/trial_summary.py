@@ -43,8 +43,36 @@ def build_trial_summary(context: BuildContext, subject_count: int) -> Dataset:
     return make_dataset(DOMAINS["TS"], drafts, context)  # study-level facts: no input cells
 
 
+TSVAL_WIDTH = 200  # the XPT v5 text limit
+TSVAL_PARTS = 5  # TSVAL + TSVAL1..TSVAL4 (specs.py)
+
+
 def _row(entry: TrialSummaryEntry, sequence: int, context: BuildContext) -> dict[str, object]:
-    return {"STUDYID": context.study_id, "DOMAIN": "TS", "TSSEQ": sequence, "TSGRPID": entry.group,
-            "TSPARMCD": entry.parmcd, "TSPARM": entry.parm or PARAMETERS.get(entry.parmcd),
-            "TSVAL": entry.value, "TSVALNF": entry.null_flavor, "TSVALCD": entry.code,
-            "TSVCDREF": entry.code_system, "TSVCDVER": entry.code_version}
+    row: dict[str, object] = {
+        "STUDYID": context.study_id, "DOMAIN": "TS", "TSSEQ": sequence, "TSGRPID": entry.group,
+        "TSPARMCD": entry.parmcd, "TSPARM": entry.parm or PARAMETERS.get(entry.parmcd),
+        "TSVALNF": entry.null_flavor, "TSVALCD": entry.code, "TSVCDREF": entry.code_system,
+        "TSVCDVER": entry.code_version}
+    for index, part in enumerate(split_tsval(entry.value)):
+        row["TSVAL" if index == 0 else f"TSVAL{index}"] = part
+    return row
+
+
+def split_tsval(value: str | None) -> list[str | None]:
+    """SDTMIG 3.4 TS assumption: text over 200 characters continues in TSVAL1 … TSVALn, split between words.
+
+    Text beyond the last declared part stays in it, so the XPT limit check reports it rather than losing it.
+    """
+    if value is None or len(value) <= TSVAL_WIDTH:
+        return [value]
+    parts: list[str | None] = []
+    rest = value
+    while rest and len(parts) < TSVAL_PARTS - 1:
+        if len(rest) <= TSVAL_WIDTH:
+            break
+        cut = rest.rfind(" ", 1, TSVAL_WIDTH + 1)
+        cut = cut if cut > 0 else TSVAL_WIDTH
+        parts.append(rest[:cut])
+        rest = rest[cut:]
+    parts.append(rest)
+    return parts
