@@ -15,17 +15,10 @@ import csv
 from pathlib import Path
 from typing import Any
 
+from crfmap.writers.cells import neutralise_formula
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import is_numeric
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_formula(text: str) -> str:
-    """`text` with a leading apostrophe when a spreadsheet would read it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
 
 def write_sdtm_csv(dataset: Dataset, target: Path) -> None:
     """Write `dataset` as CSV with a header row of variable names, atomically."""
