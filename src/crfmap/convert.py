@@ -30,6 +30,7 @@ class ConvertOptions:
     request: str = "conditional"
     pretty: bool = False
     strict: bool = False
+    fhir_schema: Path | None = None
     sdtm_formats: tuple[str, ...] = ("xpt", "json")
     transliterate: bool = False
     allow_errors: bool = False
@@ -115,7 +116,7 @@ def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
     source = SourceInfo(file_name=validation.source.file, sha256=validation.source.sha256,
                         mapping_sha256=validation.study.sha256, mapping_version=validation.study.study.version,
                         crfmap_version=__version__)
-    result = write_fhir(records, validation.study, target, fhir_options, source)
+    result = write_fhir(records, validation.study, target, fhir_options, source, schema=options.fhir_schema)
     validation.report.extend(result.issues)
     return result.files, result.counts
 
