@@ -6,4 +6,7 @@ from crfmap.validate.plan import plan_forms
 from crfmap.validate.sheet import validate_sheet
 from crfmap.validate.sheets import count_cells_in, match_sheets
 
-__all__ = ["HeaderMap", "ValidationContext", "count_cells_in", "locate_header", "match_sheets", "plan_forms", "validate_sheet"]
+__all__ = [
+    "HeaderMap", "ValidationContext", "count_cells_in", "locate_header", "match_sheets", "plan_forms",
+    "validate_sheet",
+]

@@ -1,0 +1,80 @@
+"""ValidationContext: what validation keeps across rows and forms, kept compact (never all rows).
+
+Per form: the subjects seen, the first row of every identity key (for duplicate rows), and, for
+non-repeating forms only, each subject's FormRow (for duplicate-subject conflicts, `not_before` rules and
+the mapping engine's `lookup` operation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Callable, Hashable
+
+from crfmap.issues import FatalIssue, Issue, make_issue
+from crfmap.model import PartialDate
+from crfmap.study.models import StudyMapping
+from crfmap.values.cells import ParseContext
+from crfmap.values.coded import build_codelist_indexes
+from crfmap.values.dates import parse_date_text
+from crfmap.values.problems import ValueProblem
+from crfmap.values.row import FormRow
+
+
+@dataclass(frozen=True, slots=True)
+class FirstSeen:
+    """Where an identity key was first seen: its row and the cell that names it, as 'Sheet!A5'."""
+
+    row: int
+    cell: str
+
+
+class ValidationContext:
+    """Cross-form state of one workbook's validation, and the sink its issues go to."""
+
+    def __init__(self, study: StudyMapping, sink: Callable[[Issue], None], file_name: str,
+                 native_types: bool = False) -> None:
+        self.study = study
+        self.sink = sink
+        self.file_name = PurePath(file_name).name  # a base name: no machine paths in reports
+        self.parsing = ParseContext(build_codelist_indexes(study.codelists), native_types)
+        self.data_cutoff = read_data_cutoff(study)
+        self.subjects: dict[str, set[str]] = {}
+        self.first_seen: dict[str, dict[Hashable, FirstSeen]] = {}
+        self.rows_by_subject: dict[str, dict[str, FormRow]] = {}
+        self.validated_forms: set[str] = set()
+
+    def emit(self, issue: Issue) -> None:
+        self.sink(issue)
+
+    def start_form(self, form_name: str) -> None:
+        """Called when a form's sheet is about to be read: its subjects now count for subject_exists."""
+        self.validated_forms.add(form_name)
+        self.subjects.setdefault(form_name, set())
+        self.first_seen.setdefault(form_name, {})
+        self.rows_by_subject.setdefault(form_name, {})
+
+    def has_subject(self, form_name: str, subject: str) -> bool | None:
+        """Whether `form_name` listed the subject; None when that form was not read (no cascade of errors)."""
+        if form_name not in self.validated_forms:
+            return None
+        return subject in self.subjects[form_name]
+
+    def subject_row(self, form_name: str, subject: str) -> FormRow | None:
+        return self.rows_by_subject.get(form_name, {}).get(subject)
+
+    def finish(self) -> None:
+        """The end of a workbook: identity keys are no longer needed (subjects and rows stay for mapping)."""
+        self.first_seen.clear()
+
+
+def read_data_cutoff(study: StudyMapping) -> PartialDate | None:
+    text = study.study.data_cutoff
+    if not text:
+        return None
+    try:
+        return parse_date_text(text)
+    except ValueProblem:
+        raise FatalIssue(make_issue(
+            "P003", file="study.yaml",
+            detail=f"data_cutoff {text!r} is not a date; write it as yyyy-mm-dd")) from None

@@ -1,0 +1,128 @@
+"""validate_sheet: stream a form's rows, parse and check every cell, run the row rules, yield FormRows."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterator
+
+from crfmap.model import SourceCell
+from crfmap.readers.base import Row
+from crfmap.study.models import Column, Form
+from crfmap.validate.checks import check_value, plan_checks
+from crfmap.validate.context import ValidationContext
+from crfmap.validate.duplicates import check_duplicate_keys, check_duplicate_subject, key_column_sets
+from crfmap.validate.header import HeaderMap
+from crfmap.validate.row_issues import RowIssues
+from crfmap.validate.rules import check_row_rules
+from crfmap.values.cells import ParsedCell, display_raw, parse_cell
+from crfmap.values.row import FormRow
+from crfmap.values.text import strip_text
+
+UNKNOWN_HINT = "The cell says the value is unknown; a required value must be found in the source document."
+SPACES_HINT = "The cell holds only spaces."
+
+
+def validate_sheet(form: Form, sheet: str, rows: Iterator[Row], header: HeaderMap,
+                   context: ValidationContext) -> Iterator[FormRow]:
+    """One FormRow per row with a value in a form column; issues go to the context's sink as found."""
+    validator = SheetValidator(form, sheet, header, context)
+    for row in rows:
+        form_row = validator.validate_row(row)
+        if form_row is not None:
+            yield form_row
+
+
+class SheetValidator:
+    def __init__(self, form: Form, sheet: str, header: HeaderMap, context: ValidationContext) -> None:
+        self.form = form
+        self.sheet = sheet
+        self.header = header
+        self.context = context
+        self.subject_column = form.column(form.identity.subject)
+        # the subject first: every other issue of the row names it
+        self.columns = sorted((column for column in form.columns if column.name in header.positions),
+                              key=lambda column: column.name != form.identity.subject)
+        self.key_sets = key_column_sets(form)
+        self.checks = {column.name: plan_checks(column, context.data_cutoff) for column in self.columns}
+
+    def validate_row(self, row: Row) -> FormRow | None:
+        issues = RowIssues(self.context.emit, self.context.file_name, self.sheet, self.form.name, row.number)
+        self.report_unmapped(row, issues)
+        if not self.has_values(row):
+            return None
+        form_row = FormRow(form=self.form.name, sheet=self.sheet, file=self.context.file_name,
+                           number=row.number, subject_id=None)
+        failed: set[str] = set()
+        for column in self.columns:
+            self.read_cell(column, row, form_row, issues, failed)
+            if column is self.subject_column:
+                form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(column.name))
+        check_row_rules(self.form, form_row, self.header, issues, self.context, failed)
+        self.check_identity(form_row, issues)
+        form_row.has_errors = issues.has_errors
+        return form_row
+
+    def report_unmapped(self, row: Row, issues: RowIssues) -> None:
+        for number in sorted(row.cells):
+            if not self.header.is_accounted(number):
+                issues.add("S301", column=None, at=number, raw=row.cells[number])
+
+    def has_values(self, row: Row) -> bool:
+        return any(number in row.cells and not is_blank(row.cells[number])
+                   for number in self.header.columns)
+
+    def read_cell(self, column: Column, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
+        number = self.header.positions[column.name]
+        raw = row.cells.get(number)
+        parsed = parse_cell(raw, column, self.context.parsing)
+        if raw is not None:
+            form_row.raw[column.name] = raw
+            form_row.cells[column.name] = SourceCell(self.context.file_name, self.sheet, row.number, number)
+        for problem in parsed.problems:
+            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+        if parsed.value is None:
+            if parsed.problems:
+                failed.add(column.name)
+            elif column.required or column is self.subject_column:
+                issues.add("S101", column=column.name, at=number, raw=raw, hint=empty_hint(raw, parsed))
+            return
+        checks = self.checks[column.name]
+        problems = check_value(checks, parsed.value) if checks else ()
+        for problem in problems:
+            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+        if problems:
+            failed.add(column.name)
+            return
+        form_row.values[column.name] = parsed.value
+
+    def check_identity(self, form_row: FormRow, issues: RowIssues) -> None:
+        if form_row.subject_id is None:
+            return
+        self.context.subjects[self.form.name].add(form_row.subject_id)
+        if not self.form.repeating:
+            check_duplicate_subject(self.form, form_row, self.header, issues, self.context)
+        check_duplicate_keys(self.form, form_row, self.header, issues, self.context, self.key_sets)
+
+
+def read_subject_id(value: Any) -> str | None:
+    """The subject id as text. Ids typed as numbers (7, 7.0) read as '7'; text ids such as '01-007' stay
+    as written (only their ends are stripped by parsing)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return str(int(value)) if value == value.to_integral_value() else str(value)
+    if isinstance(value, str):
+        return value
+    return display_raw(value) if not hasattr(value, "value") else str(value.value)
+
+
+def is_blank(raw: Any) -> bool:
+    return isinstance(raw, str) and not strip_text(raw)
+
+
+def empty_hint(raw: Any, parsed: ParsedCell) -> str | None:
+    if parsed.unknown:
+        return UNKNOWN_HINT
+    if is_blank(raw):
+        return SPACES_HINT
+    return None
