@@ -1,0 +1,111 @@
+"""One subject's records to its resources, in a fixed order: Patient, ResearchSubject, the age
+Observation, then the records by (concept, key). Every resource gets an id and, where it has no natural
+business identifier, the id as a URI identifier (system urn:ietf:rfc:3986), so conditional creates can
+find it again."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, Sequence
+
+from crfmap.issues import Issue, make_issue
+from crfmap.model import Event, Finding, Intervention, Record, Subject
+from crfmap.writers.fhir_r4.adverse_event import build_adverse_event
+from crfmap.writers.fhir_r4.clinical import build_condition, build_event_observation, build_finding_observation
+from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
+from crfmap.writers.fhir_r4.ids import ResourceHandle
+from crfmap.writers.fhir_r4.interventions import build_medication_administration, build_procedure
+from crfmap.writers.fhir_r4.subject import build_age_observation, build_patient, build_research_subject
+from crfmap.writers.fhir_r4.targets import ALLOWED, choose_resource
+
+Built = tuple[ResourceHandle, dict[str, Any]]
+Builder = Callable[[Any, ResourceHandle, SubjectContext, StudyContext], dict[str, Any]]
+
+BUILDERS: dict[tuple[type[Record], str], Builder] = {
+    (Intervention, "MedicationAdministration"): build_medication_administration,
+    (Intervention, "Procedure"): build_procedure,
+    (Event, "AdverseEvent"): build_adverse_event,
+    (Event, "Condition"): build_condition,
+    (Event, "Observation"): build_event_observation,
+    (Finding, "Observation"): build_finding_observation,
+}
+KINDS: dict[type[Record], str] = {Subject: "subject", Intervention: "intervention", Event: "event",
+                                  Finding: "finding"}
+URI_SYSTEM = "urn:ietf:rfc:3986"
+SINGLE_IDENTIFIER = {"AdverseEvent"}  # R4 AdverseEvent.identifier is 0..1
+
+
+def plan_records(records: Sequence[Record], context: StudyContext,
+                 issues: list[Issue]) -> tuple[SubjectContext, Subject | None, list[tuple[Record, ResourceHandle]]]:
+    """Handles for every record first, so that any resource can refer to any other of the subject."""
+    subject_id = records[0].subject_id
+    patient = context.make_handle("Patient", subject_id, "Patient", subject_id)
+    subject_context = SubjectContext(subject_id=subject_id, patient=patient)
+    subject: Subject | None = None
+    planned: list[tuple[Record, ResourceHandle]] = []
+    for record in records:
+        if isinstance(record, Subject):
+            if subject is None:
+                subject = record
+            else:
+                issues.append(_skipped(record, "a second demographics record for the subject; the first is used"))
+            continue
+        resource_type = _resource_type(record, context)
+        if resource_type is None:
+            issues.append(_skipped(record, "its concept's fhir: resource cannot hold this kind of record"))
+            continue
+        handle = context.make_handle(resource_type, subject_id, record.concept, record.key)
+        planned.append((record, handle))
+        category = getattr(record, "category", None)
+        if resource_type == "Condition" and category == "diagnosis":
+            subject_context.conditions.append(handle)
+        if resource_type == "MedicationAdministration" and category == "exposure" \
+                and getattr(record, "occurred", None) is not False:
+            subject_context.exposures.append(handle)
+    subject_context.patient_record_present = subject is not None
+    return subject_context, subject, planned
+
+
+def _resource_type(record: Record, context: StudyContext) -> str | None:
+    kind = KINDS[type(record)]
+    resource_type = choose_resource(kind, getattr(record, "category", None), context.target(record.concept))
+    return resource_type if resource_type in ALLOWED[kind] else None
+
+
+def _skipped(record: Record, reason: str) -> Issue:
+    return make_issue("W042", subject=record.subject_id,
+                      detail=f"record {record.concept}/{record.key} of subject {record.subject_id} "
+                             f"is not written to FHIR: {reason}")
+
+
+def build_subject_resources(records: Sequence[Record], context: StudyContext,
+                            issues: list[Issue]) -> Iterator[Built]:
+    """The subject's resources, made one at a time (nothing is held beyond the current one)."""
+    subject_context, subject, planned = plan_records(records, context, issues)
+    yield subject_context.patient, build_patient(subject, subject_context, context)
+    subject_id = subject_context.subject_id
+    research_subject = context.make_handle("ResearchSubject", subject_id, "ResearchSubject", subject_id)
+    yield research_subject, build_research_subject(subject, research_subject, subject_context, context)
+    if subject is not None and subject.age is not None:
+        age = context.make_handle("Observation", subject_id, subject.concept, subject.key, "age")
+        yield age, add_uri_identifier(build_age_observation(subject, age, subject_context, context), age)
+    for record, handle in planned:
+        builder = BUILDERS[(type(record), handle.resource_type)]
+        yield handle, add_uri_identifier(builder(record, handle, subject_context, context), handle)
+
+
+def add_uri_identifier(resource: dict[str, Any], handle: ResourceHandle) -> dict[str, Any]:
+    identifier = {"system": URI_SYSTEM, "value": handle.full_url}
+    resource["identifier"] = identifier if handle.resource_type in SINGLE_IDENTIFIER else [identifier]
+    return resource
+
+
+def group_by_subject(records: Sequence[Record]) -> Iterator[list[Record]]:
+    """Consecutive runs of one subject's records (the input is sorted by subject first)."""
+    group: list[Record] = []
+    for record in records:
+        if group and record.subject_id != group[0].subject_id:
+            yield group
+            group = []
+        group.append(record)
+    if group:
+        yield group

@@ -1,0 +1,107 @@
+"""Serialising resources as they are made: bundle files (transaction or collection) and NDJSON files.
+
+orjson, no key sorting: every builder inserts keys in one fixed order (resourceType and id first, as FHIR
+JSON is usually read), so the bytes are stable without sorting and stay readable. Decimals keep the digits
+the site wrote (12.50), written as JSON number fragments. A bundle is written entry by entry; `pretty` gives
+the same layout as indenting the whole bundle with 2 spaces.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+import orjson
+
+from crfmap.writers.fhir_r4.datatypes import format_decimal
+from crfmap.writers.fhir_r4.ids import ResourceHandle
+from crfmap.writers.fhir_r4.options import FhirOptions
+
+CONDITIONAL_TYPES_WITHOUT_IDENTIFIER = {"Provenance"}
+
+
+def encode_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return orjson.Fragment(format_decimal(value).encode("ascii"))
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def dump_json(data: Any, pretty: bool = False) -> bytes:
+    return orjson.dumps(data, default=encode_default, option=orjson.OPT_INDENT_2 if pretty else 0)
+
+
+def make_request(handle: ResourceHandle, resource: dict[str, Any], options: FhirOptions) -> dict[str, str]:
+    """POST with ifNoneExist on the business identifier, or PUT Type/id (also for types with no identifier)."""
+    identifier = resource.get("identifier")
+    if isinstance(identifier, list):
+        identifier = identifier[0] if identifier else None
+    if options.request == "put" or not identifier or "system" not in identifier:
+        return {"method": "PUT", "url": f"{handle.resource_type}/{handle.id}"}
+    token = f"{escape_search(identifier['system'])}|{escape_search(identifier['value'])}"
+    return {"method": "POST", "url": handle.resource_type, "ifNoneExist": f"identifier={token}"}
+
+
+def escape_search(text: str) -> str:
+    """A token part for a search URL: FHIR's backslash escapes for , | $ \\, then percent-encoding.
+
+    (http://hl7.org/fhir/R4/search.html#escaping) Letters, digits and : / . - _ ~ stay as they are.
+    """
+    for special in ("\\", "|", ",", "$"):
+        text = text.replace(special, "\\" + special)
+    return quote(text, safe=":/-._~")
+
+
+class BundleFile:
+    """One bundle file, written as entries arrive. Call `close` to finish it."""
+
+    def __init__(self, path: Path, bundle_id: str, options: FhirOptions) -> None:
+        self.options = options
+        self.stream: IO[bytes] = open(path, "wb")
+        self.first = True
+        header = {"resourceType": "Bundle", "id": bundle_id, "type": options.bundle}
+        opening = dump_json(header, options.pretty)[:-1].rstrip(b"\n")  # without the closing brace
+        if options.pretty:
+            self.stream.write(opening + b',\n  "entry": [\n')
+        else:
+            self.stream.write(opening + b',"entry":[')
+
+    def add(self, handle: ResourceHandle, resource: dict[str, Any]) -> None:
+        entry: dict[str, Any] = {"fullUrl": handle.full_url, "resource": resource}
+        if self.options.bundle == "transaction":
+            entry["request"] = make_request(handle, resource, self.options)
+        data = dump_json(entry, self.options.pretty)
+        if self.options.pretty:
+            data = b"    " + data.replace(b"\n", b"\n    ")
+            separator = b",\n"
+        else:
+            separator = b","
+        if not self.first:
+            self.stream.write(separator)
+        self.first = False
+        self.stream.write(data)
+
+    def close(self) -> None:
+        self.stream.write(b"\n  ]\n}\n" if self.options.pretty else b"]}\n")
+        self.stream.close()
+
+
+class NdjsonFiles:
+    """One `<Type>.ndjson` per resource type, opened when its first resource arrives."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.streams: dict[str, IO[bytes]] = {}
+
+    def add(self, handle: ResourceHandle, resource: dict[str, Any]) -> None:
+        stream = self.streams.get(handle.resource_type)
+        if stream is None:
+            stream = open(self.folder / f"{handle.resource_type}.ndjson", "wb")
+            self.streams[handle.resource_type] = stream
+        stream.write(dump_json(resource) + b"\n")
+
+    def close(self) -> list[str]:
+        for stream in self.streams.values():
+            stream.close()
+        return sorted(f"{name}.ndjson" for name in self.streams)

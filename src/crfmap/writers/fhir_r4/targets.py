@@ -1,0 +1,146 @@
+"""The `fhir:` dict of a concept: its model, the default resource per record kind, and its lint (P011)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from crfmap.issues import Issue, make_issue
+from crfmap.study.models import ConceptSpec, StudyMapping
+
+ResourceName = Literal["Observation", "MedicationAdministration", "Procedure", "AdverseEvent", "Condition"]
+
+# Observation.category codes of http://terminology.hl7.org/CodeSystem/observation-category (R4), with displays.
+OBSERVATION_CATEGORIES: dict[str, str] = {
+    "social-history": "Social History", "vital-signs": "Vital Signs", "imaging": "Imaging",
+    "laboratory": "Laboratory", "procedure": "Procedure", "survey": "Survey", "exam": "Exam",
+    "therapy": "Therapy", "activity": "Activity",
+}
+
+# Which resources each record kind (and category) may become.
+ALLOWED: dict[str, frozenset[str]] = {
+    "subject": frozenset(),
+    "intervention": frozenset({"MedicationAdministration", "Procedure"}),
+    "event": frozenset({"AdverseEvent", "Condition", "Observation"}),
+    "finding": frozenset({"Observation"}),
+}
+
+DEFAULTS: dict[tuple[str, str | None], str] = {
+    ("intervention", "procedure"): "Procedure",
+    ("intervention", None): "MedicationAdministration",
+    ("event", "adverse_event"): "AdverseEvent",
+    ("event", "diagnosis"): "Condition",
+    ("event", "medical_history"): "Condition",
+    ("event", "disposition"): "Observation",
+    ("finding", None): "Observation",
+}
+
+
+class FhirTarget(BaseModel):
+    """A concept's `fhir:` keys."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    resource: ResourceName | None = None
+    profile: list[str] = Field(default_factory=list)
+    category: str | None = None
+
+    def has_profile(self, suffix: str) -> bool:
+        return any(url.endswith("/" + suffix) for url in self.profile)
+
+
+def read_target(concept: ConceptSpec) -> FhirTarget:
+    """The concept's target; an empty one when it has no `fhir:` keys (lint reports bad ones first)."""
+    return FhirTarget.model_validate(concept.fhir or {})
+
+
+def choose_resource(kind: str, category: str | None, target: FhirTarget) -> str:
+    """The resource type a record becomes: the target's choice, else the default for its kind/category."""
+    if target.resource:
+        return target.resource
+    return DEFAULTS.get((kind, category)) or DEFAULTS[(kind, None)]
+
+
+# ResearchStudy.status codes of R4 (research-study-status, required binding).
+STUDY_STATUSES = frozenset({
+    "active", "administratively-completed", "approved", "closed-to-accrual", "closed-to-accrual-and-intervention",
+    "completed", "disapproved", "in-review", "temporarily-closed-to-accrual",
+    "temporarily-closed-to-accrual-and-intervention", "withdrawn",
+})
+ZONE = re.compile(r"^(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")
+
+
+class StudyFhirSettings(BaseModel):
+    """The study-level `fhir:` options of study.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    study_status: str | None = Field(None, description="ResearchStudy.status (required in R4; else data-absent)")
+    timezone: str | None = Field(None, description="UTC offset of the sites' times, e.g. +01:00; without it "
+                                                   "times of day are cut to their date")
+    extension_base: str | None = Field(None, description="Canonical base URL of crfmap's extensions")
+
+
+def lint_fhir_targets(study: StudyMapping) -> list[Issue]:
+    """P011 issues for the study's `fhir:` options and every concept `fhir:` dict the writer cannot use."""
+    issues: list[Issue] = lint_study_settings(study)
+    for concept in study.concepts:
+        if concept.fhir is None:
+            continue
+        issues.extend(lint_concept(concept))
+    return issues
+
+
+def lint_study_settings(study: StudyMapping) -> list[Issue]:
+    try:
+        settings = StudyFhirSettings.model_validate(study.study.fhir)
+    except ValidationError as problem:
+        return [_invalid_study(f"{_location(error['loc'])}: {error['msg']}") for error in problem.errors()]
+    issues = []
+    if settings.study_status is not None and settings.study_status not in STUDY_STATUSES:
+        issues.append(_invalid_study(f"fhir.study_status {settings.study_status!r} is not a ResearchStudy status; "
+                                     f"expected one of: {', '.join(sorted(STUDY_STATUSES))}"))
+    if settings.timezone is not None and not ZONE.match(settings.timezone):
+        issues.append(_invalid_study(f"fhir.timezone {settings.timezone!r} is not a UTC offset such as +01:00 or Z"))
+    if settings.extension_base is not None and not settings.extension_base.startswith(("http://", "https://")):
+        issues.append(_invalid_study(f"fhir.extension_base {settings.extension_base!r} is not an http(s) URL"))
+    return issues
+
+
+def _invalid_study(detail: str) -> Issue:
+    return make_issue("P011", file="study.yaml", value="fhir", detail=f"study.yaml: {detail}")
+
+
+def lint_concept(concept: ConceptSpec) -> list[Issue]:
+    try:
+        target = FhirTarget.model_validate(concept.fhir or {})
+    except ValidationError as problem:
+        return [_invalid(concept, f"{_location(error['loc'])}: {error['msg']}") for error in problem.errors()]
+    issues = []
+    allowed = ALLOWED[concept.record]
+    if target.resource and target.resource not in allowed:
+        expected = ", ".join(sorted(allowed)) or "none (subjects become Patient and ResearchSubject)"
+        issues.append(_invalid(concept, f"resource {target.resource!r} cannot hold a {concept.record} record; "
+                                        f"expected one of: {expected}"))
+    for url in target.profile:
+        if not url.startswith(("http://", "https://")):
+            issues.append(_invalid(concept, f"profile {url!r} is not a canonical URL (http:// or https://)"))
+    if target.category is not None:
+        resource = target.resource or ("Observation" if concept.record == "finding" else None)
+        if resource != "Observation":
+            issues.append(_invalid(concept, "category is only used for Observation targets"))
+        elif target.category not in OBSERVATION_CATEGORIES:
+            issues.append(_invalid(concept, f"category {target.category!r} is not an observation-category code; "
+                                            f"expected one of: {', '.join(OBSERVATION_CATEGORIES)}"))
+    return issues
+
+
+def _location(parts: tuple[object, ...]) -> str:
+    return "fhir." + ".".join(str(part) for part in parts) if parts else "fhir"
+
+
+def _invalid(concept: ConceptSpec, detail: str) -> Issue:
+    return make_issue("P011", file="concepts.yaml", value=concept.id,
+                      detail=f"concept {concept.id!r}: {detail}")

@@ -1,0 +1,164 @@
+"""write_fhir: canonical records → FHIR R4 bundles or NDJSON, written atomically into one folder.
+
+Layout of `out_dir` (replaced as a whole only when the run succeeds):
+- per subject (default): `bundle-<subject>.json`, each with the ResearchStudy, the subject's resources
+  and a Provenance;
+- `single`: `bundle.json` with the ResearchStudy, every subject's resources and one Provenance;
+- `ndjson`: besides the bundles, `<Type>.ndjson` (Bulk Data) with the same resources, one Provenance per
+  subject plus one for the ResearchStudy; there references are relative (`Patient/<id>`), as Bulk Data
+  files have no fullUrls.
+Records are sorted by (subject, concept, key); resources are written as they are made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable
+
+from crfmap.issues import FatalIssue, make_issue
+from crfmap.model import Record
+from crfmap.study.models import StudyMapping
+from crfmap.writers.atomic import atomic_output_dir, safe_file_name
+from crfmap.writers.fhir_r4.build import build_subject_resources, group_by_subject
+from crfmap.writers.fhir_r4.context import STUDY_SUBJECT, StudyContext, make_study_context
+from crfmap.writers.fhir_r4.emit import BundleFile, NdjsonFiles
+from crfmap.writers.fhir_r4.ids import ResourceHandle
+from crfmap.writers.fhir_r4.options import FhirOptions, FhirWriteResult, SourceInfo
+from crfmap.writers.fhir_r4.provenance import build_provenance, choose_recorded
+from crfmap.writers.fhir_r4.strict import ResourceValidator
+from crfmap.writers.fhir_r4.subject import build_research_study
+from crfmap.writers.fhir_r4.targets import lint_fhir_targets
+
+Sink = BundleFile | NdjsonFiles
+
+
+class FhirRun:
+    """One run's state: where resources go, what they are counted as, what is validated."""
+
+    def __init__(self, context: StudyContext, source: SourceInfo, folder: Path,
+                 validator: ResourceValidator | None) -> None:
+        self.context = context
+        self.source = source
+        self.folder = folder
+        self.validator = validator
+        self.recorded = choose_recorded(context)
+        self.result = FhirWriteResult()
+
+    def emit(self, sink: Sink, handle: ResourceHandle, resource: dict, targets: list[ResourceHandle]) -> None:
+        if self.validator is not None:
+            self.validator.check(resource)
+        sink.add(handle, resource)
+        self.result.count(handle.resource_type)
+        targets.append(handle)
+
+    def emit_provenance(self, sink: Sink, owner: str, targets: list[ResourceHandle]) -> None:
+        handle = self.context.make_handle("Provenance", owner, "Provenance", owner)
+        self.emit(sink, handle, build_provenance(handle, targets, self.recorded, self.source, self.context), [])
+
+    def emit_study(self, sink: Sink, targets: list[ResourceHandle]) -> None:
+        self.emit(sink, self.context.research_study, build_research_study(self.context), targets)
+
+    def emit_subject(self, sink: Sink, records: list[Record], targets: list[ResourceHandle]) -> None:
+        for handle, resource in build_subject_resources(records, self.context, self.result.issues):
+            self.emit(sink, handle, resource, targets)
+
+    def open_bundle(self, name: str, owner: str) -> BundleFile:
+        bundle_id = self.context.make_handle("Bundle", owner, "Bundle", owner).id
+        self.result.files.append(name)
+        return BundleFile(self.folder / name, bundle_id, self.context.options)
+
+
+def write_fhir(records: Iterable[Record], study: StudyMapping, out_dir: Path, options: FhirOptions,
+               source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
+    """Write the records' FHIR resources into `out_dir`; on any failure the previous output stays.
+
+    `schema` is the R4 JSON Schema file used by `options.strict` besides the fhir.resources models.
+    Raises FatalIssue (W040 no fixed Provenance time; W041 strict validation failed; W001 not writable).
+    """
+    target_issues = lint_fhir_targets(study)
+    if target_issues:
+        raise FatalIssue(*target_issues)
+    context = make_study_context(study, options)
+    choose_recorded(context)  # fail before touching the output folder
+    validator = ResourceValidator(schema) if options.strict else None
+    try:
+        with atomic_output_dir(Path(out_dir)) as staging:
+            run = _write_all(records, context, source, staging, validator)
+    except OSError as problem:
+        raise FatalIssue(make_issue("W001", detail=f"the FHIR output folder {Path(out_dir).name!r} cannot be "
+                                                   f"written: {problem.strerror or problem}")) from problem
+    run.result.files.sort()
+    return run.result
+
+
+def _write_all(records: Iterable[Record], context: StudyContext, source: SourceInfo, staging: Path,
+               validator: ResourceValidator | None) -> FhirRun:
+    run = FhirRun(context, source, staging, validator)
+    ordered = sorted(records, key=lambda record: record.sort_key)
+    options = context.options
+    if options.single:
+        _write_single(run, ordered)
+    else:
+        _write_per_subject(run, ordered)
+    if options.ndjson:
+        _write_ndjson(run, ordered)
+    if validator is not None and validator.issues:
+        raise FatalIssue(*validator.issues)
+    return run
+
+
+def _write_ndjson(run: FhirRun, records: list[Record]) -> None:
+    """The same resources again, as NDJSON: counted once (the bundles already counted them)."""
+    bundle_counts = dict(run.result.counts)
+    run.context = replace(run.context, in_bundle=False)
+    sink = NdjsonFiles(run.folder)
+    try:
+        study_targets: list[ResourceHandle] = []
+        run.emit_study(sink, study_targets)
+        run.emit_provenance(sink, STUDY_SUBJECT, study_targets)
+        for group in group_by_subject(records):
+            targets: list[ResourceHandle] = []
+            run.emit_subject(sink, group, targets)
+            run.emit_provenance(sink, group[0].subject_id, targets)
+    finally:
+        run.result.files.extend(sink.close())
+        run.context = replace(run.context, in_bundle=True)
+        run.result.counts = bundle_counts
+
+
+def _write_single(run: FhirRun, records: list[Record]) -> None:
+    sink = run.open_bundle("bundle.json", STUDY_SUBJECT)
+    try:
+        targets: list[ResourceHandle] = []
+        run.emit_study(sink, targets)
+        for group in group_by_subject(records):
+            run.emit_subject(sink, group, targets)
+        run.emit_provenance(sink, STUDY_SUBJECT, targets)
+    finally:
+        sink.close()
+
+
+def _write_per_subject(run: FhirRun, records: list[Record]) -> None:
+    used: set[str] = set()
+    for group in group_by_subject(records):
+        subject_id = group[0].subject_id
+        sink = run.open_bundle(_bundle_name(subject_id, used), subject_id)
+        try:
+            targets: list[ResourceHandle] = []
+            run.emit_study(sink, targets)
+            run.emit_subject(sink, group, targets)
+            run.emit_provenance(sink, subject_id, targets)
+        finally:
+            sink.close()
+
+
+def _bundle_name(subject_id: str, used: set[str]) -> str:
+    """bundle-<subject>.json; a short hash of the id is added when two ids make the same safe name."""
+    name = f"bundle-{safe_file_name(subject_id)}.json"
+    if name.lower() in used:
+        digest = hashlib.sha256(subject_id.encode("utf-8")).hexdigest()[:10]
+        name = f"bundle-{safe_file_name(subject_id)}-{digest}.json"
+    used.add(name.lower())
+    return name
