@@ -132,6 +132,8 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
                                              "Schema while writing (slower; needs the 'strict' extra).")
 @click.option("--fhir-schema", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
               help="FHIR with --strict: also validate against this copy of HL7's R4 JSON Schema (fhir.schema.json).")
+@click.option("--recorded", default=None, metavar="ISO-INSTANT",
+              help="FHIR Provenance.recorded (default: the study's data cut-off at 00:00Z; never the clock).")
 @click.option("--sdtm-format", "sdtm_formats", type=click.Choice(["xpt", "json", "ndjson", "csv"]), multiple=True,
               default=("xpt", "json"), show_default=True, help="SDTM: file formats (define.xml is always written).")
 @click.option("--transliterate", is_flag=True,
@@ -144,7 +146,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 @redact_option
 @debug_option
 def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, bundle: str, single: bool,
-            ndjson: bool, request_mode: str, pretty: bool, strict: bool, fhir_schema: Path | None,
+            ndjson: bool, request_mode: str, pretty: bool, strict: bool, fhir_schema: Path | None, recorded: str | None,
             sdtm_formats: tuple[str, ...],
             transliterate: bool, allow_errors: bool, allow_unmapped: bool, redact: bool, debug: bool,
             **read: Any) -> None:
@@ -158,7 +160,7 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
 
         options = ConvertOptions(
             targets=tuple(dict.fromkeys(targets)), out=out, bundle=bundle, single=single, ndjson=ndjson,
-            request=request_mode, pretty=pretty, strict=strict, fhir_schema=fhir_schema, sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
+            request=request_mode, pretty=pretty, strict=strict, fhir_schema=fhir_schema, recorded=recorded, sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
             transliterate=transliterate, allow_errors=allow_errors, allow_unmapped=allow_unmapped,
         )
         outcome = convert_workbook(workbook, study_dir, options, read_options=build_read_options(**read),

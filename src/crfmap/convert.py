@@ -31,6 +31,7 @@ class ConvertOptions:
     pretty: bool = False
     strict: bool = False
     fhir_schema: Path | None = None
+    recorded: str | None = None
     sdtm_formats: tuple[str, ...] = ("xpt", "json")
     transliterate: bool = False
     allow_errors: bool = False
@@ -112,7 +113,8 @@ def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
     from crfmap.writers.fhir_r4 import FhirOptions, SourceInfo, write_fhir
 
     fhir_options = FhirOptions(bundle=options.bundle, ndjson=options.ndjson, single=options.single,  # type: ignore[arg-type]
-                               request=options.request, pretty=options.pretty, strict=options.strict)  # type: ignore[arg-type]
+                               request=options.request, pretty=options.pretty, strict=options.strict,
+                               recorded=options.recorded)  # type: ignore[arg-type]
     source = SourceInfo(file_name=validation.source.file, sha256=validation.source.sha256,
                         mapping_sha256=validation.study.sha256, mapping_version=validation.study.study.version,
                         crfmap_version=__version__)
