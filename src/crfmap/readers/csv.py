@@ -1,0 +1,165 @@
+"""Streaming csv: every cell is text; the encoding is detected (BOM, UTF-8, then cp1251) and the delimiter
+sniffed among comma, semicolon and tab, unless the options name them."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+from pathlib import Path
+from typing import Iterator
+
+from crfmap.issues import FatalIssue, make_issue
+from crfmap.readers.base import IssueSink, ReadOptions, Row, SheetInfo
+
+CHUNK_BYTES = 1 << 20
+SNIFF_CHARS = 64 * 1024
+DELIMITERS = (",", ";", "\t")
+FALLBACK_ENCODING = "cp1251"  # Russian sites' Excel exports
+BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
+                    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+class CsvWorkbook:
+    """One csv file as one sheet, or a folder of csv files as one sheet each (EDC exports)."""
+
+    format = "csv"
+
+    def __init__(self, path: Path, options: ReadOptions, sink: IssueSink) -> None:
+        self.path = path
+        self.options = options
+        self.sink = sink
+        files = list_csv_files(path) if path.is_dir() else [path]
+        self.files = {file.stem: file for file in files}
+        self.encodings: dict[str, str] = {}
+
+    def sheets(self) -> list[SheetInfo]:
+        return [SheetInfo(name=name, index=index) for index, name in enumerate(self.files)]
+
+    def iter_rows(self, sheet: str) -> Iterator[Row]:
+        file = self.files[sheet]
+        encoding = self.encoding_of(sheet)
+        with file.open(encoding=encoding, newline="") as text:
+            delimiter = self.options.delimiter or sniff_delimiter(text.read(SNIFF_CHARS))
+            text.seek(0)
+            yield from read_records(csv.reader(text, delimiter=delimiter), file.name, sheet,
+                                    self.options.limits.max_cell_chars)
+
+    def encoding_of(self, sheet: str) -> str:
+        if sheet not in self.encodings:
+            file = self.files[sheet]
+            encoding = self.options.encoding or detect_encoding(file)
+            if self.options.encoding is None and encoding == FALLBACK_ENCODING:
+                self.sink(make_issue("R014", file=file.name, sheet=sheet,
+                                     detail=f"{FALLBACK_ENCODING} (Windows Cyrillic)"))
+            self.encodings[sheet] = encoding
+        return self.encodings[sheet]
+
+    def close(self) -> None:
+        """Files are opened per iteration and closed by it."""
+
+    def __enter__(self) -> CsvWorkbook:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def list_csv_files(folder: Path) -> list[Path]:
+    """The .csv files of a folder (any case of the extension), in name order."""
+    return sorted(file for file in folder.iterdir() if file.suffix.lower() == ".csv" and file.is_file())
+
+
+def read_records(records: Iterator[list[str]], file_name: str, sheet: str, max_chars: int) -> Iterator[Row]:
+    number = 0
+    try:
+        for number, record in enumerate(records, start=1):
+            cells = {column: value for column, value in enumerate(record, start=1) if value != ""}
+            for column, value in cells.items():
+                if len(value) > max_chars:
+                    raise FatalIssue(make_issue("R010", file=file_name, sheet=sheet, row=number,
+                                                detail=f"row {number}, column {column} holds {len(value):,} "
+                                                       f"characters, more than the limit of {max_chars:,}"))
+            if cells:
+                yield Row(number=number, cells=cells)
+    except csv.Error as problem:
+        raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
+                                    detail=f"row {number + 1} cannot be read as csv ({problem})")) from None
+    except UnicodeDecodeError:
+        raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
+                                    detail=f"row {number + 1} is not valid text in the chosen encoding")) from None
+
+
+def detect_encoding(file: Path) -> str:
+    """BOM first; else UTF-8 if the whole file decodes; else cp1251. NUL bytes mean a binary file (R003)."""
+    with file.open("rb") as stream:
+        head = stream.read(4)
+        for mark, encoding in BYTE_ORDER_MARKS:
+            if head.startswith(mark):
+                return encoding
+        stream.seek(0)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        utf8 = True
+        while chunk := stream.read(CHUNK_BYTES):
+            if b"\x00" in chunk:
+                raise FatalIssue(make_issue("R003", file=file.name,
+                                            detail="it contains binary data (NUL bytes), not text"))
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+        if utf8:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        return "utf-8"
+    if not decodes_as(file, FALLBACK_ENCODING):
+        raise FatalIssue(make_issue("R003", file=file.name,
+                                    detail="its text is neither UTF-8 nor cp1251; pass --encoding"))
+    return FALLBACK_ENCODING
+
+
+def decodes_as(file: Path, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with file.open("rb") as stream:
+        try:
+            while chunk := stream.read(CHUNK_BYTES):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
+def sniff_delimiter(sample: str) -> str:
+    """The candidate that appears the same non-zero number of times on the most leading lines."""
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    if len(lines) > 1 and len(sample) >= SNIFF_CHARS:
+        lines = lines[:-1]  # the last line of a cut sample may be partial
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        counts = [count_outside_quotes(line, delimiter) for line in lines]
+        if not counts or counts[0] == 0:
+            continue
+        consistent = sum(1 for count in counts if count == counts[0])
+        score = (consistent, counts[0])
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def count_outside_quotes(line: str, delimiter: str) -> int:
+    count = 0
+    quoted = False
+    for character in line:
+        if character == '"':
+            quoted = not quoted
+        elif character == delimiter and not quoted:
+            count += 1
+    return count
+
+
+def open_csv(path: Path, options: ReadOptions, sink: IssueSink) -> CsvWorkbook:
+    return CsvWorkbook(path, options, sink)

@@ -1,0 +1,99 @@
+"""Every hostile file is refused with the right code, or read with the right warnings — within 5 s and
+1 GiB of address space, without a traceback, and without leaking anything from outside the file."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.hostile.harness import read_guarded
+from tests.hostile.make_corpus import XXE_SECRET, make_corpus
+
+SAFETY_SECONDS = 5.0  # the refusal bound the hostile-file issue sets (a safety rule, not a benchmark)
+
+REFUSED = {
+    "empty": "R002",
+    "csv_named_xlsx": "R003",
+    "text_named_xlsx": "R003",
+    "legacy_xls": "R004",
+    "encrypted": "R005",
+    "truncated_zip": "R006",
+    "corrupt_zip": "R006",
+    "bomb_declared": "R007",
+    "bomb_lying": "R007",
+    "xxe_sheet": "R008",
+    "xxe_shared_strings": "R008",
+    "billion_laughs": "R008",
+    "beyond_limits": "R010",
+}
+
+# case: (rows with values, issues as (code, sheet, cell))
+READ = {
+    "no_sheets": (0, []),
+    "no_data": (0, []),
+    "empty_formatted_rows": (1, []),
+    "absurd_dimension": (2, []),
+    "merged_header": (3, [("R013", "MRD", "B1")]),
+    "hidden_sheet": (2, [("R011", "Lookup", None)]),
+    "hidden_column": (2, [("R012", "AE", "C1")]),
+}
+
+PYTHON_WORDS = ("Traceback", "Error:", "Exception", "BadZipFile", "XMLSyntaxError", "zlib", "lxml", "NoneType")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    return make_corpus(tmp_path_factory.mktemp("hostile"))
+
+
+def test_corpus_covers_every_case(corpus):
+    assert set(corpus) == set(REFUSED) | set(READ)
+
+
+@pytest.mark.parametrize("case", sorted(REFUSED))
+def test_hostile_file_is_refused_with_its_code(corpus, case):
+    path = corpus[case]
+    outcome = read_guarded(path)
+    assert [issue["code"] for issue in outcome["fatal"]] == [REFUSED[case]]
+    issue = outcome["fatal"][0]
+    line = f"{issue['where']}: {issue['message']}"
+    assert issue["file"] == path.name
+    assert line.startswith(path.name)
+    assert str(path.parent) not in line  # the base name only, never a directory
+    assert not any(word in line for word in PYTHON_WORDS), line
+    assert XXE_SECRET not in outcome["stderr"] + repr(outcome)
+    assert outcome["stderr"] == ""
+    assert outcome["seconds"] < SAFETY_SECONDS
+
+
+@pytest.mark.parametrize("case", sorted(READ))
+def test_odd_but_genuine_file_is_read_with_its_issues(corpus, case):
+    outcome = read_guarded(corpus[case])
+    rows, issues = READ[case]
+    assert outcome["fatal"] == []
+    assert outcome["rows"] == rows
+    assert [(issue["code"], issue["sheet"], issue["cell"]) for issue in outcome["issues"]] == issues
+    assert outcome["stderr"] == ""
+    assert outcome["seconds"] < SAFETY_SECONDS
+
+
+def test_corpus_is_deterministic(tmp_path):
+    first = make_corpus(tmp_path / "first")
+    second = make_corpus(tmp_path / "second")
+    for case in first:
+        if case.startswith("xxe"):
+            continue  # their entity names a file inside their own folder
+        assert first[case].read_bytes() == second[case].read_bytes(), case
+
+
+def test_lying_bomb_stays_small_on_disk(corpus):
+    assert corpus["bomb_lying"].stat().st_size < 1024 * 1024
+
+
+def test_xxe_cases_really_point_at_the_secret(corpus):
+    """Guards the XXE tests themselves: the entity must name the secret file, or a pass would mean nothing."""
+    import zipfile
+
+    secret_uri = (corpus["xxe_sheet"].parent / "xxe_secret.txt").resolve().as_uri()
+    for case, member in (("xxe_sheet", "xl/worksheets/sheet1.xml"), ("xxe_shared_strings", "xl/sharedStrings.xml")):
+        with zipfile.ZipFile(corpus[case]) as archive:
+            assert secret_uri in archive.read(member).decode()
