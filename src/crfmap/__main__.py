@@ -1,3 +1,3 @@
-from crfmap.cli import main
+from crfmap.cli import run
 
-main()
+run()

@@ -296,5 +296,31 @@ def _progress_printer() -> Callable[[str, int], None] | None:
     return show
 
 
-if __name__ == "__main__":
+DEFAULT_MEMORY_LIMIT_MB = 4096
+
+
+def run() -> None:
+    """The console entry point: `main` under a memory ceiling, so that a hostile file that would need
+    gigabytes fails as a clear R007 refusal instead of exhausting the machine. CRFMAP_MAX_MEMORY_MB changes
+    the ceiling (0 = none). Tests call `main` in-process and are not limited."""
+    import os
+
+    limit_mb = int(os.environ.get("CRFMAP_MAX_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB) or 0)
+    if limit_mb > 0:
+        _limit_memory(limit_mb * MIB)
     main()
+
+
+def _limit_memory(limit: int) -> None:
+    try:
+        import resource
+    except ImportError:  # not on Windows
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY or soft > limit:
+        ceiling = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (ceiling, hard))
+
+
+if __name__ == "__main__":
+    run()
