@@ -52,7 +52,11 @@ FILES = {
         id: lab_test
         name: Lab tests
         values:
-          - {value: BLAST, display: Blasts, codings: [{system: loinc, code: "00000-0", unverified: true}]}
+          - value: BLAST
+            display: Blasts
+            codings:
+              - {system: loinc, code: "77147-7", checked: "as in the reference study's lb_test"}
+              - {system: snomed, code: "00000000", unverified: true}
         """,
     "concepts.yaml": """
         concepts:

@@ -101,7 +101,8 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     else:
         mapping, mapping_issues = load_mapping(study)
     report = Report()
-    report.extend(mapping_issues)
+    # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
+    report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
     with open_workbook(workbook, options, report.add) as book:

@@ -120,6 +120,7 @@ def test_annotate_refuses_to_overwrite_input(messy_book: Path, study: Path) -> N
 def test_check_mapping_and_schema(study: Path) -> None:
     result = run("check-mapping", str(study))
     assert result.exit_code == 0 and "2 forms, 2 code lists, 2 concepts" in result.stdout
+    assert "P013 unverified-code: snomed 00000000 (BLAST)" in result.stdout
     schema = json.loads(run("schema").stdout)
     assert set(schema["$defs"]) == {"study", "form", "codelist", "concepts"}
     form_schema = json.loads(run("schema", "--part", "form").stdout)

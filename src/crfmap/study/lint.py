@@ -59,6 +59,10 @@ def _lint_codelists(mapping: models.StudyMapping, source: MappingSource) -> Iter
                                      **source.at(part, ("values", index)))
                 owner.setdefault(key, value.value)
             for coding_index, coding in enumerate(value.codings):
+                if coding.unverified:
+                    yield make_issue("P013", value=f"{coding.system} {coding.code} ({value.value})",
+                                     expected=codelist.id,
+                                     **source.at(part, ("values", index, "codings", coding_index)))
                 if resolve_system(coding.system) is None:
                     yield make_issue("P008", value=coding.system,
                                      **source.at(part, ("values", index, "codings", coding_index, "system")))

@@ -72,10 +72,12 @@ def build_codelist_index(codelist: Codelist) -> CodelistIndex:
 
 
 def make_coded(codelist: Codelist, item: CodelistValue) -> Coded:
+    """The Coded for a code list value. Codings flagged `unverified` stay in the mapping for review and are
+    never written to an output (a wrong code is worse than none); `check-mapping` lists them (P013)."""
     codings = tuple(
         Coding(system=resolve_system(entry.system) or entry.system, code=entry.code, display=entry.display,
                version=entry.version)
-        for entry in item.codings)
+        for entry in item.codings if not entry.unverified)
     return Coded(codelist=codelist.id, value=item.value, display=item.display,
                  submission_value=item.value if codelist.cdisc else None, nci_code=item.nci_code,
                  codings=codings)

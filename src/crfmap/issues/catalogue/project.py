@@ -41,4 +41,7 @@ ENTRIES = (
     IssueType("P012", "unknown-code-value", E, "Unknown value in code list",
               "{value!r} is not a value of code list {expected!r}",
               "Use one of the code list's values."),
+    IssueType("P013", "unverified-code", I, "Code not verified",
+              "{value} in code list {expected!r} is flagged unverified; it is kept out of every output",
+              "Verify the code against its terminology's release and remove `unverified: true`."),
 )
