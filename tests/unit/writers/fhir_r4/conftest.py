@@ -11,56 +11,6 @@ import pytest
 
 from tests.shared_data import shared_path
 
-# fhir.resources R4B module per resource type we emit; these resources have the same shape in R4 and R4B.
-R4B_MODULES = {
-    "Patient": "patient", "ResearchStudy": "researchstudy", "ResearchSubject": "researchsubject",
-    "Observation": "observation", "Condition": "condition", "Procedure": "procedure",
-    "MedicationAdministration": "medicationadministration", "AdverseEvent": "adverseevent",
-    "Provenance": "provenance", "Bundle": "bundle",
-}
-
-
-@pytest.fixture(scope="session")
-def fhir_schema() -> dict[str, Any]:
-    return json.loads(shared_path("schemas", "fhir-r4", "fhir.schema.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="session")
-def schema_errors(fhir_schema: dict[str, Any]) -> Callable[[dict[str, Any]], list[str]]:
-    """Errors of one resource (or Bundle) against the R4 JSON Schema definition of its type."""
-    from jsonschema import Draft6Validator
-
-    validators: dict[str, Draft6Validator] = {}
-
-    def check(resource: dict[str, Any]) -> list[str]:
-        resource_type = resource["resourceType"]
-        if resource_type not in validators:
-            schema = {key: value for key, value in fhir_schema.items() if key != "oneOf"}
-            schema["$ref"] = f"#/definitions/{resource_type}"
-            validators[resource_type] = Draft6Validator(schema)
-        return [f"{list(error.absolute_path)}: {error.message}"
-                for error in validators[resource_type].iter_errors(resource)]
-
-    return check
-
-
-@pytest.fixture(scope="session")
-def model_errors() -> Callable[[dict[str, Any]], list[str]]:
-    """Errors of one resource against its fhir.resources R4B model."""
-    from pydantic import ValidationError
-
-    def check(resource: dict[str, Any]) -> list[str]:
-        resource_type = resource["resourceType"]
-        module = importlib.import_module(f"fhir.resources.R4B.{R4B_MODULES[resource_type]}")
-        try:
-            getattr(module, resource_type).model_validate(resource)
-        except ValidationError as problem:
-            return [str(error) for error in problem.errors()]
-        return []
-
-    return check
-
-
 def read_bundles(folder: Path) -> dict[str, dict[str, Any]]:
     return {path.name: json.loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))}
 
