@@ -73,8 +73,7 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
         for target in options.targets:
             written, counts = WRITERS[target](records, validation, staging / target, options)
             outcome.written[target], outcome.counts[target] = written, counts
-        for target in options.targets:
-            _replace(staging / target, out / target)
+        _replace_all([(staging / target, out / target) for target in options.targets])
     except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT)
         report.extend(failure.issues)
         outcome.written.clear()
@@ -136,12 +135,27 @@ def _write_sdtm(records: list[Any], validation: ValidationResult, target: Path,
 WRITERS = {"fhir": _write_fhir, "sdtm": _write_sdtm}
 
 
-def _replace(staged: Path, target: Path) -> None:
-    """Move a finished output folder into place, replacing the previous one."""
-    previous = None
-    if target.exists():
-        previous = target.with_name(f".crfmap-tmp-old-{target.name}-{os.getpid()}")
-        os.replace(target, previous)
-    os.replace(staged, target)
-    if previous is not None:
+def _replace_all(moves: list[tuple[Path, Path]]) -> None:
+    """Move finished output folders into place, all or none: the previous ones are set aside first and put
+    back if any move fails (e.g. a file of the old output is open in a program that locks it)."""
+    set_aside: list[tuple[Path, Path]] = []
+    moved: list[Path] = []
+    try:
+        for _, target in moves:
+            if target.exists():
+                previous = target.with_name(f".crfmap-tmp-old-{target.name}-{os.getpid()}")
+                os.replace(target, previous)
+                set_aside.append((previous, target))
+        for staged, target in moves:
+            os.replace(staged, target)
+            moved.append(target)
+    except OSError as problem:
+        for target in moved:
+            shutil.rmtree(target, ignore_errors=True)
+        for previous, target in set_aside:
+            os.replace(previous, target)
+        raise FatalIssue(make_issue("W001", file=moves[0][1].parent.name,
+                                    detail=f"the new output could not be moved into place "
+                                           f"({problem.strerror or problem}); the previous output was kept")) from problem
+    for previous, _ in set_aside:
         shutil.rmtree(previous, ignore_errors=True)

@@ -94,8 +94,11 @@ def test_redact_hides_cell_values(messy_book: Path, study: Path) -> None:
     shown = run("validate", str(messy_book), "--study", str(study))
     hidden = run("validate", str(messy_book), "--study", str(study), "--redact")
     assert "Жинский" in shown.stdout
-    assert "Жинский" not in hidden.stdout and "‹redacted›" in hidden.stdout
+    assert "Жинский" not in hidden.stdout
     assert "LB!C2" in hidden.stdout  # positions stay
+    as_json = run("validate", str(messy_book), "--study", str(study), "--redact", "--format", "json")
+    values = {issue["value"] for issue in json.loads(as_json.stdout)["issues"]}
+    assert values == {"‹redacted›"} and "Жинский" not in as_json.stdout
 
 
 def test_annotate_marks_cells_and_leaves_input_alone(messy_book: Path, study: Path, tmp_path: Path) -> None:

@@ -93,11 +93,19 @@ class Report:
 
 
 def redact_issue(issue: Issue) -> Issue:
-    """The issue without cell values (which may be patient data); positions and codes stay."""
-    if issue.value is None:
-        return issue
-    message = issue.message.replace(repr(issue.value), REDACTED).replace(issue.value, REDACTED)
-    return replace(issue, value=REDACTED, message=message)
+    """The issue without anything taken from cells (which may be patient data); positions, codes, column and
+    subject ids stay, so the user can still find every problem.
+
+    Data reaches an issue through its value, but also through `expected` (the other value of a conflict), the
+    message's details (the other date of an order check) and sharpened hints (a date's month). So the message
+    and hint are rebuilt from the catalogue's own words rather than scrubbed.
+    """
+    from crfmap.issues.catalogue import lookup
+
+    entry = lookup(issue.code)
+    message = entry.title + (f" (column {issue.column!r})" if issue.column else "")
+    return replace(issue, message=message, hint=entry.hint,
+                   value=None if issue.value is None else REDACTED, expected=None)
 
 
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
