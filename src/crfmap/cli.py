@@ -87,7 +87,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
       code list ae_term; closest: 'Фебрильная лихорадка'. Hint: …
     Issue codes: `crfmap codes`.
     """
-    def run() -> ExitStatus:
+    def body() -> ExitStatus:
         from crfmap import api
 
         result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read))
@@ -109,7 +109,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
             _annotate(workbook, annotate, report, redact)
         return report.exit_status
 
-    _run(run, debug, redact)
+    _run(body, debug, redact)
 
 
 @main.command()
@@ -154,13 +154,13 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
 
     Refuses to write when validation finds errors, unless --allow-errors.
     """
-    def run() -> ExitStatus:
-        from crfmap import api
+    def body() -> ExitStatus:
         from crfmap.convert import ConvertOptions, convert_workbook
 
         options = ConvertOptions(
             targets=tuple(dict.fromkeys(targets)), out=out, bundle=bundle, single=single, ndjson=ndjson,
-            request=request_mode, pretty=pretty, strict=strict, fhir_schema=fhir_schema, recorded=recorded, sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
+            request=request_mode, pretty=pretty, strict=strict, fhir_schema=fhir_schema, recorded=recorded,
+            sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
             transliterate=transliterate, allow_errors=allow_errors, allow_unmapped=allow_unmapped,
         )
         outcome = convert_workbook(workbook, study_dir, options, read_options=build_read_options(**read),
@@ -171,7 +171,7 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
             click.echo(line)
         return outcome.exit_status
 
-    _run(run, debug, redact)
+    _run(body, debug, redact)
 
 
 @main.command("check-mapping")
@@ -180,7 +180,7 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
 @debug_option
 def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
     """Lint a mapping folder: YAML, the mapping format, and every cross-reference, with file and line."""
-    def run() -> ExitStatus:
+    def body() -> ExitStatus:
         from crfmap.api import load_mapping
 
         mapping, issues = load_mapping(study_dir)
@@ -195,7 +195,7 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
                        f"{len(report) - len(report.errors)} warning(s)/note(s)")
         return report.exit_status
 
-    _run(run, debug, False)
+    _run(body, debug, False)
 
 
 @main.command()

@@ -37,7 +37,8 @@ def test_byte_identical_across_runs_and_hash_seeds(tmp_path: Path) -> None:
     assert digest_a == digest_b
     ndjson = convert_in_subprocess(tmp_path / "c", "7", "--to", "fhir", "--ndjson")
     again = convert_in_subprocess(tmp_path / "d", "99", "--to", "fhir", "--ndjson")
-    assert ndjson.returncode == 0 and tree_digest(tmp_path / "c") == tree_digest(tmp_path / "d")
+    assert ndjson.returncode == 0 and again.returncode == 0
+    assert tree_digest(tmp_path / "c") == tree_digest(tmp_path / "d")
 
 
 def test_errors_block_output_and_leave_previous_output_intact(tmp_path: Path) -> None:

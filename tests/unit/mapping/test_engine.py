@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-import pytest
 
-from tests.shared_data import shared_path
 
 def read_bundles(folder: Path) -> dict[str, dict[str, Any]]:
     return {path.name: json.loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))}
