@@ -106,3 +106,29 @@ def plain(value: object) -> object:
     if isinstance(value, (int, float, Decimal)):
         return Decimal(str(value)).normalize()
     return value
+
+
+def test_cli_shows_every_planted_mistake_in_text_json_and_the_annotated_copy(planted, tmp_path):
+    """Issue 2's definition of done, through the command line a data manager runs."""
+    import json
+
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from crfmap.cli import main
+
+    expected = {(entry["code"], entry["sheet"], entry["cell"]) for entry in planted if entry["code"]}
+    messy = str(FIXTURES / "messy.xlsx")
+    text = CliRunner().invoke(main, ["validate", messy, "--study", str(STUDY)])
+    assert text.exit_code == 1
+    for code, sheet, cell in expected:
+        assert f"messy.xlsx › {sheet}!{cell}: " in text.stdout and f" {code} " in text.stdout, (code, sheet, cell)
+    as_json = CliRunner().invoke(main, ["validate", messy, "--study", str(STUDY), "--format", "json"])
+    found = {(issue["code"], issue["sheet"], issue["cell"]) for issue in json.loads(as_json.stdout)["issues"]}
+    assert expected <= found
+    annotated = tmp_path / "messy.checked.xlsx"
+    CliRunner().invoke(main, ["validate", messy, "--study", str(STUDY), "--annotate", str(annotated)])
+    book = load_workbook(annotated)
+    for code, sheet, cell in expected:
+        comment = book[sheet][cell].comment
+        assert comment is not None and code in comment.text, (code, sheet, cell)
