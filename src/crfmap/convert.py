@@ -59,6 +59,7 @@ class ConvertOutcome:
 def convert_workbook(workbook: Path, study: Path | StudyMapping, options: ConvertOptions, *,
                      read_options: ReadOptions | None = None,
                      progress: Callable[[str, int], None] | None = None) -> ConvertOutcome:
+    _check_output_folder(Path(workbook), Path(options.out), options.targets)
     validation = validate_workbook(workbook, study, read_options=read_options, progress=progress)
     report = validation.report
     outcome = ConvertOutcome(report=report, validation=validation)
@@ -74,10 +75,18 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
             written, counts = WRITERS[target](records, validation, staging / target, options)
             outcome.written[target], outcome.counts[target] = written, counts
         _replace_all([(staging / target, out / target) for target in options.targets])
-    except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT)
+    except OSError as problem:  # the disk, not the data: full, read-only, locked
+        failure = FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
+                                        f"({problem.strerror or problem}); the previous output was kept"))
         report.extend(failure.issues)
         outcome.written.clear()
-        outcome.exit_status = ExitStatus.DATA_ERRORS
+        outcome.exit_status = ExitStatus.CANNOT_RUN
+        return outcome
+    except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT), or W001
+        report.extend(failure.issues)
+        outcome.written.clear()
+        cannot_write = any(issue.code == "W001" for issue in failure.issues)
+        outcome.exit_status = ExitStatus.CANNOT_RUN if cannot_write else ExitStatus.DATA_ERRORS
         return outcome
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -85,6 +94,19 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
     if options.allow_errors and report.has_errors:
         outcome.exit_status = ExitStatus.DATA_ERRORS  # written, but the data still has errors: say so
     return outcome
+
+
+def _check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> None:
+    """Refuse an OUT that is a file, or whose replaced folders would swallow the input itself."""
+    if out.exists() and not out.is_dir():
+        raise FatalIssue(make_issue("W001", file=out.name, detail=f"--out {out.name!r} is a file, not a folder"))
+    source = workbook.resolve()
+    for target in targets:
+        folder = (out / target).resolve()
+        if source == folder or folder in source.parents:
+            raise FatalIssue(make_issue("W001", file=workbook.name,
+                                        detail=f"the input is inside {target}/ of --out, which convert replaces "
+                                               "as a whole; choose another --out"))
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:

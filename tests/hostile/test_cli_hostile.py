@@ -213,9 +213,6 @@ def test_convert_reads_odd_workbook_and_writes_both_subjects(odd_workbooks, mini
 
 # ── beyond the corpus: inputs found while probing the command line ──────────────────────────────────────
 
-@pytest.mark.xfail(strict=True, reason="a named pipe (FIFO) called site.xlsx: readers/detect.py detect_format opens "
-                                       "it without checking that it is a regular file, and open() blocks forever "
-                                       "waiting for a writer")
 def test_named_pipe_is_refused_quickly(tmp_path):
     pipe = tmp_path / "site.xlsx"
     os.mkfifo(pipe)
@@ -223,9 +220,6 @@ def test_named_pipe_is_refused_quickly(tmp_path):
     assert run.status == 2 and run.stderr.startswith("site.xlsx")
 
 
-@pytest.mark.xfail(strict=True, reason="the csv reader does not apply ReadLimits.max_columns (16,384), which the xlsx "
-                                       "reader enforces with R010: a csv row of 20,000 cells is read, and one of "
-                                       "2,000,000 cells ends in 'internal error (MemoryError)' after ~18 s at 1 GiB")
 def test_csv_beyond_the_column_limit_is_refused(minimal_study, tmp_path):
     path = tmp_path / "DM.csv"
     path.write_text("Subject ID,Sex\n01-001,M," + ",".join(["x"] * 20_000) + "\n", encoding="utf-8")

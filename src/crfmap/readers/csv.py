@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Iterator
 
 from crfmap.issues import FatalIssue, make_issue
-from crfmap.readers.base import IssueSink, ReadOptions, Row, SheetInfo
+from crfmap.readers.base import IssueSink, ReadLimits, ReadOptions, Row, SheetInfo
 
 CHUNK_BYTES = 1 << 20
 SNIFF_CHARS = 64 * 1024
@@ -41,8 +41,7 @@ class CsvWorkbook:
         with file.open(encoding=encoding, newline="") as text:
             delimiter = self.options.delimiter or sniff_delimiter(text.read(SNIFF_CHARS))
             text.seek(0)
-            yield from read_records(csv.reader(text, delimiter=delimiter), file.name, sheet,
-                                    self.options.limits.max_cell_chars)
+            yield from read_records(csv.reader(text, delimiter=delimiter), file.name, sheet, self.options.limits)
 
     def encoding_of(self, sheet: str) -> str:
         if sheet not in self.encodings:
@@ -69,10 +68,17 @@ def list_csv_files(folder: Path) -> list[Path]:
     return sorted(file for file in folder.iterdir() if file.suffix.lower() == ".csv" and file.is_file())
 
 
-def read_records(records: Iterator[list[str]], file_name: str, sheet: str, max_chars: int) -> Iterator[Row]:
+def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limits: ReadLimits) -> Iterator[Row]:
+    """Rows of a csv, held to the same limits as a workbook's sheets (Excel's own row and column counts)."""
     number = 0
+    max_chars = limits.max_cell_chars
     try:
         for number, record in enumerate(records, start=1):
+            if number > limits.max_rows or len(record) > limits.max_columns:
+                what = (f"more than {limits.max_rows:,} rows" if number > limits.max_rows
+                        else f"{len(record):,} columns in row {number}, more than the limit of {limits.max_columns:,}")
+                raise FatalIssue(make_issue("R010", file=file_name, sheet=sheet, row=number,
+                                            detail=f"the csv has {what}"))
             cells = {column: value for column, value in enumerate(record, start=1) if value != ""}
             for column, value in cells.items():
                 if len(value) > max_chars:

@@ -20,6 +20,8 @@ def detect_format(path: Path) -> str:
         if not list_csv_files(path):
             raise refuse_file("R015", path, detail=f"the folder {path.name} holds no .csv files to read")
         return "csv"
+    if path.exists() and not path.is_file():  # a pipe or device would block or never end
+        raise refuse_file("R015", path, detail=f"{path.name} is not a regular file (a pipe, socket or device)")
     try:
         with path.open("rb") as stream:
             head = stream.read(SAMPLE_BYTES)
