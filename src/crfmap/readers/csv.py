@@ -140,17 +140,22 @@ def decodes_as(file: Path, encoding: str) -> bool:
 
 
 def sniff_delimiter(sample: str) -> str:
-    """The candidate that appears the same non-zero number of times on the most leading lines."""
+    """The candidate that appears the same non-zero number of times on the most leading lines.
+
+    Title lines above the table (an export's heading, with no delimiter) do not count against a candidate:
+    its count is the most common non-zero count over the lines, not the first line's.
+    """
     lines = [line for line in sample.splitlines()[:20] if line.strip()]
     if len(lines) > 1 and len(sample) >= SNIFF_CHARS:
         lines = lines[:-1]  # the last line of a cut sample may be partial
     best, best_score = ",", (0, 0)
     for delimiter in DELIMITERS:
         counts = [count_outside_quotes(line, delimiter) for line in lines]
-        if not counts or counts[0] == 0:
+        nonzero = [count for count in counts if count]
+        if not nonzero:
             continue
-        consistent = sum(1 for count in counts if count == counts[0])
-        score = (consistent, counts[0])
+        typical = max(sorted(set(nonzero)), key=nonzero.count)
+        score = (nonzero.count(typical), typical)
         if score > best_score:
             best, best_score = delimiter, score
     return best

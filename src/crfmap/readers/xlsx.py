@@ -173,6 +173,11 @@ class SheetReader:
                 value = self.convert(kind, text)
             if value is None or value == "":
                 continue
+            if column in cells:  # Excel never writes this; keeping either value would lose the other
+                raise FatalIssue(make_issue(
+                    "R006", file=self.workbook.name, sheet=self.info.name, row=number,
+                    cell=f"{column_letters(column)}{number}",
+                    detail=f"sheet {self.info.name!r} gives cell {column_letters(column)}{number} twice"))
             cells[column] = value
             if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
                 self.raise_too_large(number, column, f"cell {column_letters(column)}{number} of sheet "
