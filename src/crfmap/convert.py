@@ -141,6 +141,15 @@ def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
                         crfmap_version=__version__)
     result = write_fhir(records, validation.study, target, fhir_options, source, schema=options.fhir_schema)
     validation.report.extend(result.issues)
+    if not validation.study.study.fhir.get("timezone"):
+        from crfmap.writers.fhir_r4.datatypes import count_times_of_day
+
+        dropped = count_times_of_day(records)
+        if dropped:
+            validation.report.add(make_issue(
+                "W043", file=validation.source.file,
+                detail=f"{dropped} date(s) have a time of day, but study.yaml gives no fhir.timezone; FHIR needs a "
+                       "zone with a time, so those FHIR values carry the date only"))
     return result.files, result.counts
 
 

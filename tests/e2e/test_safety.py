@@ -370,3 +370,21 @@ def test_failed_final_move_leaves_previous_output(tmp_path, monkeypatch):
     assert [issue.code for issue in outcome.report.errors] == ["W001"]
     assert leftovers(tmp_path) == []
     assert snapshot(out) == before
+
+
+def test_fhir_says_when_times_of_day_are_cut_to_dates(tmp_path):
+    """FHIR needs a zone with a time; without study fhir.timezone the time is dropped, and the run says so."""
+    study = write_minimal_study(tmp_path / "study")
+    concepts = study / "concepts.yaml"
+    concepts.write_text(concepts.read_text(encoding="utf-8") + "    fhir: {category: laboratory}\n"
+                        "    sdtm: {domain: LB}\n", encoding="utf-8")
+    book = openpyxl.Workbook()
+    book.active.title = "DM"
+    book["DM"].append(["Subject ID", "Sex", "Birth date"])
+    book["DM"].append(["01-001", "M", "2014"])
+    book.create_sheet("LB").append(["Subject ID", "Date", "Blasts"])
+    book["LB"].append(["01-001", datetime.datetime(2021, 3, 4, 8, 30), 12])
+    workbook = tmp_path / "timed.xlsx"
+    book.save(workbook)
+    outcome = convert_workbook(workbook, study, ConvertOptions(out=tmp_path / "out", targets=("fhir",)))
+    assert [issue.code for issue in outcome.report.issues if issue.code == "W043"] == ["W043"]

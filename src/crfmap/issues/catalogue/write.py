@@ -41,6 +41,9 @@ ENTRIES = (
     IssueType("W042", "fhir-record-skipped", W, "Record not written to FHIR",
               "{detail}",
               "Give the concept a fhir: resource that can hold this kind of record."),
+    IssueType("W043", "fhir-time-dropped", W, "Times of day cut to the date in FHIR",
+              "{detail}",
+              "Set fhir: {timezone: \"+03:00\"} (the sites' UTC offset) in study.yaml to keep the times; SDTM keeps them."),
     # W060–W079: SDTM domain builders (W060–W064) and SDTMIG structural checks (W065–W079).
     IssueType("W060", "sdtm-value-not-carried", W, "A value has no place in the SDTM output",
               "{detail}",

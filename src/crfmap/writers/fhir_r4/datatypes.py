@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Iterable
 
 from crfmap.model import Coded, Coding, PartialDate, Quantity
 from crfmap.study.systems import CODE_SYSTEMS
@@ -67,6 +67,17 @@ def make_date_time(value: PartialDate, zone: str | None = None) -> str:
     if zone is None:
         return date_text
     return f"{date_text}T{value.hour:02d}:{value.minute or 0:02d}:{value.second or 0:02d}{zone}"
+
+
+def count_times_of_day(records: Iterable[Any]) -> int:
+    """How many dates in `records` carry a time of day (which FHIR can only keep with a known zone)."""
+    count = 0
+    for record in records:
+        for name in ("start", "end", "date", "birth_date", "consent_date", "enrolment_date"):
+            value = getattr(record, name, None)
+            if isinstance(value, PartialDate) and value.hour is not None:
+                count += 1
+    return count
 
 
 def make_date(value: PartialDate) -> str:
