@@ -71,17 +71,14 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".crfmap-tmp-", dir=out))
     try:
-        for target in options.targets:
-            written, counts = WRITERS[target](records, validation, staging / target, options)
-            outcome.written[target], outcome.counts[target] = written, counts
-        _replace_all([(staging / target, out / target) for target in options.targets])
-    except OSError as problem:  # the disk, not the data: full, read-only, locked
-        failure = FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
-                                        f"({problem.strerror or problem}); the previous output was kept"))
-        report.extend(failure.issues)
-        outcome.written.clear()
-        outcome.exit_status = ExitStatus.CANNOT_RUN
-        return outcome
+        try:
+            for target in options.targets:
+                written, counts = WRITERS[target](records, validation, staging / target, options)
+                outcome.written[target], outcome.counts[target] = written, counts
+            _replace_all([(staging / target, out / target) for target in options.targets])
+        except OSError as problem:  # the disk, not the data: full, read-only, locked
+            raise FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
+                                        f"({problem.strerror or problem}); the previous output was kept")) from problem
     except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT), or W001
         report.extend(failure.issues)
         outcome.written.clear()
@@ -90,9 +87,8 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
         return outcome
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    outcome.exit_status = report.exit_status if not options.allow_errors else ExitStatus.OK
-    if options.allow_errors and report.has_errors:
-        outcome.exit_status = ExitStatus.DATA_ERRORS  # written, but the data still has errors: say so
+    # Written; with --allow-errors the data may still have errors, and the status says so.
+    outcome.exit_status = report.exit_status
     return outcome
 
 
