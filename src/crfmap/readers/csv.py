@@ -143,9 +143,10 @@ def sniff_delimiter(sample: str) -> str:
     """The candidate that appears the same non-zero number of times on the most leading lines.
 
     Title lines above the table (an export's heading, with no delimiter) do not count against a candidate:
-    its count is the most common non-zero count over the lines, not the first line's.
+    its count is the most common non-zero count over the lines, not the first line's. White space at the ends of
+    a line is padding, not a separator, so a tab there does not count; on a tie the earlier candidate wins.
     """
-    lines = [line for line in sample.splitlines()[:20] if line.strip()]
+    lines = [line.strip() for line in sample.splitlines()[:20] if line.strip()]
     if len(lines) > 1 and len(sample) >= SNIFF_CHARS:
         lines = lines[:-1]  # the last line of a cut sample may be partial
     best, best_score = ",", (0, 0)

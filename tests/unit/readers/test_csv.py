@@ -95,3 +95,11 @@ def test_folder_of_csv_files_is_one_sheet_each(tmp_path):
     assert rows == {"AE": [(1, {1: "SUBJID", 2: "AETERM"}), (2, {1: "01-001", 2: "Tremor"})],
                     "DM": [(1, {1: "SUBJID", 2: "SEX"}), (2, {1: "01-001", 2: "F"})]}
     assert issues == []
+
+
+def test_sniffing_ignores_padding_at_line_ends_and_title_lines() -> None:
+    from crfmap.readers.csv import sniff_delimiter
+
+    assert sniff_delimiter("Лабораторные данные\n\tsubject id;date\t;blasts\t;note\t\n") == ";"
+    assert sniff_delimiter("Export 2024\nSubject ID\tDate\tBlasts\n01-001\t2021-03-04\t12,5\n") == "\t"
+    assert sniff_delimiter("Subject ID,Date\n01-001,2021-03-04\n") == ","
