@@ -143,20 +143,20 @@ def sniff_delimiter(sample: str) -> str:
     """The candidate that appears the same non-zero number of times on the most leading lines.
 
     Title lines above the table (an export's heading, with no delimiter) do not count against a candidate:
-    its count is the most common non-zero count over the lines, not the first line's. White space at the ends of
-    a line is padding, not a separator, so a tab there does not count; on a tie the earlier candidate wins.
+    its count is the most common non-zero count over the lines, not the first line's. When two candidates are
+    equally consistent, a visible separator (`,` `;`) wins over tab, which sites also type as padding in cells.
     """
-    lines = [line.strip() for line in sample.splitlines()[:20] if line.strip()]
+    lines = [line for line in sample.splitlines()[:20] if line.strip()]
     if len(lines) > 1 and len(sample) >= SNIFF_CHARS:
         lines = lines[:-1]  # the last line of a cut sample may be partial
-    best, best_score = ",", (0, 0)
+    best, best_score = ",", (0, False, 0)
     for delimiter in DELIMITERS:
         counts = [count_outside_quotes(line, delimiter) for line in lines]
         nonzero = [count for count in counts if count]
         if not nonzero:
             continue
         typical = max(sorted(set(nonzero)), key=nonzero.count)
-        score = (nonzero.count(typical), typical)
+        score = (nonzero.count(typical), delimiter != "\t", typical)
         if score > best_score:
             best, best_score = delimiter, score
     return best
