@@ -12,18 +12,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
-from crfmap import __version__
-from crfmap.issues import Issue, Report, Severity, make_issue
+from crfmap.issues import Issue, Report, Severity
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, Row, Workbook, open_workbook
-from crfmap.study import StudyMapping, load_study, load_study_with_issues
+from crfmap.study import StudyMapping, load_study_with_issues
 from crfmap.validate.context import ValidationContext
-from crfmap.validate.header import locate_header
 from crfmap.validate.plan import plan_forms
 from crfmap.validate.sheet import validate_sheet
-from crfmap.validate.header import HeaderMap
-from crfmap.validate.sheets import match_sheets
+from crfmap.validate.header import HeaderMap, locate_header
+from crfmap.validate.sheets import count_cells_in, match_sheets
 from crfmap.values.row import FormRow
 
 Progress = Callable[[str, int], None]  # (what, how many rows so far)
@@ -122,10 +120,11 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
     context = ValidationContext(mapping, report.add, result.source.file, native_types=book.format != "csv")
     engine = MappingEngine(mapping, context.subject_row, report.add)
     sheets = book.sheets()
-    unused_counts: dict[str, int] = {}
+    count_sheet = count_cells_in(book)
+    unused_counts: dict[str, int] = {}  # sheets no form reads, counted once by match_sheets
 
     def count_cells(sheet: str) -> int:
-        unused_counts[sheet] = sum(len(row.cells) for row in book.iter_rows(sheet))
+        unused_counts[sheet] = count_sheet(sheet)
         return unused_counts[sheet]
 
     matched, sheet_issues = match_sheets(mapping, sheets, file_name=result.source.file, count_cells=count_cells)
@@ -164,7 +163,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         if info.name in unused_counts:
             account.non_empty = account.unmapped = unused_counts[info.name]
         elif info.name in mapping.study.ignore_sheets:
-            account.non_empty = account.ignored = sum(len(row.cells) for row in book.iter_rows(info.name))
+            account.non_empty = account.ignored = count_sheet(info.name)
         if account.non_empty:
             result.coverage.append(account)
     context.finish()
@@ -222,9 +221,5 @@ class _CellCounter:
                 self.account.unmapped += 1
 
 
-def tool_version() -> str:
-    return __version__
-
-
-__all__ = ["SheetAccount", "SourceInfo", "ValidationResult", "describe_source", "load_mapping", "load_study",
-           "tool_version", "validate_workbook", "make_issue"]
+__all__ = ["SheetAccount", "SourceInfo", "ValidationResult", "describe_source", "load_mapping",
+           "validate_workbook"]

@@ -1,12 +1,11 @@
 """`convert`: validate, then write the chosen standards. Part of the api layer; no format logic.
 
-Outputs are staged in a temporary sibling of OUT and moved into OUT/fhir and OUT/sdtm only when every
-requested standard was written: a failed run leaves the previous outputs as they were.
+Outputs are staged in a temporary folder inside OUT and moved into OUT/fhir and OUT/sdtm, all or none,
+only when every requested standard was written: a failed run leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from crfmap.api import ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Report, make_issue
 from crfmap.readers.base import ReadOptions
 from crfmap.study.models import StudyMapping
+from crfmap.writers.atomic import TEMP_PREFIX, replace_folders
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
     records = sorted(validation.records, key=lambda record: record.sort_key)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".crfmap-tmp-", dir=out))
+    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
     try:
         try:
             for target in options.targets:
                 written, counts = WRITERS[target](records, validation, staging / target, options)
                 outcome.written[target], outcome.counts[target] = written, counts
-            _replace_all([(staging / target, out / target) for target in options.targets])
+            replace_folders([(staging / target, out / target) for target in options.targets])
         except OSError as problem:  # the disk, not the data: full, read-only, locked
             raise FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
                                         f"({problem.strerror or problem}); the previous output was kept")) from problem
@@ -160,29 +160,3 @@ def _write_sdtm(records: list[Any], validation: ValidationResult, target: Path,
 
 
 WRITERS = {"fhir": _write_fhir, "sdtm": _write_sdtm}
-
-
-def _replace_all(moves: list[tuple[Path, Path]]) -> None:
-    """Move finished output folders into place, all or none: the previous ones are set aside first and put
-    back if any move fails (e.g. a file of the old output is open in a program that locks it)."""
-    set_aside: list[tuple[Path, Path]] = []
-    moved: list[Path] = []
-    try:
-        for _, target in moves:
-            if target.exists():
-                previous = target.with_name(f".crfmap-tmp-old-{target.name}-{os.getpid()}")
-                os.replace(target, previous)
-                set_aside.append((previous, target))
-        for staged, target in moves:
-            os.replace(staged, target)
-            moved.append(target)
-    except OSError as problem:
-        for target in moved:
-            shutil.rmtree(target, ignore_errors=True)
-        for previous, target in set_aside:
-            os.replace(previous, target)
-        raise FatalIssue(make_issue("W001", file=moves[0][1].parent.name,
-                                    detail=f"the new output could not be moved into place "
-                                           f"({problem.strerror or problem}); the previous output was kept")) from problem
-    for previous, _ in set_aside:
-        shutil.rmtree(previous, ignore_errors=True)

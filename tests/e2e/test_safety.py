@@ -363,7 +363,7 @@ def test_failed_final_move_leaves_previous_output(tmp_path, monkeypatch):
             raise PermissionError(13, "The process cannot access the file because it is being used", str(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(convert_module.os, "replace", replace_unless_locked)
+    monkeypatch.setattr(os, "replace", replace_unless_locked)  # what moves outputs into place
     outcome = convert_workbook(minimal_workbook(tmp_path / "second.xlsx", ["01-001", "01-002", "01-003"]), study,
                                options)
     assert int(outcome.exit_status) == 2 and outcome.written == {}

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
 
-_TEMP_PREFIX = ".crfmap-tmp-"
+TEMP_PREFIX = ".crfmap-tmp-"
 
 # Windows reserves these names in any folder, with any extension.
 _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
@@ -29,24 +29,43 @@ def atomic_output_dir(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=_TEMP_PREFIX, dir=target.parent))
+    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=target.parent))
     try:
         yield staging
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    previous = None
-    if target.exists():
-        previous = target.with_name(f"{_TEMP_PREFIX}old-{target.name}-{os.getpid()}")
-        os.replace(target, previous)
     try:
-        os.replace(staging, target)
+        replace_folders([(staging, target)])
     except OSError:
-        if previous is not None:
-            os.replace(previous, target)
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    if previous is not None:
+
+
+def replace_folders(moves: list[tuple[Path, Path]]) -> None:
+    """Move finished folders onto their targets, all or none.
+
+    The previous targets are set aside first and put back if any move fails (e.g. a file of the old output is
+    open in a program that locks it); the OSError is raised again for the caller to report.
+    """
+    set_aside: list[tuple[Path, Path]] = []
+    moved: list[Path] = []
+    try:
+        for _, target in moves:
+            if target.exists():
+                previous = target.with_name(f"{TEMP_PREFIX}old-{target.name}-{os.getpid()}")
+                os.replace(target, previous)
+                set_aside.append((previous, target))
+        for staged, target in moves:
+            os.replace(staged, target)
+            moved.append(target)
+    except OSError:
+        for target in moved:
+            shutil.rmtree(target, ignore_errors=True)
+        for previous, target in set_aside:
+            os.replace(previous, target)
+        raise
+    for previous, _ in set_aside:
         shutil.rmtree(previous, ignore_errors=True)
 
 
@@ -55,7 +74,7 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     """Open a temporary sibling of `target` for writing; rename it onto `target` when the block succeeds."""
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
+    handle, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(handle)
     try:
         encoding = None if "b" in mode else "utf-8"

@@ -102,7 +102,7 @@ def fixed_stamp(study: StudyMapping) -> datetime.datetime:
         try:
             return datetime.datetime.fromisoformat(cutoff[:10])
         except ValueError:
-            raise FatalIssue(make_issue("P003", file="study.yaml", detail=f"data_cutoff {cutoff!r} is not a date"))
+            raise FatalIssue(make_issue("P003", file="study.yaml", detail=f"data_cutoff {cutoff!r} is not a date")) from None
     return datetime.datetime.fromisoformat(EPOCH_DATETIME)
 
 
