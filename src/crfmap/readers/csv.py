@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import codecs
 import csv
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 from crfmap.issues import FatalIssue, make_issue
-from crfmap.readers.base import IssueSink, ReadLimits, ReadOptions, Row, SheetInfo
+from crfmap.readers.base import IssueSink, RawValue, ReadLimits, ReadOptions, Row, SheetInfo
 
 CHUNK_BYTES = 1 << 20
 SNIFF_CHARS = 64 * 1024
 DELIMITERS = (",", ";", "\t")
+FIELD_LIMIT_MESSAGE = "field larger than field limit"  # csv.Error's text, stable since Python 2.5
 FALLBACK_ENCODING = "cp1251"  # Russian sites' Excel exports
 BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
                     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
@@ -56,7 +58,7 @@ class CsvWorkbook:
     def close(self) -> None:
         """Files are opened per iteration and closed by it."""
 
-    def __enter__(self) -> CsvWorkbook:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -79,20 +81,28 @@ def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limit
                         else f"{len(record):,} columns in row {number}, more than the limit of {limits.max_columns:,}")
                 raise FatalIssue(make_issue("R010", file=file_name, sheet=sheet, row=number,
                                             detail=f"the csv has {what}"))
-            cells = {column: value for column, value in enumerate(record, start=1) if value != ""}
-            for column, value in cells.items():
+            cells: dict[int, RawValue] = {column: value for column, value in enumerate(record, start=1)
+                                          if value != ""}
+            for column, value in enumerate(record, start=1):
                 if len(value) > max_chars:
-                    raise FatalIssue(make_issue("R010", file=file_name, sheet=sheet, row=number,
-                                                detail=f"row {number}, column {column} holds {len(value):,} "
-                                                       f"characters, more than the limit of {max_chars:,}"))
+                    raise cell_too_large(file_name, sheet, number, f"row {number}, column {column} holds "
+                                         f"{len(value):,} characters, more than the limit of {max_chars:,}")
             if cells:
                 yield Row(number=number, cells=cells)
     except csv.Error as problem:
+        if FIELD_LIMIT_MESSAGE in str(problem):  # the csv module's own guard, above Excel's cell limit
+            raise cell_too_large(file_name, sheet, number + 1, f"row {number + 1} holds a cell of more than "
+                                 f"{csv.field_size_limit():,} characters, more than the limit of "
+                                 f"{max_chars:,}") from None
         raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
                                     detail=f"row {number + 1} cannot be read as csv ({problem})")) from None
     except UnicodeDecodeError:
         raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
                                     detail=f"row {number + 1} is not valid text in the chosen encoding")) from None
+
+
+def cell_too_large(file_name: str, sheet: str, number: int, detail: str) -> FatalIssue:
+    return FatalIssue(make_issue("R016", file=file_name, sheet=sheet, row=number, detail=detail))
 
 
 def detect_encoding(file: Path) -> str:

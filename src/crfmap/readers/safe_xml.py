@@ -1,13 +1,17 @@
 """XML parts parsed safely: no DTD, no entities, no network, no huge trees.
 
 A workbook never needs a DOCTYPE; one in any part is refused (R008) before any entity could be used, so
-nothing from outside the file (XXE) can reach the output or a message.
+nothing from outside the file (XXE) can reach the output or a message. The refusal must not depend on the
+parser's version: the part's raw bytes are scanned for a DOCTYPE first (libxml2 2.14 stops entity expansion
+with its own error before lxml reports the DOCTYPE), and any entity, DTD or resource error the parser still
+raises is labelled R008 too; running out of memory while parsing is R007.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from lxml import etree
 
@@ -40,7 +44,20 @@ def open_part(archive: GuardedArchive, member: str, events: tuple[str, ...] = ("
 
 
 def check_prolog(archive: GuardedArchive, member: str) -> None:
-    """Parse up to the root element only and refuse a DOCTYPE; cheap (one chunk is inflated)."""
+    """Refuse a DOCTYPE before the root element: first in the raw bytes, then as the parser sees it.
+
+    Cheap: a workbook part's prolog is one XML declaration, so one inflated chunk is read.
+    """
+    stream = archive.open_member(member)
+    try:
+        declaration = find_prolog_declaration(stream)
+    finally:
+        stream.close()
+    if declaration is not None:
+        raise FatalIssue(make_issue(
+            "R008", file=archive.name,
+            detail=f"part {member} holds {declaration} before its content (a document type or entities), which "
+                   f"workbooks never contain; it was not read"))
     stream = archive.open_member(member)
     try:
         for _event, element in open_parser(stream, ("start",), None):
@@ -58,8 +75,62 @@ def open_parser(stream: object, events: tuple[str, ...], tag: str | tuple[str, .
 
 
 def not_well_formed(archive: GuardedArchive, member: str, problem: etree.XMLSyntaxError) -> FatalIssue:
+    """R006 for damaged XML; R008 for entity/DTD/amplification errors; R007 when memory ran out."""
+    # The error log of iterparse also holds earlier parses' entries: only the last one is this failure's.
+    last = problem.error_log.last_error
+    kinds = {problem.code} | ({last.type} if last is not None else set())
+    if ERR_NO_MEMORY in kinds:
+        return FatalIssue(make_issue("R007", file=archive.name,
+                                     detail=f"part {member} needs more memory than is available to be read"))
+    if kinds & FORBIDDEN_ERRORS:
+        return FatalIssue(make_issue(
+            "R008", file=archive.name,
+            detail=f"part {member} uses entities or a document type ({problem.msg}), which workbooks never "
+                   f"contain; it was not read"))
     return FatalIssue(make_issue("R006", file=archive.name,
                                  detail=f"part {member} is not well-formed XML ({problem.msg})"))
+
+
+ERR_NO_MEMORY = etree.ErrorTypes.ERR_NO_MEMORY
+# Errors that only entities, a DTD or their expansion cause (amplification stops as ERR_RESOURCE_LIMIT).
+FORBIDDEN_ERRORS = frozenset(
+    getattr(etree.ErrorTypes, name) for name in dir(etree.ErrorTypes)
+    if name == "ERR_RESOURCE_LIMIT" or (name.startswith(("ERR_", "WAR_"))
+                                        and any(word in name for word in ("ENTITY", "DTD", "DOCTYPE"))))
+PROLOG_LIMIT = 64 * 1024  # a part's prolog is an XML declaration of ~60 bytes; far more is not a workbook
+DECLARATION_WORD = re.compile(r"[A-Za-z]+")
+PROLOG_ITEM = re.compile(r"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+
+
+def find_prolog_declaration(stream: object) -> str | None:
+    """'a <!DOCTYPE> declaration' (or another <!…> markup declaration) if one precedes the root element, read
+    from the raw bytes; None when the root element comes first. Anything else is left to the parser to judge."""
+    buffer = b""
+    while True:
+        chunk: bytes = stream.read(8192)  # type: ignore[attr-defined]
+        buffer += chunk
+        text = decode_prolog(buffer)
+        position = 0
+        while (match := PROLOG_ITEM.match(text, position)) is not None and match.end() > position:
+            position = match.end()
+        rest = text[position:].lstrip()
+        unfinished = bool(chunk) and (rest.startswith(("<?", "<!--")) or rest in ("", "<")
+                                      or (rest.startswith("<!") and len(rest) < 12))  # needs more bytes
+        if rest.startswith("<!") and not rest.startswith("<!--") and not unfinished:
+            word = DECLARATION_WORD.match(rest, 2)
+            return f"a <!{word[0].upper() if word else ''}> declaration"
+        if not unfinished:
+            return None  # the root element (or junk for the parser to report)
+        if len(buffer) > PROLOG_LIMIT:
+            return "a prolog longer than 64 KiB"
+
+
+def decode_prolog(raw: bytes) -> str:
+    """The prolog as text: UTF-16 by its byte-order mark or zero bytes; else the ASCII-compatible bytes."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:2] in (b"<\x00", b"\x00<"):
+        encoding = "utf-16-be" if raw.startswith(b"\xfe\xff") or raw[:2] == b"\x00<" else "utf-16-le"
+        return raw[: len(raw) // 2 * 2].decode(encoding, errors="replace").lstrip("\ufeff")
+    return raw.decode("latin-1").removeprefix("\xef\xbb\xbf")
 
 
 def refuse_doctype(archive: GuardedArchive, member: str, element: etree._Element) -> None:

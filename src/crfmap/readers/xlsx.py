@@ -7,10 +7,11 @@ when a sheet's iteration ends, and `sheets()` lists a sheet's merged ranges once
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 from crfmap.issues import FatalIssue, column_letters, make_issue
 from crfmap.readers.archive import GuardedArchive
@@ -18,7 +19,13 @@ from crfmap.readers.base import IssueSink, RawValue, ReadOptions, Row, SheetInfo
 from crfmap.readers.excel_dates import DateKind, convert_serial
 from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release_before
 from crfmap.readers.xlsx_parts import (
-    SheetEntry, join_text, parse_int, read_date_styles, read_layout, read_shared_strings)
+    SheetEntry,
+    join_text,
+    parse_int,
+    read_date_styles,
+    read_layout,
+    read_shared_strings,
+)
 
 DIGITS = "0123456789"
 RELEASE_EVERY = 512  # rows cleared one by one, their emptied elements removed in batches
@@ -98,7 +105,7 @@ class XlsxWorkbook:
     def close(self) -> None:
         self.archive.close()
 
-    def __enter__(self) -> XlsxWorkbook:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -182,7 +189,7 @@ class SheetReader:
             if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
                 self.raise_too_large(number, column, f"cell {column_letters(column)}{number} of sheet "
                                      f"{self.info.name!r} holds {len(value):,} characters, more than the "
-                                     f"limit of {self.limits.max_cell_chars:,}")
+                                     f"limit of {self.limits.max_cell_chars:,}", code="R016")
         if cells:
             self.check_columns(cells, number)
         return cells
@@ -252,8 +259,8 @@ class SheetReader:
                 detail=f"cell {column_letters(column)}{number} refers to shared text number {text}, "
                        f"which the workbook does not have")) from None
 
-    def raise_too_large(self, number: int, column: int, detail: str) -> None:
-        raise FatalIssue(make_issue("R010", file=self.workbook.name, sheet=self.info.name, row=number,
+    def raise_too_large(self, number: int, column: int, detail: str, code: str = "R010") -> None:
+        raise FatalIssue(make_issue(code, file=self.workbook.name, sheet=self.info.name, row=number,
                                     cell=f"{column_letters(column)}{number}", detail=detail))
 
     def extend_bounds(self, number: int, first_column: int, last_column: int) -> None:

@@ -12,7 +12,7 @@ ENTRIES = (
               "the file is empty (0 bytes)",
               "Export the workbook again; the copy was probably interrupted."),
     IssueType("R003", "not-a-workbook", E, "Not a workbook",
-              "the file is not an xlsx workbook: {detail}",
+              "the file cannot be read as a workbook: {detail}",
               "Save it from Excel as .xlsx (Excel Workbook) or export .csv."),
     IssueType("R004", "legacy-xls", E, "Legacy .xls workbook",
               "the file is an Excel 97–2003 (.xls) workbook, which crfmap does not read",
@@ -50,4 +50,8 @@ ENTRIES = (
     IssueType("R015", "unsupported-format", E, "Unsupported file format",
               "{detail}",
               "crfmap reads .xlsx, .xlsm and .csv files."),
+    IssueType("R016", "cell-too-large", E, "Cell beyond Excel's size limit",
+              "{detail}",
+              "A cell holds at most 32,767 characters in Excel: check that the export did not run columns "
+              "together (a wrong delimiter or an unclosed quote), or split the text into several cells."),
 )
