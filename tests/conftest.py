@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import importlib
 import json
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.shared_data import shared_path
+
+# No test may fail on a duration: a busy 2-core CI machine is slow, not wrong. Under CI=true Hypothesis
+# loads its own "ci" profile (derandomised, no deadline, slow data generation tolerated); elsewhere this one.
+settings.register_profile("crfmap", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+if settings.get_current_profile_name() != "ci":
+    settings.load_profile("crfmap")
 
 # fhir.resources R4B module per resource type we emit; these resources have the same shape in R4 and R4B.
 R4B_MODULES = {

@@ -16,7 +16,16 @@ from pathlib import Path
 
 from tests.hostile.compound_file import build_compound_file
 from tests.hostile.raw_xlsx import (
-    MAIN, PROLOG, cell, package_parts, row, shared_strings, worksheet, write_package, write_xlsx)
+    MAIN,
+    PROLOG,
+    cell,
+    package_parts,
+    row,
+    shared_strings,
+    worksheet,
+    write_package,
+    write_xlsx,
+)
 
 XXE_SECRET = "CRFMAP-XXE-SECRET-3b1f9c"
 EMPTY_FORMATTED_ROWS = 1_000_000

@@ -6,8 +6,8 @@ Every member gets the same fixed zip timestamp, so the same call writes the same
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 RELATIONS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -75,7 +75,7 @@ def write_xlsx(path: Path, sheets: Iterable[tuple[str, str, str]], strings: str 
     return write_package(path, package_parts(sheets, strings, styles, workbook_properties))
 
 
-def cell(reference: str, value: str | int | float, kind: str = "", style: str = "") -> str:
+def cell(reference: str, value: str | float, kind: str = "", style: str = "") -> str:
     attributes = f' r="{reference}"' + (f' t="{kind}"' if kind else "") + (f' s="{style}"' if style else "")
     return f"<c{attributes}><v>{value}</v></c>"
 

@@ -1,7 +1,9 @@
 """The command line refuses hostile files cleanly: `crfmap validate` and `crfmap convert`, each a separate
-process under a 1 GiB address-space limit, end within the issue's 5 s bound with exit 2 and one plain line on
-stderr; nothing is written, nothing leaks. Odd but genuine workbooks are read in seconds, and the run says what
-it read (R011/R012/R013)."""
+process under a 1 GiB address-space limit, end with exit 2 and one plain line on stderr; nothing is written,
+nothing leaks. Odd but genuine workbooks are read, and the run says what it read (R011/R012/R013).
+
+No test here asserts a duration (speed lives in benchmarks/); a child that does not end within the hang guard
+(CHILD_TIMEOUT_SECONDS) fails its test instead of blocking the suite."""
 
 from __future__ import annotations
 
@@ -9,7 +11,6 @@ import os
 import resource
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +23,6 @@ from tests.hostile.raw_xlsx import cell, row, worksheet, write_xlsx
 from tests.hostile.test_readers_hostile import PYTHON_WORDS, REFUSED
 from tests.minimal_study import write_minimal_study
 
-SAFETY_SECONDS = 5.0  # the refusal bound of the hostile-file issue, wall time of the whole process
-READ_SECONDS = 15.0  # "finishes in seconds" for genuine odd files; generous because the suite may run in parallel
 EMPTY_ROWS = 1_000_000
 
 
@@ -32,7 +31,6 @@ class Run:
     status: int
     stdout: str
     stderr: str
-    seconds: float
 
 
 def limit_address_space() -> None:
@@ -40,14 +38,13 @@ def limit_address_space() -> None:
 
 
 def run_crfmap(*arguments: str | Path, timeout: float = CHILD_TIMEOUT_SECONDS) -> Run:
-    start = time.perf_counter()
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "crfmap", *map(str, arguments)], cwd=REPO_ROOT, capture_output=True, text=True,
-            preexec_fn=limit_address_space, timeout=timeout)
+            preexec_fn=limit_address_space, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         pytest.fail(f"crfmap {' '.join(map(str, arguments))} did not end within {timeout:.0f} s")
-    return Run(completed.returncode, completed.stdout, completed.stderr, time.perf_counter() - start)
+    return Run(completed.returncode, completed.stdout, completed.stderr)
 
 
 def leftovers(folder: Path) -> list[Path]:
@@ -71,7 +68,6 @@ def assert_refused(run: Run, path: Path, code: str) -> None:
     slug_and_message = line.split(f"error {code} ", 1)[1]
     assert len(slug_and_message.split(":", 1)[1].strip()) > 20, line  # a sentence in plain words, not just a code
     assert not any(word in line for word in PYTHON_WORDS), line
-    assert run.seconds < SAFETY_SECONDS, f"{path.name} took {run.seconds:.1f} s"
 
 
 @pytest.mark.parametrize("case", sorted(REFUSED))
@@ -185,7 +181,6 @@ def odd_workbooks(tmp_path_factory):
 def assert_read(run: Run, path: Path, case: str) -> None:
     assert "Traceback" not in run.stderr + run.stdout
     assert run.status == 0, (run.stdout[-3000:], run.stderr[-2000:])
-    assert run.seconds < READ_SECONDS, f"{case} took {run.seconds:.1f} s"
     lines = run.stdout.splitlines()
     if ODD[case] is not None:
         assert sum(line.startswith(path.name) and ODD[case] in line for line in lines) == 1, run.stdout
@@ -213,10 +208,10 @@ def test_convert_reads_odd_workbook_and_writes_both_subjects(odd_workbooks, mini
 
 # ── beyond the corpus: inputs found while probing the command line ──────────────────────────────────────
 
-def test_named_pipe_is_refused_quickly(tmp_path):
+def test_named_pipe_is_refused_without_blocking(tmp_path):
     pipe = tmp_path / "site.xlsx"
     os.mkfifo(pipe)
-    run = run_crfmap("validate", pipe, "--study", STUDY, timeout=2 * SAFETY_SECONDS)
+    run = run_crfmap("validate", pipe, "--study", STUDY)  # opening a pipe would block: the hang guard fails it
     assert run.status == 2 and run.stderr.startswith("site.xlsx")
 
 
