@@ -8,9 +8,9 @@ themselves are kept.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
 
 from crfmap.issues import Issue, Report, Severity
 from crfmap.mapping.engine import MappingEngine
@@ -18,9 +18,9 @@ from crfmap.model import Record
 from crfmap.readers import ReadOptions, Row, Workbook, open_workbook
 from crfmap.study import StudyMapping, load_study_with_issues
 from crfmap.validate.context import ValidationContext
+from crfmap.validate.header import HeaderMap, locate_header
 from crfmap.validate.plan import plan_forms
 from crfmap.validate.sheet import validate_sheet
-from crfmap.validate.header import HeaderMap, locate_header
 from crfmap.validate.sheets import count_cells_in, match_sheets
 from crfmap.values.row import FormRow
 
@@ -94,6 +94,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
                       progress: Progress | None = None) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping or the file is unusable."""
     workbook = Path(workbook)
+    mapping_issues: list[Issue]
     if isinstance(study, StudyMapping):
         mapping, mapping_issues = study, []
     else:
@@ -190,7 +191,7 @@ class _CellCounter:
             if self.no_header:
                 self.account.unmapped += len(row.cells)
             elif self.header is None:
-                self.pending.append(Row(row.number, dict.fromkeys(row.cells)))  # positions only, no values
+                self.pending.append(Row(row.number, dict.fromkeys(row.cells, "")))  # positions only, no values
             else:
                 self._classify(row)
             yield row

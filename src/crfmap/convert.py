@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Literal
 
 from crfmap import __version__
 from crfmap.api import ValidationResult, validate_workbook
@@ -24,10 +25,10 @@ from crfmap.writers.atomic import TEMP_PREFIX, replace_folders
 class ConvertOptions:
     targets: tuple[str, ...] = ("fhir", "sdtm")
     out: Path = Path("out")
-    bundle: str = "transaction"
+    bundle: Literal["transaction", "collection"] = "transaction"
     single: bool = False
     ndjson: bool = False
-    request: str = "conditional"
+    request: Literal["conditional", "put"] = "conditional"
     pretty: bool = False
     strict: bool = False
     fhir_schema: Path | None = None
@@ -129,9 +130,9 @@ def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
                 options: ConvertOptions) -> tuple[list[str], dict[str, int]]:
     from crfmap.writers.fhir_r4 import FhirOptions, SourceInfo, write_fhir
 
-    fhir_options = FhirOptions(bundle=options.bundle, ndjson=options.ndjson, single=options.single,  # type: ignore[arg-type]
+    fhir_options = FhirOptions(bundle=options.bundle, ndjson=options.ndjson, single=options.single,
                                request=options.request, pretty=options.pretty, strict=options.strict,
-                               recorded=options.recorded)  # type: ignore[arg-type]
+                               recorded=options.recorded)
     source = SourceInfo(file_name=validation.source.file, sha256=validation.source.sha256,
                         mapping_sha256=validation.study.sha256, mapping_version=validation.study.study.version,
                         crfmap_version=__version__)

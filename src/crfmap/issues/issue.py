@@ -10,12 +10,19 @@ from crfmap.issues.catalogue.entries import Severity
 
 
 class Located(Protocol):
-    """Anything that knows its cell: a SourceCell from the model, a reader's cell, …"""
+    """Anything that knows its cell: a SourceCell from the model, a reader's cell, … (read-only)."""
 
-    file: str
-    sheet: str
-    row: int
-    column: int
+    @property
+    def file(self) -> str: ...
+
+    @property
+    def sheet(self) -> str: ...
+
+    @property
+    def row(self) -> int: ...
+
+    @property
+    def column(self) -> int: ...
 
 
 def column_letters(column: int) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from crfmap.issues import Issue, make_issue
+from crfmap.mapping.operations import run_operation, text_of
 from crfmap.model import RECORD_TYPES, Coded, Record, SourceCell
 from crfmap.study import models
 from crfmap.study.models import StudyMapping
 from crfmap.values.coded import make_coded
 from crfmap.values.row import FormRow
-from crfmap.mapping.operations import run_operation, text_of
 
 
 @dataclass
@@ -35,7 +36,9 @@ class MappingEngine:
         key = (codelist, value)
         if key not in self._constants:
             source = self.study.codelists[codelist]
-            self._constants[key] = make_coded(source, source.find(value))  # linted: the value exists
+            found = source.find(value)
+            assert found is not None, (codelist, value)  # the linter (P012) refuses a mapping without it
+            self._constants[key] = make_coded(source, found)
         return self._constants[key]
 
     def column_unit(self, form: str, column: str) -> str | None:
@@ -44,16 +47,17 @@ class MappingEngine:
 
     def map_row(self, row: FormRow) -> Iterator[Record]:
         """The records one row makes (none for a row without a subject id)."""
-        if row.subject_id is None:
+        subject_id = row.subject_id
+        if subject_id is None:
             return
         for concept in self._by_form.get(row.form, ()):
             if concept.when is not None and not condition_holds(concept.when, row):
                 continue
-            record = self._build(concept, row)
+            record = self._build(concept, row, subject_id)
             if record is not None:
                 yield record
 
-    def _build(self, concept: models.ConceptSpec, row: FormRow) -> Record | None:
+    def _build(self, concept: models.ConceptSpec, row: FormRow, subject_id: str) -> Record | None:
         values: dict[str, Any] = {}
         sources: dict[str, tuple[SourceCell, ...]] = {}
         for name, spec in concept.fields.items():
@@ -73,7 +77,7 @@ class MappingEngine:
             values["visit_number"] = Decimal(str(values["visit_number"]))
         record_type = RECORD_TYPES[concept.record]
         try:
-            return record_type(subject_id=row.subject_id, concept=concept.id, key=self._key(concept, row),
+            return record_type(subject_id=subject_id, concept=concept.id, key=self._key(concept, row),
                                sources=sources, qualifiers=qualifiers, **values)
         except TypeError as problem:  # a required record field (e.g. a finding's test) has no value
             cell = row.cells.get(self.study.forms[row.form].identity.subject)

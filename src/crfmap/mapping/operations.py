@@ -7,10 +7,11 @@ contains code. Adding an operation is one function here, one model in study/mode
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import time
 from decimal import Decimal
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from crfmap.model import Coded, PartialDate, Quantity, SourceCell
 from crfmap.study import models

@@ -2,8 +2,19 @@
 
 from crfmap.model.dates import PartialDate
 from crfmap.model.records import (
-    BASE_FIELDS, RECORD_TYPES, Coded, Coding, Event, Finding, Intervention, Quantity, Record, SourceCell,
-    Subject, Value, record_field_names,
+    BASE_FIELDS,
+    RECORD_TYPES,
+    Coded,
+    Coding,
+    Event,
+    Finding,
+    Intervention,
+    Quantity,
+    Record,
+    SourceCell,
+    Subject,
+    Value,
+    record_field_names,
 )
 
 __all__ = [

@@ -6,9 +6,10 @@ if one needs it and it can be derived (--SEQ, --DY, fullUrl), the writer derives
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
-from typing import Any, Literal, Mapping, Union
+from typing import Any, Literal
 
 from crfmap.model.dates import PartialDate
 
@@ -75,7 +76,7 @@ class Quantity:
     unit_display: str | None = None  # human text, e.g. "µg/m²/day"
 
 
-Value = Union[str, int, Decimal, bool, PartialDate, Coded, Quantity, None]
+Value = str | int | Decimal | bool | PartialDate | Coded | Quantity | None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

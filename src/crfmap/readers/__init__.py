@@ -8,8 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from crfmap.issues import FatalIssue, make_issue
-from crfmap.readers.base import (
-    IssueSink, OpenWorkbook, RawValue, ReadLimits, ReadOptions, Row, SheetInfo, Workbook)
+from crfmap.readers.base import IssueSink, OpenWorkbook, RawValue, ReadLimits, ReadOptions, Row, SheetInfo, Workbook
 from crfmap.readers.csv import open_csv
 from crfmap.readers.detect import detect_format
 from crfmap.readers.xlsx import open_xlsx

@@ -7,10 +7,11 @@ cell (a formula without a cached value) goes to the `report` sink and reading go
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Callable, Iterator, Protocol
+from typing import Protocol, Self
 
 from crfmap.issues import Issue
 
@@ -68,7 +69,7 @@ class Workbook(Protocol):
 
     def close(self) -> None: ...
 
-    def __enter__(self) -> Workbook: ...
+    def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc_info: object) -> None: ...
 

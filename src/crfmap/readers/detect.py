@@ -6,7 +6,8 @@ from pathlib import Path
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.csv import list_csv_files
-from crfmap.readers.ole2 import SIGNATURE as OLE2_SIGNATURE, CompoundFileError, list_stream_names
+from crfmap.readers.ole2 import SIGNATURE as OLE2_SIGNATURE
+from crfmap.readers.ole2 import CompoundFileError, list_stream_names
 
 ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive's end record
 TEXT_EXTENSIONS = (".csv", ".txt", ".tsv")
@@ -70,5 +71,5 @@ def looks_like_text(head: bytes) -> bool:
     return controls <= len(head) // 100
 
 
-def refuse_file(code: str, path: Path, **details: str) -> FatalIssue:
-    return FatalIssue(make_issue(code, file=path.name or str(path), **details))
+def refuse_file(code: str, path: Path, detail: str = "") -> FatalIssue:
+    return FatalIssue(make_issue(code, file=path.name or str(path), detail=detail))

@@ -65,7 +65,7 @@ def convert_serial(serial: float, kind: int, date1904: bool) -> date | datetime 
     """A date-formatted number as date/datetime/time; impossible or fictitious serials stay numbers."""
     if kind == DateKind.TIME and 0 <= serial < 1:
         moment = to_datetime(EPOCH_1904, serial)
-        return moment.time()
+        return serial if moment is None else moment.time()
     if date1904:
         if serial < 0:
             return serial

@@ -149,5 +149,13 @@ def parse_int(text: str | None, default: int) -> int:
         return default
 
 
-__all__ = ["DateKind", "PackageLayout", "SheetEntry", "parse_int", "read_date_styles", "read_layout", "read_shared_strings",
-           "join_text"]
+__all__ = [
+    "DateKind",
+    "PackageLayout",
+    "SheetEntry",
+    "join_text",
+    "parse_int",
+    "read_date_styles",
+    "read_layout",
+    "read_shared_strings",
+]

@@ -6,8 +6,9 @@ The pydantic models check each file's shape; this checks how the files refer to 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 from crfmap.issues import Issue, Severity, make_issue
 from crfmap.model import record_field_names
@@ -153,9 +154,9 @@ def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: 
     for column in columns:
         yield from _check_column(form, column, source, part, path)
     if isinstance(operation, models.CodeOp):
-        column = form.column(operation.column)
-        if column is not None and column.type != "coded":
-            yield make_issue("P003", detail=f"op code needs a coded column; {column.name!r} is {column.type}",
+        coded = form.column(operation.column)
+        if coded is not None and coded.type != "coded":
+            yield make_issue("P003", detail=f"op code needs a coded column; {coded.name!r} is {coded.type}",
                              **source.at(part, path))
     codelist = getattr(operation, "codelist", None)
     if codelist is not None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from crfmap.issues import FatalIssue, Issue, Severity, make_issue
 from crfmap.study.lint import MappingSource, lint_study
@@ -20,10 +21,10 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_MAPPING_FILE_BYTES = 5 * 1024 * 1024  # a mapping file is hand-written YAML; anything bigger is a mistake
 
 
-class _Loaded:
+class _Loaded(Generic[ModelT]):
     """One parsed YAML file: the model (if valid), and its line table for later lint messages."""
 
-    def __init__(self, relative: str, model: BaseModel | None, lines: dict[tuple[Any, ...], int]) -> None:
+    def __init__(self, relative: str, model: ModelT | None, lines: dict[tuple[Any, ...], int]) -> None:
         self.relative = relative
         self.model = model
         self.lines = lines
@@ -55,16 +56,17 @@ def load_study_with_issues(folder: Path) -> tuple[StudyMapping | None, list[Issu
         issues.append(make_issue("P003", file=f"{name}/forms", detail="forms/ holds no *.yaml form"))
     if not codelists:
         issues.append(make_issue("P003", file=f"{name}/codelists", detail="codelists/ holds no *.yaml code list"))
-    loaded = [item for item in (study, concepts, *forms, *codelists) if item is not None]
-    if issues or any(item.model is None for item in loaded):
+    loaded: list[_Loaded[Any]] = [item for item in (study, concepts, *forms, *codelists) if item is not None]
+    if issues or any(item.model is None for item in loaded) or study is None or concepts is None:
         return None, issues
+    assert study.model is not None and concepts.model is not None  # checked just above, for the type checker
     form_map = _unique_by(forms, "name", issues, name)
     codelist_map = _unique_by(codelists, "id", issues, name)
     mapping = StudyMapping(
-        folder=name, study=study.model, forms=form_map, codelists=codelist_map,  # type: ignore[union-attr]
-        concepts=list(concepts.model.concepts), sha256=hash_folder(folder),  # type: ignore[union-attr]
+        folder=name, study=study.model, forms=form_map, codelists=codelist_map,
+        concepts=list(concepts.model.concepts), sha256=hash_folder(folder),
     )
-    origins = {("study",): study.relative, ("concepts",): concepts.relative}  # type: ignore[union-attr]
+    origins: dict[tuple[str, ...], str] = {("study",): study.relative, ("concepts",): concepts.relative}
     origins.update({("form", item.model.name): item.relative for item in forms if item and item.model})
     origins.update({("codelist", item.model.id): item.relative for item in codelists if item and item.model})
     lines = {item.relative: item.lines for item in loaded}
@@ -89,7 +91,7 @@ def _yaml_files(folder: Path, sub: str) -> list[str]:
 
 
 def _load_file(folder: Path, relative: str, model: type[ModelT], issues: list[Issue],
-               name: str) -> _Loaded | None:
+               name: str) -> _Loaded[ModelT] | None:
     shown = f"{name}/{relative}"
     path = folder / relative
     if not path.is_file():
@@ -123,10 +125,7 @@ def _data_location(data: Any, location: tuple[Any, ...]) -> tuple[Any, ...]:
     path: list[Any] = []
     node = data
     for part in location:
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             node = node[part]
             path.append(part)
         elif isinstance(node, (dict, list)) and not path_continues(node, part):
@@ -142,7 +141,7 @@ def path_continues(node: Any, part: Any) -> bool:
     return isinstance(node, dict) and isinstance(part, str) and part not in ("function-after", "function-before")
 
 
-def _plain_message(error: dict[str, Any]) -> str:
+def _plain_message(error: ErrorDetails) -> str:
     kind, message = error["type"], error["msg"]
     if kind == "extra_forbidden":
         return "unknown key (check the spelling; `crfmap schema` lists the allowed keys)"
@@ -154,7 +153,7 @@ def _plain_message(error: dict[str, Any]) -> str:
     return message
 
 
-def _unique_by(items: list[_Loaded | None], attribute: str, issues: list[Issue], name: str) -> dict[str, Any]:
+def _unique_by(items: list[_Loaded[Any] | None], attribute: str, issues: list[Issue], name: str) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for item in items:
         if item is None or item.model is None:

@@ -7,7 +7,7 @@ that the parts refer to each other correctly; validation and mapping run them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -148,7 +148,7 @@ class NotBeforeRule(Strict):
 
 
 Rule = Annotated[
-    Union[DateOrderRule, RequiredOneOfRule, SubjectExistsRule, UniqueRule, NotBeforeRule],
+    DateOrderRule | RequiredOneOfRule | SubjectExistsRule | UniqueRule | NotBeforeRule,
     Field(discriminator="rule"),
 ]
 
@@ -298,8 +298,7 @@ class RowNumberOp(Strict):
 
 
 Operation = Annotated[
-    Union[CopyOp, CodeOp, ConstantOp, ConstantCodeOp, QuantityOp, ConvertUnitOp, CombineDatetimeOp, JoinOp,
-          LookupOp, MapBooleanOp, RowNumberOp],
+    CopyOp | CodeOp | ConstantOp | ConstantCodeOp | QuantityOp | ConvertUnitOp | CombineDatetimeOp | JoinOp | LookupOp | MapBooleanOp | RowNumberOp,
     Field(discriminator="op"),
 ]
 

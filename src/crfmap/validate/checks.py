@@ -4,9 +4,10 @@ Problem it finds, or None."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache, partial
-from typing import Any, Callable
+from typing import Any
 
 from crfmap.model import PartialDate
 from crfmap.study.models import Column

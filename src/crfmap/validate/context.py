@@ -7,9 +7,9 @@ the mapping engine's `lookup` operation).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import PurePath
-from typing import Callable, Hashable
 
 from crfmap.issues import FatalIssue, Issue, make_issue
 from crfmap.model import PartialDate

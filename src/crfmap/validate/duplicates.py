@@ -5,8 +5,9 @@ conflict (S206). Only keys are remembered for repeating forms: a 16-byte digest 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Hashable
 from decimal import Decimal
-from typing import Any, Hashable
+from typing import Any
 
 from crfmap.model import Coded, PartialDate
 from crfmap.study.models import Form, UniqueRule

@@ -8,9 +8,9 @@ Headers match by a column's name, label and `headers`, tolerant of case, spacing
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
-from typing import Iterator
 
 from crfmap.issues import column_letters, make_issue
 from crfmap.readers.base import Row
@@ -131,11 +131,11 @@ def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: V
     for number in sorted(header.cells):
         text = display_raw(header.cells[number])
         name = keys.column_for(text)
-        position = {"file": context.file_name, "sheet": sheet, "row": header.number,
-                    "cell": f"{column_letters(number)}{header.number}", "form": form.name}
+        cell = f"{column_letters(number)}{header.number}"
         if name is not None and name in columns.values():
             rejected.add(number)
-            context.emit(make_issue("S005", value=text, column=name, **position))
+            context.emit(make_issue("S005", value=text, column=name, file=context.file_name, sheet=sheet,
+                                    row=header.number, cell=cell, form=form.name))
         elif name is not None:
             columns[number] = name
         elif keys.is_ignored(text):
@@ -143,7 +143,8 @@ def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: V
         else:
             unknown[number] = text
             closest = closest_text(normalize_name(text), keys.spellings)
-            context.emit(make_issue("S004", value=text, expected=closest or "none", **position))
+            context.emit(make_issue("S004", value=text, expected=closest or "none", file=context.file_name,
+                                    sheet=sheet, row=header.number, cell=cell, form=form.name))
     report_missing_columns(form, sheet, header.number, columns, unknown, context)
     return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected))
 

@@ -6,11 +6,11 @@ error never raises a second one here.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from crfmap.model import Coded, PartialDate
-from crfmap.study.models import (
-    Condition, DateOrderRule, Form, NotBeforeRule, RequiredOneOfRule, SubjectExistsRule)
+from crfmap.study.models import Condition, DateOrderRule, Form, NotBeforeRule, RequiredOneOfRule, SubjectExistsRule
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap
 from crfmap.validate.row_issues import RowIssues

@@ -24,7 +24,7 @@ def parse_boolean_text(text: str) -> bool:
     raise fail("S109", EXPECTED_BOOLEAN)
 
 
-def read_boolean_number(value: int | float) -> bool:
+def read_boolean_number(value: float) -> bool:
     if value in (0, 1):
         return bool(value)
     raise fail("S109", EXPECTED_BOOLEAN)

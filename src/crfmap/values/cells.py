@@ -9,17 +9,25 @@ nothing; the raw text stays in the FormRow, so it is not lost.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Callable
+from typing import Any
 
 from crfmap.model import PartialDate
 from crfmap.study.models import Column
 from crfmap.values.booleans import parse_boolean_text, read_boolean_number
 from crfmap.values.coded import CodelistIndex
 from crfmap.values.dates import (
-    EXPECTED_DATE, EXPECTED_TIME, is_unknown_date, parse_date_text, parse_time_text, read_date_number,
-    read_date_object, read_time_number)
+    EXPECTED_DATE,
+    EXPECTED_TIME,
+    is_unknown_date,
+    parse_date_text,
+    parse_time_text,
+    read_date_number,
+    read_date_object,
+    read_time_number,
+)
 from crfmap.values.numbers import parse_number_text, read_native_number
 from crfmap.values.problems import Problem, ValueProblem, fail
 from crfmap.values.text import strip_text

@@ -159,13 +159,12 @@ def read_date_object(value: date) -> PartialDate:
     return PartialDate(value.year, value.month, value.day, value.hour, value.minute, second)
 
 
-def read_date_number(number: int | float) -> PartialDate:
+def read_date_number(number: float) -> PartialDate:
     """A number in a date column: a year typed as a number, or an Excel serial (1900 date system)."""
     if not 1 <= number <= EXCEL_LAST_SERIAL:  # also NaN and infinities
         raise fail("S103", EXPECTED_DATE)
-    if isinstance(number, int) or float(number).is_integer():
-        if int(number) in YEAR_NUMBERS:
-            return PartialDate(int(number))
+    if (isinstance(number, int) or float(number).is_integer()) and int(number) in YEAR_NUMBERS:
+        return PartialDate(int(number))
     if int(number) == EXCEL_FICTITIOUS_LEAP_DAY:
         raise fail("S108", hint="Excel day number 60 is 29 February 1900, a day that never existed.")
     # Serial 1 is 1900-01-01; from serial 61 on, Excel counts the fictitious 29 February 1900.
@@ -192,7 +191,7 @@ def parse_time_text(text: str) -> time:
     return time(hour, minute, second)
 
 
-def read_time_number(number: int | float) -> time:
+def read_time_number(number: float) -> time:
     """An Excel time serial: a fraction of a day."""
     if not 0 <= number < 1:
         raise fail("S103", EXPECTED_TIME)

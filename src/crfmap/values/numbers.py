@@ -82,7 +82,7 @@ def hint_for_number_text(text: str) -> str | None:
     return None
 
 
-def read_native_number(value: int | float, *, integer: bool) -> int | Decimal:
+def read_native_number(value: float, *, integer: bool) -> int | Decimal:
     """An xlsx number. Floats are read at Excel's 15 significant digits, which removes binary noise."""
     if isinstance(value, int):
         return value if integer else Decimal(value)

@@ -14,11 +14,11 @@ from tests.hostile.raw_xlsx import cell, package_parts, row, shared_strings, wor
 DOCTYPE = '<!DOCTYPE x [<!ENTITY e "expanded">]>'
 
 
-def refusal(path, limits=ReadLimits()):
-    with pytest.raises(FatalIssue) as raised:
-        with open_workbook(path, ReadOptions(limits=limits), lambda issue: None) as workbook:
-            for info in workbook.sheets():
-                list(workbook.iter_rows(info.name))
+def refusal(path, limits=None):
+    options = ReadOptions(limits=limits or ReadLimits())
+    with pytest.raises(FatalIssue) as raised, open_workbook(path, options, lambda issue: None) as workbook:
+        for info in workbook.sheets():
+            list(workbook.iter_rows(info.name))
     (issue,) = raised.value.issues
     return issue
 

@@ -12,9 +12,9 @@ from crfmap.readers import ReadOptions, open_workbook
 ROWS = "SUBJID;AETERM;AETOXGR\n01-001;Фебрильная лихорадка;2\n01-002;;\n"
 
 
-def read_csv(path, options=ReadOptions()):
+def read_csv(path, options=None):
     issues = []
-    with open_workbook(path, options, issues.append) as workbook:
+    with open_workbook(path, options or ReadOptions(), issues.append) as workbook:
         infos = workbook.sheets()
         rows = {info.name: [(row.number, row.cells) for row in workbook.iter_rows(info.name)] for info in infos}
     return rows, issues, infos

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from crfmap.readers import ReadOptions, open_workbook
 

@@ -175,7 +175,7 @@ def test_sheet_listing_hidden_states_columns_merges_and_dimension(tmp_path):
     path = write_xlsx(tmp_path / "layout.xlsx", [
         ("Visible", worksheet(data, head, tail), ""), ("Hidden", worksheet(""), "hidden"),
         ("VeryHidden", worksheet(row(1, cell("A1", 1))), "veryHidden")])
-    sheets, issues, infos = read_all(path)
+    _sheets, issues, infos = read_all(path)
     by_name = {info.name: info for info in infos}
     assert [info.name for info in infos] == ["Visible", "Hidden", "VeryHidden"]
     assert [info.index for info in infos] == [0, 1, 2]

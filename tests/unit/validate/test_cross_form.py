@@ -4,7 +4,6 @@ order forms are validated in."""
 from __future__ import annotations
 
 from crfmap.validate import plan_forms
-
 from tests.unit.validate.study_builder import ADVERSE_EVENTS, DEMOGRAPHICS, MARROW, build_study, run_validation
 
 DM_HEADER = ["Subject ID", "Sex", "Date of birth", "Age, years", "Date of diagnosis", "Prior HSCT"]

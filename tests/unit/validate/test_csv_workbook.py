@@ -9,7 +9,6 @@ from crfmap.issues import Report
 from crfmap.model import PartialDate
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.validate import ValidationContext, count_cells_in, locate_header, match_sheets, validate_sheet
-
 from tests.unit.validate.study_builder import MARROW, build_study
 
 CSV_TEXT = (

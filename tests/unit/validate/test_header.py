@@ -5,7 +5,6 @@ from __future__ import annotations
 from crfmap.issues import Report
 from crfmap.study.models import Form
 from crfmap.validate import ValidationContext, locate_header
-
 from tests.unit.validate.study_builder import ADVERSE_EVENTS, DEMOGRAPHICS, build_study, make_rows, run_validation
 
 

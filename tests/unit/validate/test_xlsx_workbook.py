@@ -10,10 +10,9 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from crfmap.issues import Report
+from crfmap.model import PartialDate
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.validate import ValidationContext, locate_header, match_sheets, plan_forms, validate_sheet
-from crfmap.model import PartialDate
-
 from tests.unit.validate.study_builder import DEMOGRAPHICS, MARROW, build_study
 
 

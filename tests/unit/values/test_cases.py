@@ -16,7 +16,6 @@ import yaml
 from crfmap.model import Coded, PartialDate
 from crfmap.study.models import Column
 from crfmap.values.cells import ParseContext, parse_cell
-
 from tests.unit.values.codelists import INDEXES
 
 CASES = Path(__file__).resolve().parent / "cases"

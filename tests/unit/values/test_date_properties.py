@@ -7,7 +7,8 @@ import calendar
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crfmap.values.dates import parse_date_text
 from crfmap.values.problems import ValueProblem

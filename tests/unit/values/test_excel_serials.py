@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl.utils.datetime import from_excel
 
 from crfmap.values.dates import read_date_number

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crfmap.issues import CATALOGUE
 from crfmap.study.models import Column
 from crfmap.values.cells import ParseContext, parse_cell
-
 from tests.unit.values.codelists import INDEXES
 
 RAW = st.one_of(

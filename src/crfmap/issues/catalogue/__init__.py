@@ -7,8 +7,8 @@ Each stage keeps its entries in its own module so that the people working on a s
 
 from __future__ import annotations
 
-from crfmap.issues.catalogue.entries import IssueType, Severity
 from crfmap.issues.catalogue import mapping, project, read, schema, write
+from crfmap.issues.catalogue.entries import IssueType, Severity
 
 CATALOGUE: dict[str, IssueType] = {}
 for _module in (project, read, schema, mapping, write):

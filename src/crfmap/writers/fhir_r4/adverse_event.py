@@ -16,8 +16,12 @@ from crfmap.model import Event
 from crfmap.study.systems import CODE_SYSTEMS
 from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
 from crfmap.writers.fhir_r4.datatypes import make_codeable_concept, make_date_time, make_text_concept
-from crfmap.writers.fhir_r4.extensions import add_extensions, make_field_extensions, make_meta, \
-    make_qualifier_extensions
+from crfmap.writers.fhir_r4.extensions import (
+    add_extensions,
+    make_field_extensions,
+    make_meta,
+    make_qualifier_extensions,
+)
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 
 AE_BACKPORT = "http://hl7.org/fhir/uv/ae-research-backport-ig/StructureDefinition"

@@ -5,7 +5,8 @@ find it again."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.model import Event, Finding, Intervention, Record, Subject

@@ -19,10 +19,18 @@ from crfmap.model import Event, Finding
 from crfmap.study.systems import CODE_SYSTEMS
 from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
 from crfmap.writers.fhir_r4.datatypes import (
-    make_codeable_concept, make_date_time, make_display_reference, make_quantity, make_text_concept,
+    make_codeable_concept,
+    make_date_time,
+    make_display_reference,
+    make_quantity,
+    make_text_concept,
 )
-from crfmap.writers.fhir_r4.extensions import add_extensions, make_field_extensions, make_meta, \
-    make_qualifier_extensions
+from crfmap.writers.fhir_r4.extensions import (
+    add_extensions,
+    make_field_extensions,
+    make_meta,
+    make_qualifier_extensions,
+)
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 from crfmap.writers.fhir_r4.targets import OBSERVATION_CATEGORIES
 

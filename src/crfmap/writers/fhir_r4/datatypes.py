@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from crfmap.model import Coded, Coding, PartialDate, Quantity
 from crfmap.study.systems import CODE_SYSTEMS

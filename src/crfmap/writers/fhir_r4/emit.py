@@ -58,7 +58,7 @@ class BundleFile:
 
     def __init__(self, path: Path, bundle_id: str, options: FhirOptions) -> None:
         self.options = options
-        self.stream: IO[bytes] = open(path, "wb")
+        self.stream: IO[bytes] = open(path, "wb")  # noqa: SIM115 — written entry by entry, closed by close()
         self.first = True
         header = {"resourceType": "Bundle", "id": bundle_id, "type": options.bundle}
         opening = dump_json(header, options.pretty)[:-1].rstrip(b"\n")  # without the closing brace
@@ -97,7 +97,7 @@ class NdjsonFiles:
     def add(self, handle: ResourceHandle, resource: dict[str, Any]) -> None:
         stream = self.streams.get(handle.resource_type)
         if stream is None:
-            stream = open(self.folder / f"{handle.resource_type}.ndjson", "wb")
+            stream = open(self.folder / f"{handle.resource_type}.ndjson", "wb")  # noqa: SIM115 — closed by close()
             self.streams[handle.resource_type] = stream
         stream.write(dump_json(resource) + b"\n")
 

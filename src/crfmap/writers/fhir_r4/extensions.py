@@ -7,8 +7,9 @@ from as `source-cells` extensions on `meta` (field, file, and the cells as `Shee
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any
 
 from crfmap.model import Coded, PartialDate, Quantity, Record, Value
 from crfmap.writers.fhir_r4.context import StudyContext

@@ -16,11 +16,20 @@ from typing import Any
 from crfmap.model import Intervention
 from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
 from crfmap.writers.fhir_r4.datatypes import (
-    make_absent_period, make_codeable_concept, make_date_time, make_display_reference, make_period,
-    make_quantity, make_text_concept,
+    make_absent_period,
+    make_codeable_concept,
+    make_date_time,
+    make_display_reference,
+    make_period,
+    make_quantity,
+    make_text_concept,
 )
-from crfmap.writers.fhir_r4.extensions import add_extensions, make_field_extensions, make_meta, \
-    make_qualifier_extensions
+from crfmap.writers.fhir_r4.extensions import (
+    add_extensions,
+    make_field_extensions,
+    make_meta,
+    make_qualifier_extensions,
+)
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 
 RATE_UNIT = re.compile(r"/(\d*)(s|min|h|d|wk|mo|a)$")

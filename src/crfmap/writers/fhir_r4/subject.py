@@ -13,10 +13,17 @@ from crfmap.model import Coded, Subject
 from crfmap.study.systems import CODE_SYSTEMS
 from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
 from crfmap.writers.fhir_r4.datatypes import (
-    DATA_ABSENT_REASON, make_date, make_display_reference, make_period, make_quantity,
+    DATA_ABSENT_REASON,
+    make_date,
+    make_display_reference,
+    make_period,
+    make_quantity,
 )
 from crfmap.writers.fhir_r4.extensions import (
-    add_extensions, make_field_extensions, make_meta, make_qualifier_extensions,
+    add_extensions,
+    make_field_extensions,
+    make_meta,
+    make_qualifier_extensions,
 )
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 
@@ -36,7 +43,7 @@ def build_research_study(context: StudyContext) -> dict[str, Any]:
     study = context.study.study
     settings = study.fhir
     resource: dict[str, Any] = {"resourceType": "ResearchStudy", "id": context.research_study.id}
-    identifiers = [{"system": study.identifier_systems.study, "value": study.id}]
+    identifiers: list[dict[str, Any]] = [{"system": study.identifier_systems.study, "value": study.id}]
     if study.protocol and study.protocol != study.id:
         identifiers.append({"type": {"text": "Protocol"}, "value": study.protocol})
     resource["identifier"] = identifiers

@@ -13,9 +13,9 @@ Records are sorted by (subject, concept, key); resources are written as they are
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterable
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.model import Record

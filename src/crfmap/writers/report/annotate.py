@@ -43,7 +43,7 @@ def write_annotated_copy(source: Path, target: Path, report: Report, *, redact: 
     loose: list[Issue] = []
     for issue in report.sorted():
         issue = redact_issue(issue) if redact else issue
-        if issue.sheet in book.sheetnames and issue.cell:
+        if issue.sheet is not None and issue.sheet in book.sheetnames and issue.cell:
             by_cell[(issue.sheet, issue.cell)].append(issue)
         else:
             loose.append(issue)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from crfmap.issues import Issue, Report, redact_issue
 from crfmap.issues.catalogue.entries import Severity

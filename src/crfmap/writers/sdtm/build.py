@@ -9,8 +9,8 @@ other domains alphabetically, their SUPP-- datasets, TS.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 from crfmap.issues import FatalIssue, Issue, Severity, make_issue
 from crfmap.model import Event, Finding, Intervention, Record, Subject
@@ -20,18 +20,20 @@ from crfmap.writers.sdtm.define_metadata import DefineMethod
 from crfmap.writers.sdtm.domains.baseline import flag_last_before_exposure
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.demographics import (
-    draft_subject, find_deaths, find_exposure, find_last_dates,
+    draft_subject,
+    find_deaths,
+    find_exposure,
+    find_last_dates,
 )
 from crfmap.writers.sdtm.domains.events import draft_event
 from crfmap.writers.sdtm.domains.findings import draft_finding
-from crfmap.writers.sdtm.domains.frame import COLLECTED, number_drafts, make_dataset, sort_drafts
+from crfmap.writers.sdtm.domains.frame import COLLECTED, make_dataset, number_drafts, sort_drafts
 from crfmap.writers.sdtm.domains.interventions import draft_intervention
 from crfmap.writers.sdtm.domains.methods import methods_used
 from crfmap.writers.sdtm.domains.specs import DOMAINS
 from crfmap.writers.sdtm.domains.supplemental import build_supplemental
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, lint_sdtm_targets, read_study_sdtm, read_target
 from crfmap.writers.sdtm.domains.trial_summary import build_trial_summary
-
 
 __all__ = ["SdtmBuild", "build_sdtm", "lint_sdtm_targets"]
 

@@ -12,6 +12,7 @@ Missing values are empty cells. This file is for looking, not for submission (us
 from __future__ import annotations
 
 import csv
+import math
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from crfmap.writers.cells import neutralise_formula
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import is_numeric
+
 
 def write_sdtm_csv(dataset: Dataset, target: Path) -> None:
     """Write `dataset` as CSV with a header row of variable names, atomically."""
@@ -33,7 +35,7 @@ def write_sdtm_csv(dataset: Dataset, target: Path) -> None:
 
 
 def _format_number(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return str(int(value))

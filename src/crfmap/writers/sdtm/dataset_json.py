@@ -13,9 +13,11 @@ from the clock, so the same input gives the same bytes. The API uses the study's
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 import orjson
 
@@ -136,7 +138,7 @@ def _convert_text(value: Any) -> str:
 
 
 def _convert_number(value: Any) -> int | float | None:
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)  # 3.0 → 3, as CDISC's files write whole numbers

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import Iterable
 
 
 def measure_number(values: Iterable[object]) -> tuple[int, int]:
@@ -13,7 +14,7 @@ def measure_number(values: Iterable[object]) -> tuple[int, int]:
     """
     digits, decimals = 1, 0
     for value in values:
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
             continue
         whole, fraction = _split_digits(value)
         digits = max(digits, len(whole) + len(fraction))
@@ -21,7 +22,7 @@ def measure_number(values: Iterable[object]) -> tuple[int, int]:
     return digits, decimals
 
 
-def _split_digits(value: int | float) -> tuple[str, str]:
+def _split_digits(value: float) -> tuple[str, str]:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = format(Decimal(repr(value)).copy_abs(), "f")  # repr is the shortest round-tripping form

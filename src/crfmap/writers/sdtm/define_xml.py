@@ -13,6 +13,7 @@ decimals. CreationDateTime comes from the caller (DefineMetadata), never from th
 from __future__ import annotations
 
 from pathlib import Path
+
 from lxml import etree
 
 from crfmap.issues import Issue, make_issue

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
-from typing import Sequence
+from collections.abc import Sequence
 
 MISSING = b"\x2e" + b"\x00" * 7
 ZERO = b"\x00" * 8
@@ -34,7 +34,7 @@ def is_representable(value: float) -> bool:
 
 def to_ibm(value: float | None) -> bytes:
     """The 8 IBM bytes of one value; None and NaN become SAS missing."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return MISSING
     if value == 0:
         return ZERO

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.writers.atomic import atomic_file

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from typing import Collection, Iterator
+from collections.abc import Collection, Iterator
 
 from crfmap.issues import Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset, Variable
@@ -194,6 +194,6 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
     names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
     rows = []
     for row in dataset.rows:
-        changed = {name: transliterate_text(row[name]) for name in names if isinstance(row.get(name), str)}
+        changed = {name: transliterate_text(value) for name in names if isinstance(value := row.get(name), str)}
         rows.append({**row, **changed} if changed else row)
     return rows

@@ -8,9 +8,9 @@ Nothing is written when any check fails with an error; the folder is replaced at
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from crfmap.issues import FatalIssue, Issue, Severity, make_issue
 from crfmap.model import Record
@@ -18,7 +18,7 @@ from crfmap.study.models import StudyMapping
 from crfmap.writers.atomic import atomic_output_dir
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.dataset_json import EPOCH_DATETIME, DatasetJsonHeader, write_dataset_json, write_dataset_ndjson
-from crfmap.writers.sdtm.define_metadata import CodeListTerm, DefineCodeList, DefineMetadata, STANDARD_METHODS
+from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, CodeListTerm, DefineCodeList, DefineMetadata
 from crfmap.writers.sdtm.define_xml import write_define_xml
 from crfmap.writers.sdtm.preparation import prepare_dataset
 from crfmap.writers.sdtm.xpt import XptOptions, sas_datetime_text, write_xpt

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime
 import re
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from crfmap.issues import Issue, Severity
 from crfmap.writers.sdtm.dataset import Dataset, Variable

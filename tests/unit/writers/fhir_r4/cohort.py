@@ -15,7 +15,15 @@ from pathlib import Path
 
 from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, SourceCell, Subject
 from crfmap.study.models import (
-    Codelist, CodelistValue, Column, ConceptSpec, Form, Identity, IdentifierSystems, Standards, Study,
+    Codelist,
+    CodelistValue,
+    Column,
+    ConceptSpec,
+    Form,
+    IdentifierSystems,
+    Identity,
+    Standards,
+    Study,
     StudyMapping,
 )
 
@@ -75,7 +83,7 @@ def build_subjects() -> list[Subject]:
         Subject(subject_id="01-002", concept="dm", key="1", sex=sex("M", None), birth_date=PartialDate(2015, 3),
                 sources={"sex": cell("DM", 3, 3), "birth_date": cell("DM", 3, 4)}),
         Subject(subject_id="01-003", concept="dm", key="1", sex=sex("F", None),
-                age=Quantity(Decimal("7"), "a", "years"), age_reference="first dose",
+                age=Quantity(Decimal(7), "a", "years"), age_reference="first dose",
                 sources={"sex": cell("DM", 4, 3), "age": cell("DM", 4, 6)}),
     ]
 

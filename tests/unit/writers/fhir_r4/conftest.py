@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 
-
 def read_bundles(folder: Path) -> dict[str, dict[str, Any]]:
     return {path.name: json.loads(path.read_bytes()) for path in sorted(folder.glob("*.json"))}
 

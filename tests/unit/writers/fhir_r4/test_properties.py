@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crfmap.model import Coded, Finding, PartialDate, Quantity
 from crfmap.writers.fhir_r4 import FhirOptions

@@ -41,8 +41,8 @@ def test_every_ndjson_resource_is_valid_r4(tmp_path, schema_errors, model_errors
 
 
 def test_strict_mode_accepts_the_cohort(tmp_path, fhir_schema):
-    from tests.shared_data import shared_path
     from crfmap.writers.fhir_r4 import FhirOptions, write_fhir
+    from tests.shared_data import shared_path
     from tests.unit.writers.fhir_r4.cohort import build_records, build_study
     from tests.unit.writers.fhir_r4.writing import SOURCE
 

@@ -19,7 +19,7 @@ def build_variants() -> list:
         Finding(subject_id="02-001", concept="blasts", key="D0", category="laboratory", test=TEST,
                 value_text="not evaluable", verbatim="n.e.", date=PartialDate(2021, 1, 10, 8, 30)),
         Intervention(subject_id="02-001", concept="exposure", key="C2", category="exposure", verbatim="blinatumomab",
-                     occurred=False, reason="progression", dose=Quantity(Decimal("28"), "ug")),
+                     occurred=False, reason="progression", dose=Quantity(Decimal(28), "ug")),
         Intervention(subject_id="02-001", concept="prior", key="1", category="prior_therapy", verbatim="vincristine"),
         Event(subject_id="02-001", concept="death", key="1", category="disposition", term="Death",
               start=PartialDate(2022)),

@@ -8,7 +8,7 @@ back from XPT as on crfmap's (tests do both: the checks must agree with CDISC's 
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.metadata import check_names_and_labels

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from crfmap.issues import Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, key_text, row_issue

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from datetime import date
-from typing import Iterator, Sequence
 
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, row_issue
@@ -79,7 +79,7 @@ def check_study_days(datasets: Sequence[Dataset]) -> Iterator[Issue]:
 
 
 def _day_problem(value: object, when: object, reference: object) -> str | None:
-    recorded = None if is_null(value) else int(value)  # type: ignore[arg-type]
+    recorded = None if is_null(value) or not isinstance(value, (int, float, str)) else int(value)
     if recorded == 0:
         return "is 0; there is no study day 0"
     day = parse_day(when) if isinstance(when, str) else None

@@ -8,9 +8,9 @@ known (MT.AGE). USUBJID = STUDYID-SUBJID (MT.USUBJID).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
 
 from crfmap.model import Intervention, PartialDate, Record, Subject
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
@@ -62,7 +62,7 @@ def find_last_dates(records: Iterable[Record]) -> dict[str, PartialDate]:
 def find_deaths(drafts: Iterable[Draft]) -> dict[str, str | None]:
     """Per subject with a DS DEATH record: its DSSTDTC."""
     return {draft.record.subject_id: draft.values.get("DSSTDTC") for draft in drafts
-            if draft.values.get("DSDECOD") == DEATH}
+            if draft.record is not None and draft.values.get("DSDECOD") == DEATH}
 
 
 def draft_subject(record: Subject, target: SdtmTarget, context: BuildContext, exposure: Exposure | None,

@@ -46,8 +46,9 @@ def _fill_result(draft: Draft, record: Finding, target: SdtmTarget, context: Bui
     quantity = record.value_quantity
     if quantity is not None:
         unit = context.unit(quantity.unit, record)
-        limited = record.verbatim is not None and record.verbatim.strip().startswith(LIMIT_SIGNS)
-        text = record.verbatim.strip() if limited else decimal_text(quantity.value)
+        verbatim = (record.verbatim or "").strip()
+        limited = verbatim.startswith(LIMIT_SIGNS)  # "<0.01": a value below a limit, kept as written
+        text = verbatim if limited else decimal_text(quantity.value)
         values.update({f"{prefix}ORRES": text, f"{prefix}ORRESU": unit, f"{prefix}STRESC": text,
                        f"{prefix}STRESN": None if limited else number(quantity.value), f"{prefix}STRESU": unit})
         _fill_threshold(draft, record, target, context, prefix, quantity.unit)

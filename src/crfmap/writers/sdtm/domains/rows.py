@@ -29,13 +29,15 @@ def set_coded(draft: Draft, variable: str, coded: Coded | None) -> None:
 
 def place_extra(draft: Draft, target: SdtmTarget, context: BuildContext, field_name: str, value: object) -> None:
     """A record field with no variable in this domain: to SUPP-- when the target asks, else warned (W060)."""
-    if value is None or field_name in target.supp:
+    if value is None or field_name in target.supp or draft.record is None:
         return
     context.warn_not_carried(draft.record, target, field_name)
 
 
 def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> None:
     record = draft.record
+    if record is None:  # study-level rows (TS) have no qualifiers
+        return
     for name, value in record.qualifiers.items():
         if value is None:
             continue
@@ -44,6 +46,6 @@ def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> No
             continue
     for name, supp in target.supp.items():
         value = record.qualifiers[name] if name in record.qualifiers else getattr(record, name, None)
-        text = qualifier_text(value)  # type: ignore[arg-type]
+        text = qualifier_text(value)
         if text is not None:
             draft.supp.append((supp, text))

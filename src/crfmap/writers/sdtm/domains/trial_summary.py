@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
+from crfmap.writers.sdtm.domains.frame import make_dataset
 from crfmap.writers.sdtm.domains.specs import DOMAINS
 from crfmap.writers.sdtm.domains.targets import TrialSummaryEntry
-from crfmap.writers.sdtm.domains.frame import make_dataset
 from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
 
 
@@ -26,7 +26,7 @@ def derive_parameters(context: BuildContext, subject_count: int) -> list[TrialSu
         ("NARMS", str(len(study.arms)) if study.arms else None, None, None),
         ("ACTSUB", str(subject_count), None, None),
     ]
-    return [TrialSummaryEntry(parmcd=code, value=value, code=value_code, code_system=system)
+    return [TrialSummaryEntry(parmcd=code, parm=None, value=value, code=value_code, code_system=system)
             for code, value, value_code, system in candidates if value]
 
 

@@ -15,8 +15,18 @@ import pytest
 
 from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, SourceCell, Subject
 from crfmap.study.models import (
-    Codelist, CodelistValue, Column, ConceptSpec, Form, Identity, Standards, Study, StudyMapping,
-    IdentifierSystems, Arm, CdiscCodelist,
+    Arm,
+    CdiscCodelist,
+    Codelist,
+    CodelistValue,
+    Column,
+    ConceptSpec,
+    Form,
+    IdentifierSystems,
+    Identity,
+    Standards,
+    Study,
+    StudyMapping,
 )
 
 STUDY_ID = "BLINA-PED-01"
@@ -95,23 +105,23 @@ def make_records() -> list:
     fever = coded("ae_term", "fever", "Fever", codings=(Coding(MEDDRA, "10016558", "Pyrexia"),))
     tremor = coded("ae_term", "tremor", "Tremor", codings=(Coding(MEDDRA, "10044565", "Tremor"),))
     seizure = coded("ae_term", "seizure", "Seizure", codings=(Coding(MEDDRA, "10039906", "Seizure"),))
-    grade = lambda value: coded("ctcae_grade", value)  # noqa: E731
+    grade = lambda value: coded("ctcae_grade", value)
     return [
         # given out of order on purpose: the builder sorts
         Subject(subject_id="01-002", concept="demographics", key="1", sources={"sex": cell("DM", 3)}, site="01",
-                sex=sex_m, birth_date=PartialDate(2019), age=Quantity(Decimal("4"), "a"), arm=arm, actual_arm=arm),
+                sex=sex_m, birth_date=PartialDate(2019), age=Quantity(Decimal(4), "a"), arm=arm, actual_arm=arm),
         Subject(subject_id="01-001", concept="demographics", key="1", sources={"sex": cell("DM", 2)}, site="01",
                 sex=sex_f, birth_date=day("2015-06-20"), arm=arm, actual_arm=arm, consent_date=day("2024-01-20")),
         Subject(subject_id="02-001", concept="demographics", key="1", sources={"sex": cell("DM", 4)}, site="02",
-                sex=sex_m, age=Quantity(Decimal("10"), "mo"), arm=arm),
+                sex=sex_m, age=Quantity(Decimal(10), "mo"), arm=arm),
         Intervention(subject_id="01-001", concept="blinatumomab", key="2", category="exposure", treatment=blina,
-                     dose=Quantity(Decimal("15"), "ug/m2/d"), route=route, frequency=frequency,
+                     dose=Quantity(Decimal(15), "ug/m2/d"), route=route, frequency=frequency,
                      start=day("2024-02-12"), end=day("2024-03-03"), sources={"dose": cell("EX", 3)}),
         Intervention(subject_id="01-001", concept="blinatumomab", key="1", category="exposure", treatment=blina,
-                     dose=Quantity(Decimal("5"), "ug/m2/d"), route=route, frequency=frequency,
+                     dose=Quantity(Decimal(5), "ug/m2/d"), route=route, frequency=frequency,
                      start=day("2024-02-05"), end=day("2024-02-11"), sources={"dose": cell("EX", 2)}),
         Intervention(subject_id="01-002", concept="blinatumomab", key="1", category="exposure", treatment=blina,
-                     dose=Quantity(Decimal("5"), "ug/m2/d"), route=route, frequency=frequency,
+                     dose=Quantity(Decimal(5), "ug/m2/d"), route=route, frequency=frequency,
                      start=day("2024-03-11"), sources={"dose": cell("EX", 4)}),
         Intervention(subject_id="01-001", concept="hsct", key="1", category="procedure",
                      treatment=coded("procedure", "HSCT", "Allogeneic hematopoietic stem cell transplantation"),
@@ -128,13 +138,13 @@ def make_records() -> list:
               sources={"term": cell("AE", 4)}),
         Event(subject_id="01-001", concept="diagnosis", key="1", category="diagnosis",
               term="B-cell acute lymphoblastic leukaemia", start=PartialDate(2022, 5),
-              qualifiers={"relapses": Decimal("2")}, sources={"term": cell("MH", 2)}),
+              qualifiers={"relapses": Decimal(2)}, sources={"term": cell("MH", 2)}),
         Event(subject_id="01-002", concept="death", key="1", category="disposition", term="Died of sepsis",
               decoded=coded("ncomplt", "DEATH", "Death", submission="DEATH", nci="C28554"),
               start=day("2024-06-01"), sources={"term": cell("DS", 2)}),
         Finding(subject_id="02-001", concept="marrow_blasts", key="1", category="laboratory",
                 test=coded("lbtestcd", "BLASTLE", "Blasts/Leukocytes", submission="BLASTLE"),
-                value_quantity=Quantity(Decimal("85"), "%"),
+                value_quantity=Quantity(Decimal(85), "%"),
                 specimen=coded("specimen", "BONE MARROW", submission="BONE MARROW"), date=day("2024-01-15"),
                 sources={"value": cell("LAB", 2)}),
         Finding(subject_id="01-002", concept="mrd_flow", key="1", category="cell_phenotype",

@@ -65,10 +65,10 @@ def test_dataset_json_validates_against_the_cdisc_schema(datasets, tmp_path):
 
 def test_define_xml_with_the_build_methods_validates_against_the_xsd(datasets):
     etree = pytest.importorskip("lxml.etree")
+    import dataclasses
+
     from crfmap.writers.sdtm.define_metadata import CodeListTerm, DefineCodeList, DefineMetadata
     from crfmap.writers.sdtm.define_xml import build_define
-
-    import dataclasses
 
     build = build_sdtm(make_records(), make_study())
     prepared = [prepare_dataset(dataset)[0] for dataset in build.datasets]

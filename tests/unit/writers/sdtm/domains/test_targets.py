@@ -87,7 +87,7 @@ def test_interpretation_goes_to_nrind_when_its_code_list_is_cdisc_nrind():
     study = study.model_copy(update={"codelists": {**study.codelists, "nrind": nrind}})
     record = Finding(subject_id="01", concept="lb", key="1", category="laboratory",
                      test=Coded("lbtestcd", "BLASTLE", "Blasts/Leukocytes", submission_value="BLASTLE"),
-                     value_quantity=Quantity(Decimal("85"), "%"),
+                     value_quantity=Quantity(Decimal(85), "%"),
                      interpretation=Coded("nrind", "HIGH", "High", submission_value="HIGH"))
     build = build_sdtm([record], study)
     lb = next(dataset for dataset in build.datasets if dataset.name == "LB")

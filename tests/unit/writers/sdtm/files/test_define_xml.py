@@ -18,7 +18,7 @@ from tests.shared_data import shared_path
 
 NS = {"odm": "http://www.cdisc.org/ns/odm/v1.3", "def": "http://www.cdisc.org/ns/def/v2.1",
       "xlink": "http://www.w3.org/1999/xlink"}
-SAFE = dict(resolve_entities=False, no_network=True, load_dtd=False)
+SAFE = {"resolve_entities": False, "no_network": True, "load_dtd": False}
 
 
 def define_schema() -> etree.XMLSchema:
