@@ -6,14 +6,16 @@ No logic of its own. Exit statuses: 0 no errors (warnings allowed), 1 data error
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Literal
 
 import click
 
 from crfmap import __version__
 from crfmap.issues import ExitStatus, FatalIssue, Report, redact_issue
 from crfmap.readers.base import ReadLimits, ReadOptions
+from crfmap.terminal import row_progress
 from crfmap.writers.report.text import render_coverage, render_issue, render_report
 
 MIB = 1024 * 1024
@@ -90,7 +92,9 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
     def body() -> ExitStatus:
         from crfmap import api
 
-        result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read))
+        with row_progress(sys.stderr) as progress:
+            result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read),
+                                           progress=progress)
         report = result.report
         if output_format == "json":
             data = report.as_dict(redact=redact)
@@ -145,8 +149,9 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 @read_options
 @redact_option
 @debug_option
-def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, bundle: str, single: bool,
-            ndjson: bool, request_mode: str, pretty: bool, strict: bool, fhir_schema: Path | None, recorded: str | None,
+def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path,
+            bundle: Literal["transaction", "collection"], single: bool, ndjson: bool,
+            request_mode: Literal["conditional", "put"], pretty: bool, strict: bool, fhir_schema: Path | None, recorded: str | None,
             sdtm_formats: tuple[str, ...],
             transliterate: bool, allow_errors: bool, allow_unmapped: bool, redact: bool, debug: bool,
             **read: Any) -> None:
@@ -163,8 +168,9 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
             sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
             transliterate=transliterate, allow_errors=allow_errors, allow_unmapped=allow_unmapped,
         )
-        outcome = convert_workbook(workbook, study_dir, options, read_options=build_read_options(**read),
-                                   progress=_progress_printer())
+        with row_progress(sys.stderr) as progress:
+            outcome = convert_workbook(workbook, study_dir, options, read_options=build_read_options(**read),
+                                       progress=progress)
         for line in render_report(outcome.report, redact=redact, colour=_colour(sys.stdout)):
             click.echo(line)
         for line in outcome.summary_lines():
@@ -284,16 +290,6 @@ def _json(data: Any, pretty: bool = True) -> str:
 
 def _colour(stream: Any) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)())
-
-
-def _progress_printer() -> Callable[[str, int], None] | None:
-    if not sys.stderr.isatty():
-        return None
-
-    def show(what: str, count: int) -> None:
-        click.echo(f"\r{what}: {count} rows", err=True, nl=False)
-
-    return show
 
 
 DEFAULT_MEMORY_LIMIT_MB = 4096
