@@ -118,7 +118,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
 def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResult,
                    progress: Progress | None) -> None:
     report = result.report
-    context = ValidationContext(mapping, report.add, result.source.file, native_types=book.format != "csv")
+    context = ValidationContext(mapping, report.add, result.source.file, native_types=book.typed_cells)
     engine = MappingEngine(mapping, context.subject_row, report.add)
     sheets = book.sheets()
     count_sheet = count_cells_in(book)

@@ -1,10 +1,10 @@
 """Issues: the catalogue of codes, the Issue record and the Report."""
 
 from crfmap.issues.catalogue import CATALOGUE, IssueType, Severity, lookup
-from crfmap.issues.issue import Issue, Located, column_letters, make_issue
+from crfmap.issues.issue import Issue, Located, make_issue
 from crfmap.issues.report import ExitStatus, FatalIssue, Report, redact_issue
 
 __all__ = [
     "CATALOGUE", "ExitStatus", "FatalIssue", "Issue", "IssueType", "Located", "Report", "Severity",
-    "column_letters", "lookup", "make_issue", "redact_issue",
+    "lookup", "make_issue", "redact_issue",
 ]

@@ -7,6 +7,7 @@ from typing import Any, Protocol
 
 from crfmap.issues.catalogue import lookup
 from crfmap.issues.catalogue.entries import Severity
+from crfmap.sources import column_letters
 
 
 class Located(Protocol):
@@ -23,15 +24,6 @@ class Located(Protocol):
 
     @property
     def column(self) -> int: ...
-
-
-def column_letters(column: int) -> str:
-    """1-based column number to Excel letters: 1 → A, 27 → AA."""
-    letters = ""
-    while column > 0:
-        column, remainder = divmod(column - 1, 26)
-        letters = chr(65 + remainder) + letters
-    return letters
 
 
 @dataclass(frozen=True, slots=True)

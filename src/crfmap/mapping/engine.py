@@ -9,7 +9,8 @@ from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.mapping.operations import run_operation, text_of
-from crfmap.model import RECORD_TYPES, Coded, Record, SourceCell
+from crfmap.model import RECORD_TYPES, Coded, Record
+from crfmap.sources import SourceCell
 from crfmap.study import models
 from crfmap.study.models import StudyMapping
 from crfmap.values.coded import make_coded

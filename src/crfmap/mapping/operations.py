@@ -13,7 +13,8 @@ from datetime import time
 from decimal import Decimal
 from typing import Any, Protocol
 
-from crfmap.model import Coded, PartialDate, Quantity, SourceCell
+from crfmap.model import Coded, PartialDate, Quantity
+from crfmap.sources import SourceCell
 from crfmap.study import models
 from crfmap.values.row import FormRow
 

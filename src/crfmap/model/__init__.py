@@ -11,7 +11,6 @@ from crfmap.model.records import (
     Intervention,
     Quantity,
     Record,
-    SourceCell,
     Subject,
     Value,
     record_field_names,
@@ -19,5 +18,5 @@ from crfmap.model.records import (
 
 __all__ = [
     "BASE_FIELDS", "RECORD_TYPES", "Coded", "Coding", "Event", "Finding", "Intervention", "PartialDate",
-    "Quantity", "Record", "SourceCell", "Subject", "Value", "record_field_names",
+    "Quantity", "Record", "Subject", "Value", "record_field_names",
 ]

@@ -12,27 +12,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from crfmap.model.dates import PartialDate
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class SourceCell:
-    """One input cell: file name (no directories), sheet, 1-based row and column."""
-
-    file: str
-    sheet: str
-    row: int
-    column: int
-
-    @property
-    def a1(self) -> str:
-        letters, column = "", self.column
-        while column > 0:
-            column, remainder = divmod(column - 1, 26)
-            letters = chr(65 + remainder) + letters
-        return f"{letters}{self.row}"
-
-    def __str__(self) -> str:
-        return f"{self.sheet}!{self.a1}"
+from crfmap.sources import SourceCell
 
 
 @dataclass(frozen=True, slots=True)

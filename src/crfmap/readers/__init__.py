@@ -1,6 +1,7 @@
-"""Readers: one registry from format name to open function, and `open_workbook`, which picks by content.
+"""Readers: the input registry `FORMATS` and `open_workbook`, which picks a format by content.
 
-Adding a format is one module with an `open_<format>(path, options, sink)` function and one line below.
+Adding a format is one module that defines an `InputFormat` (name, sniffer, opener) and one line below; its
+tables then go through validation like any workbook's. Order matters: the first sniffer that accepts wins.
 """
 
 from __future__ import annotations
@@ -8,33 +9,35 @@ from __future__ import annotations
 from pathlib import Path
 
 from crfmap.issues import FatalIssue, make_issue
-from crfmap.readers.base import IssueSink, OpenWorkbook, RawValue, ReadLimits, ReadOptions, Row, SheetInfo, Workbook
-from crfmap.readers.csv import open_csv
-from crfmap.readers.detect import detect_format
-from crfmap.readers.xlsx import open_xlsx
+from crfmap.readers.base import InputFormat, IssueSink, OpenWorkbook, ReadLimits, ReadOptions
+from crfmap.readers.csv import CSV
+from crfmap.readers.detect import detect_format, read_head
+from crfmap.readers.xlsx import XLSX
+from crfmap.sources import RawValue, Row, SheetInfo, Workbook
 
-READERS: dict[str, OpenWorkbook] = {
-    "xlsx": open_xlsx,
-    "xlsm": open_xlsx,
-    "csv": open_csv,
-}
+FORMATS: tuple[InputFormat, ...] = (
+    XLSX,
+    CSV,
+)
 
 
 def open_workbook(path: Path, options: ReadOptions, sink: IssueSink, format: str | None = None) -> Workbook:
-    """Open `path` with the reader its content calls for (or the one `format` names).
+    """Open `path` with the format its content calls for (or the one `format` names).
 
     Every problem that makes the file unreadable raises FatalIssue with an R code; never a traceback.
     """
     path = Path(path)
-    detected = detect_format(path)  # always: a forced format must not bypass the safety checks
-    name = (format or detected).lower()
-    opener = READERS.get(name)
-    if opener is None:
+    if format is None:
+        return detect_format(path, FORMATS).open(path, options, sink)
+    chosen = next((candidate for candidate in FORMATS if candidate.name == format.lower()), None)
+    if chosen is None:
         raise FatalIssue(make_issue("R015", file=path.name,
                                     detail=f"there is no reader for the format {format!r}; known formats: "
-                                           f"{', '.join(sorted(READERS))}"))
-    return opener(path, options, sink)
+                                           f"{', '.join(candidate.name for candidate in FORMATS)}"))
+    if not path.is_dir():
+        read_head(path)  # a forced format must not bypass the safety checks
+    return chosen.open(path, options, sink)
 
 
-__all__ = ["READERS", "IssueSink", "OpenWorkbook", "RawValue", "ReadLimits", "ReadOptions", "Row", "SheetInfo",
-           "Workbook", "open_workbook"]
+__all__ = ["FORMATS", "InputFormat", "IssueSink", "OpenWorkbook", "RawValue", "ReadLimits", "ReadOptions", "Row",
+           "SheetInfo", "Workbook", "open_workbook"]

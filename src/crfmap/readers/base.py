@@ -1,45 +1,19 @@
-"""The one reader interface: a workbook is sheets of rows of raw cells, each with its position.
+"""What every reader shares: the options and limits it is opened with, and where its cell issues go.
 
-Readers know nothing of forms or schemas. They stream: a sheet's rows are produced one at a time and never
+Readers know nothing of forms or schemas. They stream: a table's rows are produced one at a time and never
 held as a whole. A problem that makes the file unreadable raises `FatalIssue` (exit 2); a problem with one
-cell (a formula without a cached value) goes to the `report` sink and reading goes on.
+cell (a formula without a cached value) goes to the issue sink and reading goes on. The table interface
+itself (Workbook, SheetInfo, Row) lives in `crfmap.sources`, so that validation needs no reader.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
-from typing import Protocol, Self
 
 from crfmap.issues import Issue
-
-# What a raw cell may hold. Numbers stay numbers (int for integral values where the format knows it);
-# xlsx readers convert date-formatted numbers to date/datetime; csv cells are always str.
-RawValue = str | int | float | bool | date | datetime | time
-
-
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One spreadsheet row: its 1-based number and its non-empty cells by 1-based column number.
-
-    Empty cells (None, '', whitespace-only strings are kept: whitespace is a value the validator reports)
-    are absent from `cells`. Rows with no cells are not yielded at all.
-    """
-
-    number: int
-    cells: dict[int, RawValue]
-
-
-@dataclass(frozen=True, slots=True)
-class SheetInfo:
-    name: str
-    index: int  # 0-based position in the workbook, for ordering
-    hidden: bool = False
-    hidden_columns: frozenset[int] = frozenset()  # 1-based
-    merged: tuple[str, ...] = ()  # A1 ranges, e.g. "B1:C1"
-    dimension: str | None = None  # as declared by the file, e.g. "A1:K15"
+from crfmap.sources import Workbook
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,28 +31,27 @@ class ReadLimits:
 IssueSink = Callable[[Issue], None]
 
 
-class Workbook(Protocol):
-    """An open workbook. Use as a context manager; `close()` releases the file."""
-
-    path: Path
-    format: str  # "xlsx", "csv", …
-
-    def sheets(self) -> list[SheetInfo]: ...
-
-    def iter_rows(self, sheet: str) -> Iterator[Row]: ...
-
-    def close(self) -> None: ...
-
-    def __enter__(self) -> Self: ...
-
-    def __exit__(self, *exc_info: object) -> None: ...
-
-
 @dataclass(frozen=True, slots=True)
 class ReadOptions:
     limits: ReadLimits = field(default_factory=ReadLimits)
-    encoding: str | None = None  # csv: None = detect
+    encoding: str | None = None  # text formats: None = detect
     delimiter: str | None = None  # csv: None = sniff among ',', ';', '\t'
 
 
 OpenWorkbook = Callable[[Path, ReadOptions, IssueSink], Workbook]
+
+
+@dataclass(frozen=True, slots=True)
+class InputFormat:
+    """One entry of the input registry (`crfmap.readers.FORMATS`): how to recognise a format, how to open it.
+
+    `sniff(path, head)` says whether the content is this format: `head` is the file's first bytes, or None
+    when `path` is a folder. It runs only after the safety checks every input gets (a regular file, not
+    empty, not a password-protected or legacy Office file), and must not read more than it is given.
+    """
+
+    name: str  # the registry key, shown in messages and in `--format`
+    description: str  # one line for help texts, e.g. "Excel workbook (.xlsx, .xlsm)"
+    extensions: tuple[str, ...]  # the usual file name endings, lower case with the dot
+    sniff: Callable[[Path, bytes | None], bool]
+    open: OpenWorkbook

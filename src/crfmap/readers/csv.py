@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Self
 
 from crfmap.issues import FatalIssue, make_issue
-from crfmap.readers.base import IssueSink, RawValue, ReadLimits, ReadOptions, Row, SheetInfo
+from crfmap.readers.base import InputFormat, IssueSink, ReadLimits, ReadOptions
+from crfmap.sources import RawValue, Row, SheetInfo
 
 CHUNK_BYTES = 1 << 20
 SNIFF_CHARS = 64 * 1024
@@ -25,6 +26,7 @@ class CsvWorkbook:
     """One csv file as one sheet, or a folder of csv files as one sheet each (EDC exports)."""
 
     format = "csv"
+    typed_cells = False  # every cell is text; validation reads numbers and dates from it
 
     def __init__(self, path: Path, options: ReadOptions, sink: IssueSink) -> None:
         self.path = path
@@ -185,3 +187,27 @@ def count_outside_quotes(line: str, delimiter: str) -> int:
 
 def open_csv(path: Path, options: ReadOptions, sink: IssueSink) -> CsvWorkbook:
     return CsvWorkbook(path, options, sink)
+
+
+TEXT_EXTENSIONS = (".csv", ".txt", ".tsv")
+
+
+def sniff_csv(path: Path, head: bytes | None) -> bool:
+    """A folder holding csv files, or text under a text file's name (text named .xlsx is refused instead)."""
+    if head is None:
+        return bool(list_csv_files(path))
+    return path.suffix.lower() in TEXT_EXTENSIONS and looks_like_text(head)
+
+
+def looks_like_text(head: bytes) -> bool:
+    """No NUL bytes (unless UTF-16 with a BOM) and few control characters."""
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    if b"\x00" in head:
+        return False
+    controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 13, 12))
+    return controls <= len(head) // 100
+
+
+CSV = InputFormat("csv", "text with comma, semicolon or tab delimiters (.csv, .txt, .tsv), or a folder of .csv "
+                  "files", TEXT_EXTENSIONS, sniff_csv, open_csv)

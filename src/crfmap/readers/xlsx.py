@@ -13,9 +13,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Self
 
-from crfmap.issues import FatalIssue, column_letters, make_issue
+from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.archive import GuardedArchive
-from crfmap.readers.base import IssueSink, RawValue, ReadOptions, Row, SheetInfo
+from crfmap.readers.base import InputFormat, IssueSink, ReadOptions
 from crfmap.readers.excel_dates import DateKind, convert_serial
 from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release_before
 from crfmap.readers.xlsx_parts import (
@@ -26,6 +26,7 @@ from crfmap.readers.xlsx_parts import (
     read_layout,
     read_shared_strings,
 )
+from crfmap.sources import RawValue, Row, SheetInfo, column_letters
 
 DIGITS = "0123456789"
 RELEASE_EVERY = 512  # rows cleared one by one, their emptied elements removed in batches
@@ -34,6 +35,7 @@ RANGE_REFERENCE = re.compile(r"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?$")
 
 class XlsxWorkbook:
     format = "xlsx"
+    typed_cells = True  # numbers, booleans and dates arrive typed, as Excel stored them
 
     def __init__(self, path: Path, options: ReadOptions, sink: IssueSink) -> None:
         self.path = path
@@ -371,3 +373,14 @@ def parse_iso_date(text: str) -> date | datetime | str:
 
 def open_xlsx(path: Path, options: ReadOptions, sink: IssueSink) -> XlsxWorkbook:
     return XlsxWorkbook(path, options, sink)
+
+
+ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header, or an empty archive's end record
+
+
+def sniff_xlsx(path: Path, head: bytes | None) -> bool:
+    """Any zip archive: the reader itself refuses one that holds no workbook (R003), whatever its name."""
+    return head is not None and head.startswith(ZIP_SIGNATURES)
+
+
+XLSX = InputFormat("xlsx", "Excel workbook (.xlsx, .xlsm)", (".xlsx", ".xlsm"), sniff_xlsx, open_xlsx)

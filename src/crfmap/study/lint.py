@@ -43,7 +43,7 @@ def lint_study(mapping: models.StudyMapping, source: MappingSource) -> list[Issu
 
 
 def _lint_codelists(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
-    from crfmap.values.text import normalize_text  # the same normalisation validation matches with
+    from crfmap.sources.text import normalize_text  # the same normalisation validation matches with
 
     for codelist in mapping.codelists.values():
         part = ("codelist", codelist.id)

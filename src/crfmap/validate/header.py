@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
-from crfmap.issues import column_letters, make_issue
-from crfmap.readers.base import Row
+from crfmap.issues import make_issue
+from crfmap.sources import Row, column_letters
+from crfmap.sources.text import normalize_name, normalize_name_loosely
 from crfmap.study.models import Column, Form
 from crfmap.validate.context import ValidationContext
 from crfmap.values.cells import display_raw
-from crfmap.values.text import normalize_name, normalize_name_loosely
 
 SEARCH_ROWS = 30
 

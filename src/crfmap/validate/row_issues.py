@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from crfmap.issues import Severity, column_letters, lookup, make_issue
+from crfmap.issues import Severity, lookup, make_issue
+from crfmap.sources import column_letters
 from crfmap.values.cells import display_raw
 from crfmap.values.problems import Problem
 

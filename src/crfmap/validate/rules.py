@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from crfmap.model import Coded, PartialDate
+from crfmap.sources.text import normalize_text
 from crfmap.study.models import Condition, DateOrderRule, Form, NotBeforeRule, RequiredOneOfRule, SubjectExistsRule
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap
 from crfmap.validate.row_issues import RowIssues
 from crfmap.values.booleans import NO_WORDS, YES_WORDS
 from crfmap.values.row import FormRow
-from crfmap.values.text import normalize_text
 
 
 def condition_holds(condition: Condition, values: dict[str, Any]) -> bool:

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from crfmap.model import SourceCell
-from crfmap.readers.base import Row
+from crfmap.sources import Row, SourceCell
+from crfmap.sources.text import strip_text
 from crfmap.study.models import Column, Form
 from crfmap.validate.checks import check_value, plan_checks
 from crfmap.validate.context import ValidationContext
@@ -17,7 +17,6 @@ from crfmap.validate.row_issues import RowIssues
 from crfmap.validate.rules import check_row_rules
 from crfmap.values.cells import ParsedCell, display_raw, parse_cell
 from crfmap.values.row import FormRow
-from crfmap.values.text import strip_text
 
 UNKNOWN_HINT = "The cell says the value is unknown; a required value must be found in the source document."
 SPACES_HINT = "The cell holds only spaces."

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from crfmap.issues import Issue, make_issue
-from crfmap.readers.base import SheetInfo, Workbook
+from crfmap.sources import SheetInfo, Workbook
+from crfmap.sources.text import normalize_name
 from crfmap.study.models import Form, StudyMapping
-from crfmap.values.text import normalize_name
 
 
 def match_sheets(study: StudyMapping, sheets: list[SheetInfo], *, file_name: str,

@@ -6,8 +6,8 @@ cross the question out, so it is reported (S109) instead of guessed.
 
 from __future__ import annotations
 
+from crfmap.sources.text import normalize_text
 from crfmap.values.problems import fail
-from crfmap.values.text import normalize_text
 
 YES_WORDS = frozenset({"yes", "y", "true", "1", "+", "да", "д", "истина", "имеется", "есть", "si", "ja"})
 NO_WORDS = frozenset({"no", "n", "false", "0", "-", "нет", "н", "ложь", "отсутствует", "не было"})

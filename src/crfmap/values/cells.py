@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from crfmap.model import PartialDate
+from crfmap.sources.text import strip_text
 from crfmap.study.models import Column
 from crfmap.values.booleans import parse_boolean_text, read_boolean_number
 from crfmap.values.coded import CodelistIndex
@@ -30,7 +31,6 @@ from crfmap.values.dates import (
 )
 from crfmap.values.numbers import parse_number_text, read_native_number
 from crfmap.values.problems import Problem, ValueProblem, fail
-from crfmap.values.text import strip_text
 
 DATE_TYPES = frozenset({"date", "datetime", "partial_date"})
 FULL_DATE_TYPES = frozenset({"date", "datetime"})

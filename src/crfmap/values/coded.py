@@ -10,10 +10,10 @@ import difflib
 from dataclasses import dataclass, field
 
 from crfmap.model import Coded, Coding
+from crfmap.sources.text import normalize_text, strip_text
 from crfmap.study.models import Codelist, CodelistValue
 from crfmap.study.systems import resolve_system
 from crfmap.values.problems import Problem, fail
-from crfmap.values.text import normalize_text, strip_text
 
 CLOSEST_CUTOFF = 0.6
 MAX_REMEMBERED_MISSES = 10_000  # free text in a coded column must not grow memory without bound

@@ -15,8 +15,8 @@ import re
 from datetime import date, datetime, time
 
 from crfmap.model import PartialDate
+from crfmap.sources.text import normalize_text
 from crfmap.values.problems import fail
-from crfmap.values.text import normalize_text
 
 UNKNOWN_PART = r"(?:unk?|xx?|нд)"
 ISO_DATE = re.compile(

@@ -18,8 +18,8 @@ import math
 import re
 from decimal import Decimal, InvalidOperation
 
+from crfmap.sources.text import strip_text
 from crfmap.values.problems import fail
-from crfmap.values.text import strip_text
 
 GROUPED = re.compile(r"^\d{1,3}(?:[ '\u00a0\u202f\u2009]\d{3})+(?:[.,]\d+)?$")
 PLAIN = re.compile(r"^\d+(?:[.,]\d+)?$|^[.,]\d+$")

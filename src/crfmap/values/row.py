@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from crfmap.model import Coded, PartialDate, SourceCell
+from crfmap.model import Coded, PartialDate
+from crfmap.sources import SourceCell
 
 # A typed cell value: str, int, Decimal, bool, PartialDate (date, datetime and partial dates alike),
 # datetime.time, or Coded (for coded columns: the code list value matched, with the verbatim text).

@@ -9,7 +9,8 @@ import pytest
 
 from crfmap.mapping.engine import MappingEngine
 from crfmap.mapping.operations import OPERATIONS, run_operation
-from crfmap.model import Coded, Finding, PartialDate, Quantity, SourceCell, Subject
+from crfmap.model import Coded, Finding, PartialDate, Quantity, Subject
+from crfmap.sources import SourceCell
 from crfmap.study import load_study, models
 from crfmap.values.row import FormRow
 from tests.minimal_study import write_minimal_study

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crfmap.issues import FatalIssue
-from crfmap.readers import READERS, ReadOptions, open_workbook
+from crfmap.readers import FORMATS, ReadOptions, open_workbook
 from tests.hostile.compound_file import build_compound_file
 from tests.hostile.raw_xlsx import cell, row, worksheet, write_xlsx
 
@@ -18,7 +18,8 @@ def refusal(path, format=None):
 
 
 def test_registry_is_one_list():
-    assert set(READERS) == {"xlsx", "xlsm", "csv"}
+    assert [entry.name for entry in FORMATS] == ["xlsx", "csv"]
+    assert {extension for entry in FORMATS for extension in entry.extensions} >= {".xlsx", ".xlsm", ".csv"}
 
 
 def test_missing_file(tmp_path):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crfmap.issues import Report
-from crfmap.readers.base import Row, SheetInfo
+from crfmap.sources import Row, SheetInfo
 from crfmap.study.models import Codelist, Form, Study, StudyMapping
 from crfmap.validate import ValidationContext, locate_header, match_sheets, plan_forms, validate_sheet
 from crfmap.values.row import FormRow

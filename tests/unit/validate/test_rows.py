@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from crfmap.model import PartialDate, SourceCell
+from crfmap.model import PartialDate
+from crfmap.sources import SourceCell
 from tests.unit.validate.study_builder import DEMOGRAPHICS, MARROW, build_study, run_validation
 
 DM_HEADER = ["Subject ID", "Sex", "Date of birth", "Age, years", "Date of diagnosis", "Prior HSCT"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crfmap.readers.base import SheetInfo
+from crfmap.sources import SheetInfo
 from crfmap.validate import match_sheets
 from tests.unit.validate.study_builder import build_study
 

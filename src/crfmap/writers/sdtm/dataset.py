@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from crfmap.model import SourceCell
+from crfmap.sources import SourceCell
 
 DataType = Literal["text", "integer", "float", "date", "datetime", "partialDate", "partialDatetime",
                    "durationDatetime", "incompleteDatetime"]

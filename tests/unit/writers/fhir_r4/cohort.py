@@ -13,7 +13,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, SourceCell, Subject
+from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, Subject
+from crfmap.sources import SourceCell
 from crfmap.study.models import (
     Codelist,
     CodelistValue,

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
-from crfmap.model import PartialDate, Record, SourceCell
+from crfmap.model import PartialDate, Record
+from crfmap.sources import SourceCell
 from crfmap.study.models import StudyMapping
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, SuppTarget
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 import pytest
 
-from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, SourceCell, Subject
+from crfmap.model import Coded, Coding, Event, Finding, Intervention, PartialDate, Quantity, Subject
+from crfmap.sources import SourceCell
 from crfmap.study.models import (
     Arm,
     CdiscCodelist,

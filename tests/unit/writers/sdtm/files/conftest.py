@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from crfmap.model import SourceCell
+from crfmap.sources import SourceCell
 from crfmap.writers.sdtm.dataset import Dataset, Origin, Variable
 from crfmap.writers.sdtm.define_metadata import CodeListTerm, DefineCodeList, DefineMetadata
 

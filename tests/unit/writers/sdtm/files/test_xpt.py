@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from crfmap.model import SourceCell
+from crfmap.sources import SourceCell
 from crfmap.writers.sdtm.dataset import Dataset, Variable
 from crfmap.writers.sdtm.xpt import SAS_EPOCH, XptOptions, sas_datetime_text, write_xpt
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crfmap.values.text import normalize_name, normalize_name_loosely, normalize_text, strip_text
+from crfmap.sources.text import normalize_name, normalize_name_loosely, normalize_text, strip_text
 
 
 @pytest.mark.parametrize(("left", "right"), [

@@ -1,0 +1,100 @@
+"""Where input values come from: positions, raw rows, and the table interface every reader provides.
+
+A position is a spreadsheet cell (file, sheet, 1-based row and column) and, for exports that are not grids
+(CDISC ODM, REDCap), also the format's own path to the value and its line, so that every report, annotation
+and provenance can name it the way a user of that format does. Nothing here imports the rest of crfmap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Protocol, Self
+
+# What a raw cell may hold. Numbers stay numbers (int for integral values where the format knows it);
+# xlsx readers convert date-formatted numbers to date/datetime; text formats give str only.
+RawValue = str | int | float | bool | date | datetime | time
+
+
+def column_letters(column: int) -> str:
+    """1-based column number to Excel letters: 1 → A, 27 → AA."""
+    letters = ""
+    while column > 0:
+        column, remainder = divmod(column - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class SourceCell:
+    """One input value's position: file name (no directories), table (sheet), 1-based row and column.
+
+    `item` is the format's own path to the value, outermost first, for exports whose users do not think in
+    cells: ("SubjectKey 01-001", "StudyEventOID SE.BASE[1]", "FormOID F.AE", "ItemGroupOID IG.AE[2]",
+    "ItemOID I.AETERM") for ODM, ("record 7", "event baseline_arm_1", "instrument ae", "instance 2",
+    "field aeterm") for REDCap. `line` is the 1-based line of a text source (XML) when known.
+    """
+
+    file: str
+    sheet: str
+    row: int
+    column: int
+    item: tuple[str, ...] = ()
+    line: int | None = None
+
+    @property
+    def a1(self) -> str:
+        return f"{column_letters(self.column)}{self.row}"
+
+    @property
+    def item_path(self) -> str | None:
+        """The format's own name for the position ('record 7 › field aeterm'), if it has one."""
+        return " › ".join(self.item) if self.item else None
+
+    def __str__(self) -> str:
+        return self.item_path or f"{self.sheet}!{self.a1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of a table: its 1-based number and its non-empty cells by 1-based column number.
+
+    Empty cells (None, '') are absent from `cells`; whitespace-only strings are kept: whitespace is a value
+    the validator reports. Rows with no cells are not yielded at all. `items` gives a non-grid reader's own
+    path per column (see SourceCell.item) and `line` the row's line in a text source.
+    """
+
+    number: int
+    cells: dict[int, RawValue]
+    items: dict[int, tuple[str, ...]] | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SheetInfo:
+    name: str
+    index: int  # 0-based position in the workbook (its tab order)
+    hidden: bool = False
+    hidden_columns: frozenset[int] = frozenset()  # 1-based
+    merged: tuple[str, ...] = ()  # A1 ranges, e.g. "B1:C1"
+    dimension: str | None = None  # as declared by the file, e.g. "A1:K15"
+
+
+class Workbook(Protocol):
+    """An open input: tables ("sheets") of rows of raw cells. Use as a context manager."""
+
+    path: Path
+    format: str  # the registry name of the format that opened it: "xlsx", "csv", …
+    typed_cells: bool  # cells carry numbers and dates as such (xlsx); False: every cell is text (csv)
+
+    def sheets(self) -> list[SheetInfo]: ...
+
+    def iter_rows(self, sheet: str) -> Iterator[Row]: ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc_info: object) -> None: ...
