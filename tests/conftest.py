@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 import pytest
 
+from tests.fhir_engines.fixtures import fhir_engines, fhir_server, fhir_validate  # noqa: F401  (fixtures for every test)
 from tests.shared_data import shared_path
 
 # fhir.resources R4B module per resource type we emit; these resources have the same shape in R4 and R4B.

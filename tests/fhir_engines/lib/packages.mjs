@@ -63,7 +63,9 @@ export function loadPackageIndex(dir) {
     if (cached.version === INDEX_VERSION) return cached.entries;
   }
   const entries = buildIndex(dir);
-  fs.writeFileSync(indexPath, JSON.stringify({ version: INDEX_VERSION, entries }));
+  const temporary = `${indexPath}.${process.pid}.tmp`; // written whole, then renamed: parallel runs never read half
+  fs.writeFileSync(temporary, JSON.stringify({ version: INDEX_VERSION, entries }));
+  fs.renameSync(temporary, indexPath);
   return entries;
 }
 

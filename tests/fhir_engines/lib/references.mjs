@@ -89,18 +89,23 @@ export class ReferenceIndex {
     const targetProfiles = referenceType?.targetProfile ?? [];
     if (!targetProfiles.length || !targetType) return;
     const byType = new Map();
+    let unknownTargets = false;
     for (const url of targetProfiles) {
       const sd = this.definitions.structureDefinition(url);
       const type = sd?.type ?? (url.startsWith(BASE) ? url.slice(BASE.length) : undefined);
       if (!type) {
         const missing = this.definitions.unavailablePackage(url);
-        rc.report('unchecked', 'reference-target', path, `target profile ${url} ${missing ? `belongs to ${missing.name}, which is not installed` : 'is not available'}`, scope.profile);
+        unknownTargets = true;
+        if (!byType.has(targetType)) {
+          rc.report('unchecked', 'reference-target', path, `target profile ${url} ${missing ? `belongs to ${missing.name}, which is not installed` : 'is not available'}`, scope.profile);
+        }
         continue;
       }
       byType.set(type, [...(byType.get(type) ?? []), url]);
     }
     if (byType.has('Resource') || byType.size === 0) return;
     if (!byType.has(targetType)) {
+      if (unknownTargets) return; // it may be one of the profiles that are not available (reported above)
       rc.report('error', 'reference-target', path, `a ${targetType} is not allowed here; ${ed.id} may point to ${[...byType.keys()].join(', ')}`, scope.profile);
       return;
     }

@@ -71,31 +71,33 @@ function tokenMatches(values, wanted) {
  * Only token, string, uri and _id parameters are evaluated; others make the answer unknown.
  */
 export function matchesOwnCondition(definitions, nodes, resourceType, query) {
+  // Every parameter must match; one that certainly does not match decides, even if others cannot be evaluated.
   const known = definitions.searchParameters(resourceType);
+  let undecided;
   for (const { name, modifier, value } of parseQuery(query)) {
-    if (name === '_id') {
-      if (nodes.resource.id !== value) return 'no';
-      continue;
-    }
-    const parameter = known.get(name);
-    if (!parameter?.expression || modifier) return { unknown: `parameter '${name}${modifier ? ':' + modifier : ''}' is not evaluated` };
-    let values;
-    try {
-      values = nodes.values(parameter.expression);
-    } catch (problem) {
-      return { unknown: `the expression of '${name}' cannot be evaluated: ${problem.message}` };
-    }
-    const alternatives = value.split(',');
-    if (parameter.type === 'token') {
-      if (!alternatives.some((alt) => tokenMatches(values, alt))) return 'no';
-    } else if (parameter.type === 'uri') {
-      if (!alternatives.some((alt) => values.includes(alt))) return 'no';
-    } else if (parameter.type === 'string') {
-      const texts = values.flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v ?? {}).filter((x) => typeof x === 'string')));
-      if (!alternatives.some((alt) => texts.some((t) => t.toLowerCase().startsWith(alt.toLowerCase())))) return 'no';
-    } else {
-      return { unknown: `parameter '${name}' of type ${parameter.type} is not evaluated` };
-    }
+    const answer = parameterMatches(known, nodes, name, modifier, value);
+    if (answer === 'no') return 'no';
+    if (answer !== 'yes') undecided = undecided ?? answer;
   }
-  return 'yes';
+  return undecided ?? 'yes';
+}
+
+function parameterMatches(known, nodes, name, modifier, value) {
+  if (name === '_id') return nodes.resource.id === value ? 'yes' : 'no';
+  const parameter = known.get(name);
+  if (!parameter?.expression || modifier) return { unknown: `parameter '${name}${modifier ? ':' + modifier : ''}' is not evaluated` };
+  let values;
+  try {
+    values = nodes.values(parameter.expression);
+  } catch (problem) {
+    return { unknown: `the expression of '${name}' cannot be evaluated: ${problem.message}` };
+  }
+  const alternatives = value.split(',');
+  if (parameter.type === 'token') return alternatives.some((alt) => tokenMatches(values, alt)) ? 'yes' : 'no';
+  if (parameter.type === 'uri') return alternatives.some((alt) => values.includes(alt)) ? 'yes' : 'no';
+  if (parameter.type === 'string') {
+    const texts = values.flatMap((v) => (typeof v === 'string' ? [v] : Object.values(v ?? {}).filter((x) => typeof x === 'string')));
+    return alternatives.some((alt) => texts.some((t) => t.toLowerCase().startsWith(alt.toLowerCase()))) ? 'yes' : 'no';
+  }
+  return { unknown: `parameter '${name}' of type ${parameter.type} is not evaluated` };
 }

@@ -112,6 +112,12 @@ export function matchSlice(walker, item, sliceNode, discriminators) {
         const url = holder?.children.get('url')?.ed?.fixedUri;
         if (path === '$this' && url) fixed = { kind: 'fixed', value: url };
       }
+      if (!fixed && ed?.binding?.strength === 'required' && ed.binding.valueSet) {
+        // Slicing by a value set (as US Core does): the slice takes the codes its required binding allows.
+        results.push(walker.codedValueIn(values, ed.binding.valueSet));
+        if (results[results.length - 1] !== YES && results[results.length - 1] !== NO) return results.pop();
+        continue;
+      }
       if (!fixed) {
         if (path === 'url' || path.endsWith('.url')) {
           const profiles = (sliceNode.ed.type ?? []).flatMap((t) => t.profile ?? []);

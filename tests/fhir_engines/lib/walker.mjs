@@ -206,6 +206,7 @@ export class Walker {
     const slicing = child.ed.slicing;
     const slices = [...child.slices.values()];
     const assigned = new Map(slices.map((s) => [s, []]));
+    const undecidedFor = new Set(); // slices some item might belong to, but that could not be decided
     let lastSliceIndex = -1;
     let seenUnmatched = false;
     for (const item of items) {
@@ -217,7 +218,10 @@ export class Walker {
           chosen = slice;
           break;
         }
-        if (answer !== NO) undecided = undecided ?? { slice, reason: answer.unknown };
+        if (answer !== NO) {
+          undecided = undecided ?? { slice, reason: answer.unknown };
+          undecidedFor.add(slice);
+        }
       }
       if (chosen) {
         assigned.get(chosen).push(item);
@@ -242,7 +246,12 @@ export class Walker {
       this.checkItem(scope, item, child, parent);
     }
     for (const [slice, matched] of assigned) {
-      this.checkCardinality(scope, slice.ed, matched.length, `${parent.path}.${child.name}:${slice.ed.sliceName}`);
+      const where = `${parent.path}.${child.name}:${slice.ed.sliceName}`;
+      if (undecidedFor.has(slice) && matched.length < (slice.ed.min ?? 0)) {
+        rc.report('unchecked', 'cardinality-min', where, `${slice.ed.id}: minimum ${slice.ed.min}, ${matched.length} certainly matched; others could not be tested`, scope.profile);
+        continue;
+      }
+      this.checkCardinality(scope, slice.ed, matched.length, where);
     }
   }
 
@@ -276,6 +285,10 @@ export class Walker {
     this.checkObject(scope, item.value, holder, { ...item, elementPath: holder === node ? item.elementPath : holder.ed.path });
   }
 
+  hasUrlElement(type) {
+    return Boolean(this.definitions.typeDefinition(type)?.snapshot?.element?.some((e) => e.path === `${type}.url`));
+  }
+
   guessType(ed, value) {
     const types = ed.type ?? [];
     if (types.length === 1) return typeCode(types[0]);
@@ -291,7 +304,7 @@ export class Walker {
     const resolved = this.typeDefinitionFor(node.ed, type, item.value);
     if (resolved?.missing) {
       const missing = this.definitions.unavailablePackage(resolved.missing);
-      if (resolved.byUrl) item.unresolvedExtension = true;
+      item.unresolvedExtension = true;
       if (resolved.byUrl && !missing && !resolved.missing.includes(':') && parent?.unresolvedExtension) {
         // a part of a complex extension that is itself unknown: reported once, at the outer extension
       } else if (resolved.byUrl && !missing) {
@@ -445,6 +458,8 @@ export class Walker {
         const expr = expression.replace(/\[x\]/g, '');
         if (expr === 'Element' || expr === parentPath || expr === parentType) return;
         if (parentType && this.definitions.typeDerivesFrom(parentType, expr)) return;
+        // R5 names used by the R4 extensions pack: a canonical resource is one with a url (CodeSystem, ValueSet, ...).
+        if ((expr === 'CanonicalResource' || expr === 'MetadataResource') && parent.key === '' && this.hasUrlElement(parentType)) return;
         if (parentPath.startsWith(expr) && parentPath[expr.length] === undefined) return;
         if (parentPath && normalisedChoice(parentPath) === normalisedChoice(expr)) return;
       } else if (type === 'extension') {
@@ -465,7 +480,11 @@ export class Walker {
       const once = `${item.key}|${constraint.key}|${constraint.expression}`;
       if (rc.evaluated.has(once)) continue;
       rc.evaluated.add(once);
-      const result = rc.nodes.evaluate(item.key, constraint.expression);
+      // fhirpath.js gives hasValue() = false for xhtml (Narrative.div), so ele-1 is decided here for it:
+      // a non-empty string is a value.
+      const result = constraint.key === 'ele-1' && item.type === 'xhtml'
+        ? { ok: (typeof item.value === 'string' && item.value.length > 0) || Boolean(item.extra) }
+        : rc.nodes.evaluate(item.key, constraint.expression);
       const label = `${constraint.key}: ${constraint.human}`;
       if (result.unchecked) {
         rc.report('unchecked', 'invariant', item.path, `${label} — ${result.unchecked} (expression: ${constraint.expression})`, scope.profile);
@@ -533,3 +552,17 @@ export class Walker {
 function normalisedChoice(path) {
   return path.replace(/\[x\]/g, '');
 }
+
+/** Whether any of the coded values (code, Coding or CodeableConcept) is in a value set: YES/NO/{unknown}. */
+Walker.prototype.codedValueIn = function codedValueIn(values, valueSet) {
+  const answers = [];
+  for (const { value } of values) {
+    const codings = typeof value === 'string' ? [{ code: value, bare: true }]
+      : value?.coding ?? (value?.code ? [value] : []);
+    for (const c of codings) {
+      if (typeof c.code === 'string') answers.push(this.terminology.memberOf(valueSet, c.bare ? undefined : (c.system ?? null), c.code));
+    }
+  }
+  if (answers.includes(YES)) return YES;
+  return answers.find((a) => a !== NO) ?? NO;
+};
