@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
+from tests.fhir_engines.fixtures import fhir_engines, fhir_server, fhir_validate  # noqa: F401  (fixtures for every test)
 from tests.shared_data import shared_path
 
 # No test may fail on a duration: a busy 2-core CI machine is slow, not wrong. Under CI=true Hypothesis
