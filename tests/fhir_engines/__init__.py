@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 ENGINES_DIR = Path(__file__).resolve().parent
 CACHE_DIR = ENGINES_DIR / ".cache"
@@ -201,7 +201,7 @@ class LoopbackFhirServer:
         self.process: subprocess.Popen[str] | None = None
         self.base = ""
 
-    def __enter__(self) -> LoopbackFhirServer:
+    def __enter__(self) -> Self:
         node, _ = node_executables()
         self.process = subprocess.Popen([node, str(ENGINES_DIR / "server.mjs"), "--port", "0"], cwd=ENGINES_DIR,
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
