@@ -1,6 +1,7 @@
-"""The crfmap command line: parse options, call `api`, render the report, return an exit status.
+"""The crfmap command line: parse options, call `api`, print what it returns, exit with a status.
 
-No logic of its own. Exit statuses: 0 no errors (warnings allowed), 1 data errors, 2 cannot run.
+No logic of its own: reading, checking and writing happen in `crfmap.api`; `--to` and each target's options
+come from the output registry. Exit statuses: 0 no errors (warnings allowed), 1 data errors, 2 cannot run.
 """
 
 from __future__ import annotations
@@ -8,15 +9,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 
-from crfmap import __version__
-from crfmap.issues import ExitStatus, FatalIssue, Report, redact_issue
-from crfmap.readers.base import ReadLimits, ReadOptions
+from crfmap import __version__, api
+from crfmap.issues import ExitStatus, FatalIssue, Report
+from crfmap.issues.text import render_coverage, render_issue, render_report
 from crfmap.terminal import row_progress
-from crfmap.writers.report.text import render_coverage, render_issue, render_report
 
 MIB = 1024 * 1024
 
@@ -35,9 +35,9 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
                                                       "UTF-16 with BOM, else cp1251 with a warning)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
-        click.option("--max-unzipped-mb", type=click.IntRange(1), default=ReadLimits().max_unzipped_bytes // MIB,
+        click.option("--max-unzipped-mb", type=click.IntRange(1), default=api.ReadLimits().max_unzipped_bytes // MIB,
                      show_default=True, help="Refuse workbooks whose parts expand beyond this (zip bombs)."),
-        click.option("--max-rows", type=click.IntRange(1), default=ReadLimits().max_rows, show_default=True,
+        click.option("--max-rows", type=click.IntRange(1), default=api.ReadLimits().max_rows, show_default=True,
                      help="Refuse sheets with more data rows than this."),
     ]
     for option in reversed(options):
@@ -46,10 +46,30 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_read_options(encoding: str | None, delimiter: str | None, max_unzipped_mb: int,
-                       max_rows: int) -> ReadOptions:
-    limits = ReadLimits(max_unzipped_bytes=max_unzipped_mb * MIB, max_part_bytes=max_unzipped_mb * MIB,
-                        max_rows=max_rows)
-    return ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter)
+                       max_rows: int) -> api.ReadOptions:
+    limits = api.ReadLimits(max_unzipped_bytes=max_unzipped_mb * MIB, max_part_bytes=max_unzipped_mb * MIB,
+                            max_rows=max_rows)
+    return api.ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter)
+
+
+def click_option(spec: api.OptionSpec) -> Callable[..., Any]:
+    """A writer's OptionSpec as a click option (the registry declares options; the CLI only spells them)."""
+    if spec.kind == "flag":
+        return click.option(spec.flag, spec.name, is_flag=True, help=spec.help)
+    if spec.kind == "choice":
+        return click.option(spec.flag, spec.name, type=click.Choice(spec.choices), multiple=spec.multiple,
+                            default=spec.default, show_default=True, help=spec.help)
+    if spec.kind == "file":
+        return click.option(spec.flag, spec.name, type=click.Path(path_type=Path, exists=True, dir_okay=False),
+                            default=spec.default, help=spec.help)
+    return click.option(spec.flag, spec.name, default=spec.default, metavar=spec.metavar, help=spec.help)
+
+
+def writer_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    for writer in reversed(list(api.WRITERS.values())):
+        for spec in reversed(writer.options):
+            function = click_option(spec)(function)
+    return function
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -90,11 +110,9 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
     Issue codes: `crfmap codes`.
     """
     def body() -> ExitStatus:
-        from crfmap import api
-
         with row_progress(sys.stderr) as progress:
             result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read),
-                                           progress=progress)
+                                           progress=progress, keep_cells=annotate is not None)
         report = result.report
         if output_format == "json":
             data = report.as_dict(redact=redact)
@@ -110,7 +128,8 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
                 for line in render_coverage(result.coverage):
                     click.echo(line)
         if annotate is not None:
-            _annotate(workbook, annotate, report, redact)
+            marked = api.write_annotation(result, annotate, report.presented(redact=redact), workbook)
+            click.echo(f"annotated copy: {annotate} ({marked} cell(s) marked)", err=True)
         return report.exit_status
 
     _run(body, debug, redact)
@@ -119,29 +138,13 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @study_option
-@click.option("--to", "targets", type=click.Choice(["fhir", "sdtm"]), multiple=True, default=("fhir", "sdtm"),
-              show_default=True, help="Which standard(s) to write; repeat for both.")
+@click.option("--to", "targets", type=click.Choice(list(api.WRITERS)), multiple=True, default=tuple(api.WRITERS),
+              show_default=True, help="Which target(s) to write; repeat for several: "
+              + "; ".join(f"{name}: {writer.summary}" for name, writer in api.WRITERS.items()) + ".")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Output folder. Each standard goes to OUT/fhir and OUT/sdtm, replaced atomically (a failed "
-                   "run leaves the previous output).")
-@click.option("--bundle", type=click.Choice(["transaction", "collection"]), default="transaction",
-              show_default=True, help="FHIR: Bundle type.")
-@click.option("--single", is_flag=True, help="FHIR: one bundle for all subjects instead of one per subject.")
-@click.option("--ndjson", is_flag=True, help="FHIR: also write Bulk Data NDJSON, one file per resource type.")
-@click.option("--request", "request_mode", type=click.Choice(["conditional", "put"]), default="conditional",
-              show_default=True, help="FHIR transaction requests: conditional create (ifNoneExist on the "
-                                      "business identifier) or PUT with deterministic ids. Both reload idempotently.")
-@click.option("--pretty", is_flag=True, help="FHIR/JSON: indented output (default compact).")
-@click.option("--strict", is_flag=True, help="FHIR: check every resource with fhir.resources and the R4 JSON "
-                                             "Schema while writing (slower; needs the 'strict' extra).")
-@click.option("--fhir-schema", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
-              help="FHIR with --strict: also validate against this copy of HL7's R4 JSON Schema (fhir.schema.json).")
-@click.option("--recorded", default=None, metavar="ISO-INSTANT",
-              help="FHIR Provenance.recorded (default: the study's data cut-off at 00:00Z; never the clock).")
-@click.option("--sdtm-format", "sdtm_formats", type=click.Choice(["xpt", "json", "ndjson", "csv"]), multiple=True,
-              default=("xpt", "json"), show_default=True, help="SDTM: file formats (define.xml is always written).")
-@click.option("--transliterate", is_flag=True,
-              help="SDTM XPT: transliterate Cyrillic to Latin instead of refusing non-ASCII values.")
+              help="Output folder. Each target goes to OUT/<target> (OUT/fhir, OUT/sdtm), all replaced together "
+                   "and atomically (a failed run leaves the previous output).")
+@writer_options
 @click.option("--allow-errors", is_flag=True,
               help="Write the valid records even when some rows have errors; the left-out rows are listed.")
 @click.option("--allow-unmapped", is_flag=True,
@@ -149,28 +152,20 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 @read_options
 @redact_option
 @debug_option
-def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path,
-            bundle: Literal["transaction", "collection"], single: bool, ndjson: bool,
-            request_mode: Literal["conditional", "put"], pretty: bool, strict: bool, fhir_schema: Path | None, recorded: str | None,
-            sdtm_formats: tuple[str, ...],
-            transliterate: bool, allow_errors: bool, allow_unmapped: bool, redact: bool, debug: bool,
-            **read: Any) -> None:
+def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, allow_errors: bool,
+            allow_unmapped: bool, redact: bool, debug: bool, **values: Any) -> None:
     """Validate WORKBOOK, then write FHIR R4 and/or SDTM to OUT.
 
     Refuses to write when validation finds errors, unless --allow-errors.
     """
     def body() -> ExitStatus:
-        from crfmap.convert import ConvertOptions, convert_workbook
-
-        options = ConvertOptions(
-            targets=tuple(dict.fromkeys(targets)), out=out, bundle=bundle, single=single, ndjson=ndjson,
-            request=request_mode, pretty=pretty, strict=strict, fhir_schema=fhir_schema, recorded=recorded,
-            sdtm_formats=tuple(dict.fromkeys(sdtm_formats)),
-            transliterate=transliterate, allow_errors=allow_errors, allow_unmapped=allow_unmapped,
-        )
+        per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
+                      for name, writer in api.WRITERS.items()}
+        options = api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
+                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped)
         with row_progress(sys.stderr) as progress:
-            outcome = convert_workbook(workbook, study_dir, options, read_options=build_read_options(**read),
-                                       progress=progress)
+            outcome = api.convert_workbook(workbook, study_dir, options, read_options=build_read_options(**values),
+                                           progress=progress)
         for line in render_report(outcome.report, redact=redact, colour=_colour(sys.stdout)):
             click.echo(line)
         for line in outcome.summary_lines():
@@ -187,9 +182,7 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
 def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
     """Lint a mapping folder: YAML, the mapping format, and every cross-reference, with file and line."""
     def body() -> ExitStatus:
-        from crfmap.api import load_mapping
-
-        mapping, issues = load_mapping(study_dir)
+        mapping, issues = api.load_mapping(study_dir)
         report = Report(list(issues))
         if output_format == "json":
             click.echo(_json(report.as_dict()))
@@ -209,9 +202,7 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
               help="Only the schema of one kind of mapping file (default: all, under $defs).")
 def schema(part: str | None) -> None:
     """Print the JSON Schema of the mapping format (for editor autocompletion of the YAML files)."""
-    from crfmap.study.schema import mapping_json_schema
-
-    click.echo(_json(mapping_json_schema(part), pretty=True))
+    click.echo(_json(api.mapping_json_schema(part), pretty=True))
 
 
 @main.command()
@@ -230,8 +221,8 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
     try:
         status = body()
     except FatalIssue as fatal:
-        for issue in fatal.issues:
-            click.echo(render_issue(redact_issue(issue) if redact else issue), err=True)
+        for issue in Report(list(fatal.issues)).presented(redact=redact):
+            click.echo(render_issue(issue), err=True)
         sys.exit(ExitStatus.CANNOT_RUN)
     except KeyboardInterrupt:
         click.echo("crfmap: interrupted; no output was changed.", err=True)
@@ -243,36 +234,6 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
                    "Run again with --debug and report the traceback.", err=True)
         sys.exit(ExitStatus.CANNOT_RUN)
     sys.exit(int(status))
-
-
-def _annotate(workbook: Path, target: Path, report: Report, redact: bool) -> None:
-    from crfmap.writers.report.annotate import write_annotated_copy
-
-    if target.resolve() == workbook.resolve():
-        from crfmap.issues import make_issue
-
-        raise FatalIssue(make_issue("W001", file=target.name, detail="--annotate must not overwrite the input"))
-    rows = None
-    if workbook.suffix.lower() in (".csv", ".txt", ".tsv") or workbook.is_dir():
-        rows = _rows_for_annotation(workbook)
-    count = write_annotated_copy(workbook, target, report, redact=redact, rows=rows)
-    click.echo(f"annotated copy: {target} ({count} cell(s) marked)", err=True)
-
-
-def _rows_for_annotation(workbook: Path) -> dict[str, list[list[object]]]:
-    from crfmap.readers import open_workbook
-
-    rows: dict[str, list[list[object]]] = {}
-    with open_workbook(workbook, ReadOptions(), lambda issue: None) as book:
-        for info in book.sheets():
-            grid: list[list[object]] = []
-            for row in book.iter_rows(info.name):
-                while len(grid) < row.number - 1:
-                    grid.append([])
-                width = max(row.cells) if row.cells else 0
-                grid.append([row.cells.get(column) for column in range(1, width + 1)])
-            rows[info.name] = grid
-    return rows
 
 
 def _account_dict(account: Any) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from crfmap.convert import ConvertOptions, convert_workbook
+from crfmap.api import ConvertOptions, convert_workbook
 from crfmap.issues import ExitStatus
 from tests.e2e.reference import CLEAN, STUDY
 from tests.shared_data import shared_path
@@ -30,7 +30,7 @@ PYREXIA, TREMOR, SEIZURE = "10037660", "10044565", "10039906"  # MedDRA PT codes
 @pytest.fixture(scope="module")
 def out(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("reference")
-    outcome = convert_workbook(CLEAN, STUDY, ConvertOptions(out=folder, sdtm_formats=("xpt", "json", "ndjson")))
+    outcome = convert_workbook(CLEAN, STUDY, ConvertOptions(out=folder, writer_options={"sdtm": {"sdtm_formats": ("xpt", "json", "ndjson")}}))
     assert outcome.exit_status is ExitStatus.OK, [issue.message for issue in outcome.report.errors]
     assert not outcome.report.issues, [f"{issue.code} {issue.message}" for issue in outcome.report.issues]
     return folder

@@ -6,6 +6,7 @@ OUT byte for byte."""
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime
 import json
 import os
@@ -17,9 +18,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from crfmap import convert as convert_module
-from crfmap.convert import ConvertOptions, convert_workbook
+from crfmap.api import ConvertOptions, convert_workbook
 from crfmap.issues import FatalIssue, make_issue
+from crfmap.writers import WRITERS
 from tests.e2e.reference import CLEAN, STUDY
 from tests.minimal_study import write_minimal_study
 from tests.shared_data import REPO_ROOT
@@ -315,14 +316,14 @@ def leftovers(folder: Path) -> list[Path]:
 
 
 def failing_after_writing(target_name: str, problem: BaseException):
-    real = convert_module.WRITERS[target_name]
+    real = WRITERS[target_name]
 
-    def write_then_fail(records, validation, target, options):
-        real(records, validation, target, options)
-        assert any(target.rglob("*")), "the failing writer must have written something first"
+    def write_then_fail(request):
+        real.write(request)
+        assert any(request.folder.rglob("*")), "the failing writer must have written something first"
         raise problem
 
-    return write_then_fail
+    return dataclasses.replace(real, write=write_then_fail)
 
 
 @pytest.mark.parametrize("target_name, problem, status, code", [
@@ -332,7 +333,7 @@ def failing_after_writing(target_name: str, problem: BaseException):
 def test_failed_convert_leaves_previous_output(tmp_path, monkeypatch, target_name, problem, status, code):
     study = write_minimal_study(tmp_path / "study")
     out = tmp_path / "out"
-    options = ConvertOptions(out=out, ndjson=True, sdtm_formats=("xpt", "json", "csv"))
+    options = ConvertOptions(out=out, writer_options={"fhir": {"ndjson": True}, "sdtm": {"sdtm_formats": ("xpt", "json", "csv")}})
     first = convert_workbook(minimal_workbook(tmp_path / "first.xlsx", ["01-001", "01-002"]), study, options)
     assert sorted(first.written) == ["fhir", "sdtm"]
     before = snapshot(out)
@@ -340,7 +341,7 @@ def test_failed_convert_leaves_previous_output(tmp_path, monkeypatch, target_nam
 
     # the second run has different data, so a partial replacement would show in the bytes
     second_workbook = minimal_workbook(tmp_path / "second.xlsx", ["01-001", "01-002", "01-003"])
-    monkeypatch.setitem(convert_module.WRITERS, target_name, failing_after_writing(target_name, problem))
+    monkeypatch.setitem(WRITERS, target_name, failing_after_writing(target_name, problem))
     outcome = convert_workbook(second_workbook, study, options)
     assert outcome.written == {} and int(outcome.exit_status) == status
     assert code in [issue.code for issue in outcome.report.errors]
@@ -352,7 +353,7 @@ def test_failed_convert_leaves_previous_output(tmp_path, monkeypatch, target_nam
 def test_failed_final_move_leaves_previous_output(tmp_path, monkeypatch):
     study = write_minimal_study(tmp_path / "study")
     out = tmp_path / "out"
-    options = ConvertOptions(out=out, ndjson=True, sdtm_formats=("csv",))
+    options = ConvertOptions(out=out, writer_options={"fhir": {"ndjson": True}, "sdtm": {"sdtm_formats": ("csv",)}})
     convert_workbook(minimal_workbook(tmp_path / "first.xlsx", ["01-001", "01-002"]), study, options)
     before = snapshot(out)
     real_replace = os.replace

@@ -11,8 +11,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from openpyxl.utils.cell import coordinate_to_tuple
 
-from crfmap.api import validate_workbook
-from crfmap.convert import ConvertOptions, convert_workbook
+from crfmap.api import ConvertOptions, convert_workbook, validate_workbook
 from crfmap.issues import ExitStatus
 from crfmap.study.models import StudyMapping
 from tests.property.workbooks import (

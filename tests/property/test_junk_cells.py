@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 
-from crfmap.convert import ConvertOptions, convert_workbook
+from crfmap.api import ConvertOptions, convert_workbook
 from crfmap.issues import ExitStatus, FatalIssue
 from crfmap.study.models import StudyMapping
 from tests.property.checks import assert_catalogued, validate_or_refuse

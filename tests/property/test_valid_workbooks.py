@@ -12,8 +12,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
-from crfmap.api import validate_workbook
-from crfmap.convert import ConvertOptions, convert_workbook
+from crfmap.api import ConvertOptions, convert_workbook, validate_workbook
 from crfmap.issues import ExitStatus
 from crfmap.study.models import StudyMapping
 from tests.property.expectations import (

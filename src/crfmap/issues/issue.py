@@ -11,7 +11,8 @@ from crfmap.sources import column_letters
 
 
 class Located(Protocol):
-    """Anything that knows its cell: a SourceCell from the model, a reader's cell, … (read-only)."""
+    """Anything that knows its cell: a SourceCell, a reader's cell, … (read-only). `item_path` and `line` name
+    it the way a non-grid format's users do (an ODM item path, a REDCap field); None for a plain cell."""
 
     @property
     def file(self) -> str: ...
@@ -25,13 +26,21 @@ class Located(Protocol):
     @property
     def column(self) -> int: ...
 
+    @property
+    def item_path(self) -> str | None: ...
+
+    @property
+    def line(self) -> int | None: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Issue:
     """One problem found in a mapping, a workbook or an output.
 
     Positions are user-facing: `row` is the spreadsheet's 1-based row, `cell` is A1 notation, `line` is the
-    1-based line of a mapping file. `column` is the form column's name (or the header text).
+    1-based line of a mapping file (or of an XML input). `item` names a value of a non-grid export the way its
+    users do (an ODM item path, a REDCap record/event/instrument/instance/field). `column` is the form column's
+    name (or the header text).
     """
 
     code: str
@@ -50,10 +59,14 @@ class Issue:
     value: str | None = None
     expected: str | None = None
     related: tuple[str, ...] = field(default=())  # other cells involved, as "Sheet!A1"
+    item: str | None = None
 
     @property
     def where(self) -> str:
         """Where the user must look, as a prefix: `file.xlsx › Sheet!D14`, `forms/ae.yaml:12`."""
+        if self.item is not None:
+            place = f"{self.file}:{self.line}" if self.file and self.line is not None else self.file
+            return " › ".join(part for part in (place, self.item) if part)
         if self.line is not None:
             return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
         parts = [self.file] if self.file else []
@@ -93,11 +106,14 @@ def make_issue(
     are only used to fill the template.
     """
     entry = lookup(code)
+    item = None
     if at is not None:
         file = file if file is not None else at.file
         sheet = sheet if sheet is not None else at.sheet
         row = row if row is not None else at.row
         cell = cell if cell is not None else f"{column_letters(at.column)}{at.row}"
+        item = at.item_path
+        line = line if line is not None else at.line
     value_text = None if value is None else _display(value)
     expected_text = None if expected is None else _display(expected)
     fill = {"value": value_text, "expected": expected_text, "column": column, "form": form,
@@ -110,7 +126,7 @@ def make_issue(
         code=entry.code, slug=entry.slug, severity=severity or entry.severity, message=message,
         hint=entry.hint if hint is None else hint, file=file, sheet=sheet, cell=cell, row=row, line=line,
         column=column, form=form, subject=subject, value=value_text, expected=expected_text,
-        related=tuple(related),
+        related=tuple(related), item=item,
     )
 
 

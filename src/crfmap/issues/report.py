@@ -88,9 +88,13 @@ class Report:
             **self.facts,
         }
 
+    def presented(self, *, redact: bool = False) -> list[Issue]:
+        """The issues as every view shows them (text, JSON, annotated copy): in reading order, and with
+        nothing taken from cells when `redact` — the one place redaction is applied."""
+        return [redact_issue(issue) if redact else issue for issue in self.sorted()]
+
     def as_dict(self, *, redact: bool = False) -> dict[str, Any]:
-        issues = [redact_issue(issue) if redact else issue for issue in self.sorted()]
-        return {"issues": [issue.as_dict() for issue in issues], "summary": self.summary()}
+        return {"issues": [issue.as_dict() for issue in self.presented(redact=redact)], "summary": self.summary()}
 
 
 def redact_issue(issue: Issue) -> Issue:
@@ -114,7 +118,7 @@ _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 def _reading_order(issue: Issue) -> tuple[Any, ...]:
     return (
-        issue.line is None,  # mapping problems first
+        issue.line is None or issue.item is not None,  # mapping problems first (an input's lines come later)
         issue.file or "",
         issue.line or 0,
         issue.sheet or "",

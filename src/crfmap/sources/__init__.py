@@ -1,6 +1,8 @@
 """Sources: positions of input values, raw rows, the table interface readers provide, and the text
 normalisation every matcher shares. Imports nothing else of crfmap; every layer may import it."""
 
+from crfmap.sources.files import SourceInfo, describe_source
 from crfmap.sources.positions import RawValue, Row, SheetInfo, SourceCell, Workbook, column_letters
 
-__all__ = ["RawValue", "Row", "SheetInfo", "SourceCell", "Workbook", "column_letters"]
+__all__ = ["RawValue", "Row", "SheetInfo", "SourceCell", "SourceInfo", "Workbook", "column_letters",
+           "describe_source"]

@@ -7,31 +7,15 @@ The pydantic models check each file's shape; this checks how the files refer to 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from crfmap.issues import Issue, Severity, make_issue
 from crfmap.model import record_field_names
 from crfmap.study import models
+from crfmap.study.locations import MappingSource
 from crfmap.study.systems import resolve_system
-from crfmap.study.yaml_lines import line_of
 
 COLUMN_OPS = (models.CopyOp, models.CodeOp, models.QuantityOp, models.ConvertUnitOp, models.MapBooleanOp)
-
-
-@dataclass(frozen=True)
-class MappingSource:
-    """Where each part of a mapping was written: folder name, part → file, file → line table."""
-
-    folder: str
-    origins: dict[tuple[str, ...], str]
-    lines: dict[str, dict[tuple[Any, ...], int]]
-
-    def at(self, part: tuple[str, ...], path: tuple[Any, ...] = ()) -> dict[str, Any]:
-        relative = self.origins.get(part)
-        if relative is None:
-            return {"file": self.folder}
-        return {"file": f"{self.folder}/{relative}", "line": line_of(self.lines.get(relative, {}), path)}
 
 
 def lint_study(mapping: models.StudyMapping, source: MappingSource) -> list[Issue]:

@@ -6,15 +6,18 @@ Nothing is read from a workbook before the mapping has loaded and linted cleanly
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
 
 from crfmap.issues import FatalIssue, Issue, Severity, make_issue
-from crfmap.study.lint import MappingSource, lint_study
+from crfmap.study.lint import lint_study
+from crfmap.study.locations import MappingSource
+from crfmap.study.model_errors import describe_error
 from crfmap.study.models import Codelist, Concepts, Form, Study, StudyMapping
+from crfmap.study.targets import TargetModels, check_targets
 from crfmap.study.yaml_lines import YamlError, line_of, load_yaml_with_lines
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -39,8 +42,14 @@ def load_study(folder: Path) -> StudyMapping:
     return mapping
 
 
-def load_study_with_issues(folder: Path) -> tuple[StudyMapping | None, list[Issue]]:
-    """Load and lint `folder`, returning the mapping (None when it cannot be built) and all issues."""
+def load_study_with_issues(folder: Path, targets: Mapping[str, TargetModels] | None = None,
+                           ) -> tuple[StudyMapping | None, list[Issue]]:
+    """Load and lint `folder`, returning the mapping (None when it cannot be built) and all issues.
+
+    `targets` are the output targets a study and its concepts may name (`fhir:`, `sdtm:` …), with the models
+    their content must match; they come from the output registry (see `crfmap.api.load_mapping`). Any other
+    key is an unknown key.
+    """
     folder = Path(folder)
     if not (folder / "study.yaml").is_file():
         expected = "a folder with study.yaml, forms/, codelists/ and concepts.yaml"
@@ -62,15 +71,18 @@ def load_study_with_issues(folder: Path) -> tuple[StudyMapping | None, list[Issu
     assert study.model is not None and concepts.model is not None  # checked just above, for the type checker
     form_map = _unique_by(forms, "name", issues, name)
     codelist_map = _unique_by(codelists, "id", issues, name)
-    mapping = StudyMapping(
-        folder=name, study=study.model, forms=form_map, codelists=codelist_map,
-        concepts=list(concepts.model.concepts), sha256=hash_folder(folder),
-    )
     origins: dict[tuple[str, ...], str] = {("study",): study.relative, ("concepts",): concepts.relative}
     origins.update({("form", item.model.name): item.relative for item in forms if item and item.model})
     origins.update({("codelist", item.model.id): item.relative for item in codelists if item and item.model})
     lines = {item.relative: item.lines for item in loaded}
-    issues.extend(lint_study(mapping, MappingSource(name, origins, lines)))
+    concept_index = {concept.id: index for index, concept in enumerate(concepts.model.concepts)}
+    locations = MappingSource(name, origins, lines, concept_index)
+    mapping = StudyMapping(
+        folder=name, study=study.model, forms=form_map, codelists=codelist_map,
+        concepts=list(concepts.model.concepts), sha256=hash_folder(folder), locations=locations,
+    )
+    issues.extend(check_targets(mapping, targets or {}))
+    issues.extend(lint_study(mapping, locations))
     return mapping, issues
 
 
@@ -113,44 +125,9 @@ def _load_file(folder: Path, relative: str, model: type[ModelT], issues: list[Is
         return _Loaded(relative, model.model_validate(data if data is not None else {}), lines)
     except ValidationError as problem:
         for error in problem.errors(include_url=False):
-            location = _data_location(data, error["loc"])
-            where = ".".join(str(part) for part in location) or "(top level)"
-            detail = f"{where}: {_plain_message(error)}"
+            location, detail = describe_error(data, error)
             issues.append(make_issue("P003", file=shown, line=line_of(lines, location), detail=detail))
         return _Loaded(relative, None, lines)
-
-
-def _data_location(data: Any, location: tuple[Any, ...]) -> tuple[Any, ...]:
-    """The error location as a path into the YAML data, dropping the union tags pydantic inserts."""
-    path: list[Any] = []
-    node = data
-    for part in location:
-        if isinstance(node, dict) and part in node or isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
-            node = node[part]
-            path.append(part)
-        elif isinstance(node, (dict, list)) and not path_continues(node, part):
-            continue  # a union tag such as 'copy' or 'date_order'
-        else:
-            path.append(part)  # a missing key: name it, its line is its parent's
-            break
-    return tuple(path)
-
-
-def path_continues(node: Any, part: Any) -> bool:
-    """Whether `part` could be a real key of `node` that is absent (pydantic reports missing keys so)."""
-    return isinstance(node, dict) and isinstance(part, str) and part not in ("function-after", "function-before")
-
-
-def _plain_message(error: ErrorDetails) -> str:
-    kind, message = error["type"], error["msg"]
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling; `crfmap schema` lists the allowed keys)"
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "union_tag_invalid":
-        allowed = error.get("ctx", {}).get("expected_tags", "")
-        return f"unknown kind {error.get('input')!r}; expected one of {allowed}"
-    return message
 
 
 def _unique_by(items: list[_Loaded[Any] | None], attribute: str, issues: list[Issue], name: str) -> dict[str, Any]:

@@ -7,9 +7,11 @@ that the parts refer to each other correctly; validation and mapping run them.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from crfmap.study.locations import MappingSource
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
 
@@ -18,6 +20,25 @@ class Strict(BaseModel):
     """Unknown keys are mistakes in a mapping (a typo must not be silently ignored)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+TargetModel = TypeVar("TargetModel", bound=BaseModel)
+
+
+class WithTargets(BaseModel):
+    """A mapping entry that also holds output targets: one key per writer of the output registry (`fhir:`,
+    `sdtm:` …), whose content that writer's own model describes. The study package knows no writer: the loader
+    is given the writers' models, accepts only their keys and validates each with file and line, and
+    `crfmap schema` publishes them. Any other unknown key is still a mistake (the loader says so)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True, coerce_numbers_to_str=True)
+
+    def target_keys(self) -> list[str]:
+        return sorted(self.model_extra or {})
+
+    def target_data(self, key: str) -> Any:
+        """The raw content of the `<key>:` target (a dict), or None."""
+        return (self.model_extra or {}).get(key)
 
 
 # ── study.yaml ────────────────────────────────────────────────────────────────────────────────────────
@@ -44,7 +65,9 @@ class Arm(Strict):
     description: str | None = None
 
 
-class Study(Strict):
+class Study(WithTargets):
+    """study.yaml. Besides the keys below, one key per output target holds that writer's study-level settings."""
+
     id: str = Field(description="STUDYID; also the namespace of every deterministic id")
     title: str
     protocol: str | None = None
@@ -57,8 +80,10 @@ class Study(Strict):
     arms: list[Arm] = Field(default_factory=list)
     data_cutoff: str | None = Field(None, description="ISO date; dates after it are errors (no wall clock)")
     ignore_sheets: list[str] = Field(default_factory=list, description="Sheets read by no form, on purpose")
-    fhir: dict[str, Any] = Field(default_factory=dict, description="Study-level options of the FHIR writer")
-    sdtm: dict[str, Any] = Field(default_factory=dict, description="Study-level options of the SDTM writer (TS …)")
+
+    def target_settings(self, key: str, model: type[TargetModel]) -> TargetModel:
+        """The `<key>:` settings as the writer's model (its defaults when study.yaml has none)."""
+        return model.model_validate(self.target_data(key) or {})
 
 
 # ── forms/*.yaml ──────────────────────────────────────────────────────────────────────────────────────
@@ -303,11 +328,12 @@ Operation = Annotated[
 ]
 
 
-class ConceptSpec(Strict):
+class ConceptSpec(WithTargets):
     """One kind of canonical record made from the rows of one form.
 
     A row may make several records (one concept each: that is how a column group is unpivoted); `when`
-    decides whether this row makes this record (e.g. only rows where the MRD value is present).
+    decides whether this row makes this record (e.g. only rows where the MRD value is present). Besides the
+    keys below, one key per output target (`fhir:`, `sdtm:`) says what the record becomes there.
     """
 
     id: Identifier
@@ -320,8 +346,11 @@ class ConceptSpec(Strict):
     fields: dict[str, Operation] = Field(description="Record field ← operation")
     qualifiers: dict[str, Operation] = Field(default_factory=dict,
                                              description="Items with no standard field (SUPP-- / extensions)")
-    sdtm: dict[str, Any] | None = Field(None, description="SDTM target: domain and per-domain options")
-    fhir: dict[str, Any] | None = Field(None, description="FHIR target: resource, profile, category …")
+
+    def target(self, key: str, model: type[TargetModel]) -> TargetModel | None:
+        """The `<key>:` target as the writer's model, or None when the concept has none."""
+        data = self.target_data(key)
+        return None if data is None else model.model_validate(data)
 
 
 class Concepts(Strict):
@@ -341,6 +370,8 @@ class StudyMapping(BaseModel):
     codelists: dict[str, Codelist]
     concepts: list[ConceptSpec]
     sha256: str = Field(description="SHA-256 over the folder's files (names and bytes), for provenance")
+    locations: MappingSource = Field(default_factory=lambda: MappingSource(""), exclude=True, repr=False,
+                                     description="Where each part was written (file and line), for issues")
 
     def concept(self, concept_id: str) -> ConceptSpec:
         return next(concept for concept in self.concepts if concept.id == concept_id)

@@ -1,29 +1,85 @@
-"""The JSON Schema of the mapping format, generated from the pydantic models (never written by hand)."""
+"""The JSON Schema of the mapping format, generated from the pydantic models (never written by hand).
+
+The output targets' keys (`fhir:`, `sdtm:` …) come from the writers' own models, given by the caller (see
+`crfmap.api.mapping_json_schema`), so that editors complete them too. Every `$ref` resolves: a part's own
+definitions stay under its `$defs`, and references are rewritten when the parts are put together.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import BaseModel
 
 from crfmap.study.models import Codelist, Concepts, Form, Study
+from crfmap.study.targets import TargetModels
 
 PARTS: dict[str, type[BaseModel]] = {"study": Study, "form": Form, "codelist": Codelist, "concepts": Concepts}
 FILES = {"study": "study.yaml", "form": "forms/*.yaml", "codelist": "codelists/*.yaml", "concepts": "concepts.yaml"}
+# Draft-07: the newest draft the VS Code YAML extension (yaml-language-server) fully supports.
+DRAFT = "http://json-schema.org/draft-07/schema#"
 
 
-def mapping_json_schema(part: str | None = None) -> dict[str, Any]:
-    """One part's schema, or all four under $defs (for yaml-language-server `# yaml-language-server:
-    $schema=…` lines or editor settings keyed by file pattern)."""
+def mapping_json_schema(part: str | None = None,
+                        targets: Mapping[str, TargetModels] | None = None) -> dict[str, Any]:
+    """One part's schema, or all four under $defs (for `# yaml-language-server: $schema=…` lines or editor
+    settings keyed by file pattern)."""
+    targets = targets or {}
     if part is not None:
-        schema = PARTS[part].model_json_schema()
-        schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-        schema["description"] = f"crfmap mapping file {FILES[part]}"
-        return schema
+        schema = part_schema(part, targets)
+        return {"$schema": DRAFT, "description": f"crfmap mapping file {FILES[part]}", **schema}
     return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$schema": DRAFT,
         "title": "crfmap mapping folder",
         "description": "One schema per kind of file in mappings/<study>/: " +
                        ", ".join(f"{name} = {pattern}" for name, pattern in FILES.items()),
-        "$defs": {name: model.model_json_schema() for name, model in PARTS.items()},
+        "$defs": {name: rebase_refs(part_schema(name, targets), f"#/$defs/{name}/$defs/")
+                  for name in PARTS},
     }
+
+
+def part_schema(part: str, targets: Mapping[str, TargetModels]) -> dict[str, Any]:
+    schema = PARTS[part].model_json_schema()
+    definitions = schema.setdefault("$defs", {})
+    if part == "study":
+        add_targets(schema, definitions, {key: models.study for key, models in targets.items()}, "settings")
+    elif part == "concepts":
+        add_targets(definitions["ConceptSpec"], definitions,
+                    {key: models.concept for key, models in targets.items()}, "target")
+    return schema
+
+
+def add_targets(owner: dict[str, Any], definitions: dict[str, Any], models: Mapping[str, type[BaseModel]],
+                role: str) -> None:
+    """Declare one property per output target on `owner` (study or concept), and nothing else allowed."""
+    properties = owner.setdefault("properties", {})
+    for key, model in sorted(models.items()):
+        target = model.model_json_schema()
+        for name, definition in target.pop("$defs", {}).items():
+            if definitions.setdefault(name, definition) != definition:
+                raise ValueError(f"two models define {name!r} differently in the mapping schema")
+        name = f"{key}_{role}"
+        definitions[name] = target
+        properties[key] = {"$ref": f"#/$defs/{name}", "description": target.get("description", "")}
+    owner["additionalProperties"] = False
+
+
+def rebase_refs(schema: dict[str, Any], base: str) -> dict[str, Any]:
+    """`#/$defs/X` → `base + X` everywhere in `schema` (a part nested under the folder schema's $defs)."""
+    rebased = copy.deepcopy(schema)
+
+    def visit(node: Any) -> None:
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith("#/$defs/"):
+                node["$ref"] = base + reference[len("#/$defs/"):]
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(rebased)
+    return rebased

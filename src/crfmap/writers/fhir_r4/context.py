@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from crfmap.study.models import StudyMapping
 from crfmap.writers.fhir_r4.ids import ResourceHandle, make_resource_id
 from crfmap.writers.fhir_r4.options import FhirOptions
-from crfmap.writers.fhir_r4.targets import FhirTarget, read_target
+from crfmap.writers.fhir_r4.targets import FhirTarget, StudyFhirSettings, read_target
 
 # Our extensions' canonical base. A study may name its own with `fhir: {extension_base: …}` in study.yaml.
 DEFAULT_EXTENSION_BASE = "https://crfmap.org/fhir/StructureDefinition"
@@ -56,10 +55,10 @@ class SubjectContext:
 
 
 def make_study_context(study: StudyMapping, options: FhirOptions) -> StudyContext:
-    settings: dict[str, Any] = study.study.fhir
+    settings = study.study.target_settings("fhir", StudyFhirSettings)
     research_study = ResourceHandle(
         "ResearchStudy", make_resource_id(study.study.id, STUDY_SUBJECT, "ResearchStudy", study.study.id))
     targets = {concept.id: read_target(concept) for concept in study.concepts}
     return StudyContext(study=study, options=options, targets=targets, research_study=research_study,
-                        extension_base=str(settings.get("extension_base", DEFAULT_EXTENSION_BASE)).rstrip("/"),
-                        zone=settings.get("timezone"))
+                        extension_base=(settings.extension_base or DEFAULT_EXTENSION_BASE).rstrip("/"),
+                        zone=settings.timezone)

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from crfmap.issues import Issue
+from crfmap.writers.base import SourceInfo
+
+__all__ = ["FhirOptions", "FhirWriteResult", "SourceInfo"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,17 +31,6 @@ class FhirOptions:
     pretty: bool = False
     strict: bool = False
     recorded: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
-    """The input and the program, for Provenance. No machine paths: `file_name` is a bare name."""
-
-    file_name: str
-    sha256: str
-    mapping_sha256: str | None = None
-    mapping_version: str | None = None
-    crfmap_version: str | None = None
 
 
 @dataclass(slots=True)

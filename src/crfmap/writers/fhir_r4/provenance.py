@@ -59,7 +59,7 @@ def build_provenance(handle: ResourceHandle, targets: list[ResourceHandle], reco
         }],
         "entity": [
             {"role": "source", "what": {"identifier": make_hash_identifier(source.sha256),
-                                        "display": source.file_name}},
+                                        "display": source.file}},
             {"role": "source", "what": {"identifier": make_hash_identifier(mapping_sha),
                                         "display": f"mapping {study.study.id} version {mapping_version}"}},
         ],

@@ -26,6 +26,7 @@ from crfmap.writers.fhir_r4.extensions import (
     make_qualifier_extensions,
 )
 from crfmap.writers.fhir_r4.ids import ResourceHandle
+from crfmap.writers.fhir_r4.targets import StudyFhirSettings
 
 GENDER_SYSTEM = CODE_SYSTEMS["administrative-gender"]
 RESEARCH_SUBJECT_STATUS = CODE_SYSTEMS["research-subject-status"]
@@ -41,14 +42,14 @@ AGE_FIELDS = ("age", "age_reference")
 
 def build_research_study(context: StudyContext) -> dict[str, Any]:
     study = context.study.study
-    settings = study.fhir
+    settings = study.target_settings("fhir", StudyFhirSettings)
     resource: dict[str, Any] = {"resourceType": "ResearchStudy", "id": context.research_study.id}
     identifiers: list[dict[str, Any]] = [{"system": study.identifier_systems.study, "value": study.id}]
     if study.protocol and study.protocol != study.id:
         identifiers.append({"type": {"text": "Protocol"}, "value": study.protocol})
     resource["identifier"] = identifiers
     resource["title"] = study.title
-    status = settings.get("study_status")
+    status = settings.study_status
     if status:
         resource["status"] = str(status)
     else:  # required, but a mapping may not know it: say so rather than guess

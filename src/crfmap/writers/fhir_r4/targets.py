@@ -53,7 +53,7 @@ class FhirTarget(BaseModel):
 
 def read_target(concept: ConceptSpec) -> FhirTarget:
     """The concept's target; an empty one when it has no `fhir:` keys (lint reports bad ones first)."""
-    return FhirTarget.model_validate(concept.fhir or {})
+    return concept.target("fhir", FhirTarget) or FhirTarget()
 
 
 def choose_resource(kind: str, category: str | None, target: FhirTarget) -> str:
@@ -87,15 +87,18 @@ def lint_fhir_targets(study: StudyMapping) -> list[Issue]:
     """P011 issues for the study's `fhir:` options and every concept `fhir:` dict the writer cannot use."""
     issues: list[Issue] = lint_study_settings(study)
     for concept in study.concepts:
-        if concept.fhir is None:
+        if concept.target_data("fhir") is None:
             continue
-        issues.extend(lint_concept(concept))
+        issues.extend(lint_concept(study, concept))
     return issues
 
 
 def lint_study_settings(study: StudyMapping) -> list[Issue]:
+    def _invalid_study(detail: str) -> Issue:
+        return make_issue("P011", **study.locations.at_study(("fhir",)), value="fhir", detail=f"study.yaml: {detail}")
+
     try:
-        settings = StudyFhirSettings.model_validate(study.study.fhir)
+        settings = study.study.target_settings("fhir", StudyFhirSettings)
     except ValidationError as problem:
         return [_invalid_study(f"{_location(error['loc'])}: {error['msg']}") for error in problem.errors()]
     issues = []
@@ -109,13 +112,13 @@ def lint_study_settings(study: StudyMapping) -> list[Issue]:
     return issues
 
 
-def _invalid_study(detail: str) -> Issue:
-    return make_issue("P011", file="study.yaml", value="fhir", detail=f"study.yaml: {detail}")
+def lint_concept(study: StudyMapping, concept: ConceptSpec) -> list[Issue]:
+    def _invalid(concept: ConceptSpec, detail: str) -> Issue:
+        return make_issue("P011", **study.locations.at_concept(concept.id, ("fhir",)), value=concept.id,
+                          detail=f"concept {concept.id!r}: {detail}")
 
-
-def lint_concept(concept: ConceptSpec) -> list[Issue]:
     try:
-        target = FhirTarget.model_validate(concept.fhir or {})
+        target = read_target(concept)
     except ValidationError as problem:
         return [_invalid(concept, f"{_location(error['loc'])}: {error['msg']}") for error in problem.errors()]
     issues = []
@@ -139,8 +142,3 @@ def lint_concept(concept: ConceptSpec) -> list[Issue]:
 
 def _location(parts: tuple[object, ...]) -> str:
     return "fhir." + ".".join(str(part) for part in parts) if parts else "fhir"
-
-
-def _invalid(concept: ConceptSpec, detail: str) -> Issue:
-    return make_issue("P011", file="concepts.yaml", value=concept.id,
-                      detail=f"concept {concept.id!r}: {detail}")

@@ -72,23 +72,38 @@ class FhirRun:
 
 def write_fhir(records: Iterable[Record], study: StudyMapping, out_dir: Path, options: FhirOptions,
                source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
-    """Write the records' FHIR resources into `out_dir`; on any failure the previous output stays.
+    """Write the records' FHIR resources into `out_dir`, replaced as a whole; on any failure the previous
+    output stays. For direct use of the writer: `crfmap convert` stages all targets together instead.
 
     `schema` is the R4 JSON Schema file used by `options.strict` besides the fhir.resources models.
-    Raises FatalIssue (W040 no fixed Provenance time; W041 strict validation failed; W001 not writable).
+    Raises FatalIssue (P011 invalid targets; W040 no fixed Provenance time; W041 strict validation failed;
+    W001 not writable).
     """
-    target_issues = lint_fhir_targets(study)
+    target_issues = lint_fhir_targets(study)  # a study built in code has not been through the loader's lint
     if target_issues:
         raise FatalIssue(*target_issues)
-    context = make_study_context(study, options)
-    choose_recorded(context)  # fail before touching the output folder
-    validator = ResourceValidator(schema) if options.strict else None
+    prepare_fhir_run(study, options)  # fail before touching the output folder
     try:
         with atomic_output_dir(Path(out_dir)) as staging:
-            run = _write_all(records, context, source, staging, validator)
+            return write_fhir_into(records, study, staging, options, source, schema)
     except OSError as problem:
         raise FatalIssue(make_issue("W001", detail=f"the FHIR output folder {Path(out_dir).name!r} cannot be "
                                                    f"written: {problem.strerror or problem}")) from problem
+
+
+def prepare_fhir_run(study: StudyMapping, options: FhirOptions) -> StudyContext:
+    """The run's study context; raises W040 when Provenance would have no fixed time."""
+    context = make_study_context(study, options)
+    choose_recorded(context)
+    return context
+
+
+def write_fhir_into(records: Iterable[Record], study: StudyMapping, folder: Path, options: FhirOptions,
+                    source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
+    """Write the records' FHIR resources into the empty `folder` (the caller makes it appear atomically)."""
+    context = prepare_fhir_run(study, options)
+    validator = ResourceValidator(schema) if options.strict else None
+    run = _write_all(records, context, source, folder, validator)
     run.result.files.sort()
     return run.result
 

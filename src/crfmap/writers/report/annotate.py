@@ -1,65 +1,118 @@
-"""The annotated copy: the site's workbook with every cell that has an issue coloured and commented.
+"""The annotated copy: the cells crfmap read, with every cell that has an issue coloured and commented.
 
-The input is never modified; the copy is written atomically. Comments quote crfmap's message, never a
-formula: nothing here writes cell values except when a csv is turned into a workbook, and then text that
-starts like a formula is neutralised.
+The copy is built from what crfmap's own reader read (never by opening the input with another library, which
+would bypass the reader's safety checks), sheet by sheet in the workbook's tab order. Text is written as text,
+so a cell that starts like a formula stays inert and exactly as the site typed it. Issues without a cell
+(mapping, whole-sheet) are listed on an added sheet "crfmap issues", so none is lost. The input is never
+touched; the copy is written atomically and byte-identically for the same input and issues.
 """
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, time
 from pathlib import Path
 
-from crfmap.issues import Issue, Report, redact_issue
+from crfmap.issues import Issue
 from crfmap.issues.catalogue.entries import Severity
+from crfmap.sources import RawValue, SheetInfo
 from crfmap.writers.atomic import atomic_file
 from crfmap.writers.cells import neutralise_formula
 
 FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+ISSUES_SHEET = "crfmap issues"
+_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+_FORMATS = {datetime: "yyyy-mm-dd hh:mm:ss", date: "yyyy-mm-dd", time: "hh:mm:ss"}
+_FIXED_TIME = datetime(2000, 1, 1)  # document properties must not carry the wall clock
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
-def write_annotated_copy(source: Path, target: Path, report: Report, *, redact: bool = False,
-                         rows: dict[str, list[list[object]]] | None = None) -> int:
-    """Write `target`, a copy of `source` (or of `rows`, for csv input) with the issues marked.
-
-    Returns how many cells were annotated. Issues without a cell (mapping, whole-sheet) are listed on an
-    added sheet "crfmap issues" so none is lost.
-    """
-    from openpyxl import Workbook, load_workbook
+def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tuple[int, int], RawValue]],
+                         target: Path, issues: Iterable[Issue]) -> int:
+    """Write `target` from the cells read and the issues (already redacted if asked); returns how many cells
+    were annotated."""
+    from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    if rows is None:
-        book = load_workbook(source)
-    else:
-        book = Workbook()
-        book.remove(book.active)
-        for name, sheet_rows in rows.items():
-            sheet = book.create_sheet(name[:31])
-            for row in sheet_rows:
-                sheet.append([neutralise_formula(value) for value in row])
+    book = Workbook()
+    book.remove(book.active)
+    titles = sheet_titles([info.name for info in sheets])
+    for info in sheets:
+        sheet = book.create_sheet(titles[info.name])
+        if info.hidden:
+            sheet.sheet_state = "hidden"
+        for (row, column), value in sorted(cells.get(info.name, {}).items()):
+            cell = sheet.cell(row=row, column=column)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # text stays text, even "=…": nothing the site typed becomes a formula
+            elif type(value) in _FORMATS:
+                cell.number_format = _FORMATS[type(value)]
     by_cell: dict[tuple[str, str], list[Issue]] = defaultdict(list)
     loose: list[Issue] = []
-    for issue in report.sorted():
-        issue = redact_issue(issue) if redact else issue
-        if issue.sheet is not None and issue.sheet in book.sheetnames and issue.cell:
-            by_cell[(issue.sheet, issue.cell)].append(issue)
+    for issue in issues:
+        if issue.sheet is not None and issue.sheet in titles and issue.cell:
+            by_cell[(titles[issue.sheet], issue.cell)].append(issue)
         else:
             loose.append(issue)
-    for (sheet_name, cell_name), issues in by_cell.items():
-        worst = min(issues, key=lambda issue: _RANK[issue.severity]).severity
-        cell = book[sheet_name][cell_name]
+    for (title, cell_name), found in by_cell.items():
+        worst = min(found, key=lambda issue: _RANK[issue.severity]).severity
+        cell = book[title][cell_name]
         cell.fill = PatternFill("solid", start_color=FILLS[worst], end_color=FILLS[worst])
         text = "\n".join(f"{issue.severity.value} {issue.code} {issue.slug}: {issue.message}"
-                         + (f" Hint: {issue.hint}" if issue.hint else "") for issue in issues)
+                         + (f" Hint: {issue.hint}" if issue.hint else "") for issue in found)
         cell.comment = Comment(text[:30000], "crfmap", width=420, height=160)
     if loose:
-        sheet = book.create_sheet("crfmap issues")
+        sheet = book.create_sheet(_unique(ISSUES_SHEET, set(titles.values())))
         sheet.append(["severity", "code", "slug", "where", "message", "hint"])
         for issue in loose:
             sheet.append([neutralise_formula(value) for value in
                           (issue.severity.value, issue.code, issue.slug, issue.where, issue.message, issue.hint)])
+    book.properties.created = _FIXED_TIME
+    buffer = io.BytesIO()
+    book.save(buffer)
     with atomic_file(target) as stream:
-        book.save(stream)
+        stream.write(reproducible_package(buffer.getvalue()))
     return len(by_cell)
+
+
+def reproducible_package(data: bytes) -> bytes:
+    """The same xlsx with no wall clock in it: fixed zip entry times and a fixed modification time (openpyxl
+    stamps both with the time of saving), so the same input and issues give the same bytes."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    output = io.BytesIO()
+    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as package:
+        for member in source.infolist():
+            content = source.read(member)
+            if member.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + _FIXED_TIME.isoformat().encode() + rb"Z\g<2>", content)
+            entry = zipfile.ZipInfo(member.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            package.writestr(entry, content)
+    return output.getvalue()
+
+
+def sheet_titles(names: list[str]) -> dict[str, str]:
+    """A valid, unique Excel sheet title for every sheet name (csv file names may hold anything)."""
+    titles: dict[str, str] = {}
+    for name in names:
+        title = _NOT_IN_TITLES.sub("_", name).strip("'")[:31] or "Sheet"
+        titles[name] = _unique(title, set(titles.values()))
+    return titles
+
+
+def _unique(title: str, taken: set[str]) -> str:
+    lowered = {other.lower() for other in taken}
+    candidate, number = title, 1
+    while candidate.lower() in lowered:
+        number += 1
+        suffix = f" ({number})"
+        candidate = title[:31 - len(suffix)] + suffix
+    return candidate

@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from crfmap.issues import FatalIssue, Issue, Severity, make_issue
+from pydantic import ValidationError
+
+from crfmap.issues import FatalIssue, Issue, make_issue
 from crfmap.model import Event, Finding, Intervention, Record, Subject
 from crfmap.study.models import StudyMapping
 from crfmap.writers.sdtm.dataset import Dataset, Origin
@@ -46,12 +48,15 @@ class SdtmBuild:
 
 
 def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
-    """SDTM datasets of `records`. Raises FatalIssue (P011) when an `sdtm:` target of the study is invalid."""
-    problems = [issue for issue in lint_sdtm_targets(study) if issue.severity is Severity.ERROR]
-    if problems:
-        raise FatalIssue(*problems)
-    context = BuildContext(study=study, settings=read_study_sdtm(study))
-    routed = _route_records(records, study, context)
+    """SDTM datasets of `records`, for a study whose `sdtm:` targets are linted (by the loader, or by
+    `write_sdtm` for a study built in code); a malformed one raises FatalIssue (P011) saying which."""
+    try:
+        settings = read_study_sdtm(study)
+        targets = {concept.id: read_target(concept) for concept in study.concepts}
+    except ValidationError:
+        raise FatalIssue(*lint_sdtm_targets(study)) from None
+    context = BuildContext(study=study, settings=settings)
+    routed = _route_records(records, targets, context)
     exposure = find_exposure(record for record, _ in routed.get("EX", []))  # type: ignore[misc]
     context.reference_start = {subject: found.first for subject, found in exposure.items() if found.first}
     drafts = {domain: _draft_domain(domain, pairs, context) for domain, pairs in routed.items() if domain != "DM"}
@@ -67,10 +72,9 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 
 
-def _route_records(records: Iterable[Record], study: StudyMapping,
+def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | None],
                    context: BuildContext) -> dict[str, list[tuple[Record, SdtmTarget]]]:
-    known = {concept.id for concept in study.concepts}
-    targets = {concept.id: read_target(concept) for concept in study.concepts}
+    known = set(targets)
     routed: dict[str, list[tuple[Record, SdtmTarget]]] = {}
     missing: set[str] = set()
     for record in records:

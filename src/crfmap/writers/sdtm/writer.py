@@ -20,8 +20,9 @@ from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.dataset_json import EPOCH_DATETIME, DatasetJsonHeader, write_dataset_json, write_dataset_ndjson
 from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, CodeListTerm, DefineCodeList, DefineMetadata
 from crfmap.writers.sdtm.define_xml import write_define_xml
+from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import prepare_dataset
-from crfmap.writers.sdtm.xpt import XptOptions, sas_datetime_text, write_xpt
+from crfmap.writers.sdtm.xpt import XptOptions, sas_datetime_text, write_xpt_stream
 
 FORMATS = ("xpt", "json", "ndjson", "csv")
 
@@ -41,9 +42,26 @@ class SdtmWriteResult:
 
 def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, options: SdtmOptions,
                crfmap_version: str) -> SdtmWriteResult:
-    """Write the study's SDTM datasets into `out_dir` (replaced as a whole on success).
+    """Write the study's SDTM datasets into `out_dir` (replaced as a whole on success). For direct use of the
+    writer: `crfmap convert` stages all targets together instead.
 
-    Raises FatalIssue with every error (conformance, XPT limits, define references) and writes nothing then.
+    Raises FatalIssue with every error (invalid targets, conformance, XPT limits, define references) and
+    writes nothing then.
+    """
+    from crfmap.writers.sdtm.domains.targets import lint_sdtm_targets
+
+    problems = [issue for issue in lint_sdtm_targets(study) if issue.severity is Severity.ERROR]
+    if problems:  # a study built in code has not been through the loader's lint
+        raise FatalIssue(*problems)
+    with atomic_output_dir(Path(out_dir)) as staging:
+        return write_sdtm_into(records, study, staging, options, crfmap_version)
+
+
+def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path, options: SdtmOptions,
+                    crfmap_version: str) -> SdtmWriteResult:
+    """Write the study's SDTM datasets into the empty `folder` (the caller makes it appear atomically).
+
+    Raises FatalIssue with every error (conformance, XPT limits, define references) before writing anything.
     """
     from crfmap.writers.sdtm.build import build_sdtm
     from crfmap.writers.sdtm.conformance import check_datasets
@@ -65,26 +83,26 @@ def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, op
                                source_system=("crfmap", crfmap_version))
     xpt_options = XptOptions(created=sas_datetime_text(stamp), transliterate=False)  # already prepared
     result = SdtmWriteResult(issues=issues)
-    with atomic_output_dir(Path(out_dir)) as staging:
-        for dataset in prepared:
-            name = dataset.name.lower()
-            result.rows[dataset.name] = len(dataset.rows)
-            if "xpt" in options.formats:
-                _raise_errors(write_xpt(dataset, staging / f"{name}.xpt", xpt_options))
-                result.files.append(f"{name}.xpt")
-            if "json" in options.formats:
-                write_dataset_json(dataset, staging / f"{name}.json", header)
-                result.files.append(f"{name}.json")
-            if "ndjson" in options.formats:
-                write_dataset_ndjson(dataset, staging / f"{name}.ndjson", header)
-                result.files.append(f"{name}.ndjson")
-            if "csv" in options.formats:
-                from crfmap.writers.sdtm.csv import write_sdtm_csv
+    for dataset in prepared:
+        name = dataset.name.lower()
+        result.rows[dataset.name] = len(dataset.rows)
+        if "xpt" in options.formats:
+            with open_output(folder / f"{name}.xpt") as stream:  # prepared and checked above, once
+                write_xpt_stream(dataset, stream, xpt_options)
+            result.files.append(f"{name}.xpt")
+        if "json" in options.formats:
+            write_dataset_json(dataset, folder / f"{name}.json", header)
+            result.files.append(f"{name}.json")
+        if "ndjson" in options.formats:
+            write_dataset_ndjson(dataset, folder / f"{name}.ndjson", header)
+            result.files.append(f"{name}.ndjson")
+        if "csv" in options.formats:
+            from crfmap.writers.sdtm.csv import write_sdtm_csv
 
-                write_sdtm_csv(dataset, staging / f"{name}.csv")
-                result.files.append(f"{name}.csv")
-        _raise_errors(write_define_xml(prepared, staging / "define.xml", metadata))
-        result.files.append("define.xml")
+            write_sdtm_csv(dataset, folder / f"{name}.csv")
+            result.files.append(f"{name}.csv")
+    _raise_errors(write_define_xml(prepared, folder / "define.xml", metadata))
+    result.files.append("define.xml")
     result.files.sort()
     return result
 

@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crfmap.issues import Issue, make_issue
 from crfmap.model import record_field_names
+from crfmap.study.locations import MappingSource
 from crfmap.study.models import ConceptSpec, StudyMapping
 from crfmap.writers.sdtm.domains.specs import DOMAINS, DOMAINS_BY_RECORD
 from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
@@ -64,11 +65,11 @@ class StudySdtm(_Strict):
 
 def read_target(concept: ConceptSpec) -> SdtmTarget | None:
     """The concept's SDTM target, or None when it has none (raises ValidationError when malformed)."""
-    return None if concept.sdtm is None else SdtmTarget.model_validate(concept.sdtm)
+    return concept.target("sdtm", SdtmTarget)
 
 
 def read_study_sdtm(study: StudyMapping) -> StudySdtm:
-    return StudySdtm.model_validate(study.study.sdtm)
+    return study.study.target_settings("sdtm", StudySdtm)
 
 
 def lint_sdtm_targets(study: StudyMapping) -> list[Issue]:
@@ -77,93 +78,95 @@ def lint_sdtm_targets(study: StudyMapping) -> list[Issue]:
     try:
         settings = read_study_sdtm(study)
     except ValidationError as problem:
-        issues.append(_invalid("study.yaml", "study", problem))
+        issues.append(_invalid(study.locations.at_study(("sdtm",)), "study", problem))
     else:
-        issues.extend(_lint_trial_summary(settings))
+        issues.extend(_lint_trial_summary(study.locations, settings))
     for concept in study.concepts:
-        issues.extend(_lint_concept(concept))
+        issues.extend(_lint_concept(study.locations, concept))
     return issues
 
 
-def _lint_trial_summary(settings: StudySdtm) -> list[Issue]:
+def _lint_trial_summary(where: MappingSource, settings: StudySdtm) -> list[Issue]:
     issues = []
     for entry in settings.ts:
         if entry.parm is None and entry.parmcd not in PARAMETERS:
-            issues.append(make_issue("P011", file="study.yaml", value=entry.parmcd,
+            issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
                                      detail=f"sdtm.ts: parameter {entry.parmcd!r} is not one crfmap knows; give its "
                                             "TSPARM as `parm`"))
         if entry.value is None and entry.null_flavor is None:
-            issues.append(make_issue("P011", file="study.yaml", value=entry.parmcd,
+            issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
                                      detail=f"sdtm.ts: parameter {entry.parmcd!r} needs a value or a null_flavor"))
     return issues
 
 
-def _lint_concept(concept: ConceptSpec) -> list[Issue]:
+def _lint_concept(where: MappingSource, concept: ConceptSpec) -> list[Issue]:
     try:
         target = read_target(concept)
     except ValidationError as problem:
-        return [_invalid("concepts.yaml", concept.id, problem)]
+        return [_invalid(where.at_concept(concept.id, ("sdtm",)), concept.id, problem)]
     if target is None:
         return []
     allowed = DOMAINS_BY_RECORD[concept.record]
     if target.domain not in allowed:
-        return [make_issue("P011", file="concepts.yaml", value=target.domain,
+        return [make_issue("P011", **where.at_concept(concept.id, ("sdtm", "domain")), value=target.domain,
                            detail=f"concept {concept.id!r}: sdtm.domain {target.domain!r} is not a domain crfmap "
                                   f"builds from {concept.record} records; use one of {', '.join(sorted(allowed))}")]
-    return _lint_supp(concept, target) + _lint_constants(concept, target) + _lint_options(concept, target)
+    return (_lint_supp(where, concept, target) + _lint_constants(where, concept, target)
+            + _lint_options(where, concept, target))
 
 
-def _lint_supp(concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
+def _lint_supp(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
     issues = []
     spec = DOMAINS[target.domain]
     fields = record_field_names(concept.record)
     seen: dict[str, str] = {}
     for name, supp in target.supp.items():
         if name not in concept.qualifiers and name not in fields:
-            issues.append(_detail(concept, f"sdtm.supp names {name!r}, which is neither a qualifier of the concept "
+            issues.append(_detail(where, concept, f"sdtm.supp names {name!r}, which is neither a qualifier of the concept "
                                            "nor a field of its record"))
         if spec.variable(supp.qnam) is not None or supp.qnam in {"STUDYID", "USUBJID", "DOMAIN"}:
-            issues.append(_detail(concept, f"sdtm.supp QNAM {supp.qnam!r} is a standard {target.domain} variable; "
+            issues.append(_detail(where, concept, f"sdtm.supp QNAM {supp.qnam!r} is a standard {target.domain} variable; "
                                            "use the standard variable, not SUPP--"))
         if supp.qnam in seen:
-            issues.append(_detail(concept, f"sdtm.supp QNAM {supp.qnam!r} is used for both {seen[supp.qnam]!r} "
+            issues.append(_detail(where, concept, f"sdtm.supp QNAM {supp.qnam!r} is used for both {seen[supp.qnam]!r} "
                                            f"and {name!r}"))
         seen[supp.qnam] = name
     return issues
 
 
-def _lint_constants(concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
+def _lint_constants(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
     """Constants may fill collected or assigned qualifiers, never identifiers, derived variables or dates."""
     spec = DOMAINS[target.domain]
     issues = []
     for name in target.constants:
         variable = spec.variable(name)
         if variable is None:
-            issues.append(_detail(concept, f"sdtm.constants names {name!r}, which is not a {target.domain} "
+            issues.append(_detail(where, concept, f"sdtm.constants names {name!r}, which is not a {target.domain} "
                                            "variable crfmap writes"))
         elif variable.role == "Identifier" or variable.origin.startswith("D:") or variable.type == "dtc":
-            issues.append(_detail(concept, f"sdtm.constants cannot set {name!r}: identifiers, derived variables "
+            issues.append(_detail(where, concept, f"sdtm.constants cannot set {name!r}: identifiers, derived variables "
                                            "and dates come from the records"))
     return issues
 
 
-def _lint_options(concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
+def _lint_options(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
     """Options the domain has no variable for would be dropped silently: say so instead."""
     spec = DOMAINS[target.domain]
     wanted = {"category": f"{spec.prefix}CAT", "subcategory": f"{spec.prefix}SCAT", "epoch": "EPOCH",
               "end_reference": f"{spec.prefix}ENTPT"}
-    return [_detail(concept, f"sdtm.{option} has no {variable} in {target.domain} to go to")
+    return [_detail(where, concept, f"sdtm.{option} has no {variable} in {target.domain} to go to")
             for option, variable in wanted.items()
             if getattr(target, option) is not None and spec.variable(variable) is None]
 
 
-def _detail(concept: ConceptSpec, detail: str) -> Issue:
-    return make_issue("P011", file="concepts.yaml", value=concept.id, detail=f"concept {concept.id!r}: {detail}")
+def _detail(where: MappingSource, concept: ConceptSpec, detail: str) -> Issue:
+    return make_issue("P011", **where.at_concept(concept.id, ("sdtm",)), value=concept.id,
+                      detail=f"concept {concept.id!r}: {detail}")
 
 
-def _invalid(file: str, owner: str, problem: ValidationError) -> Issue:
+def _invalid(place: dict[str, Any], owner: str, problem: ValidationError) -> Issue:
     parts = []
     for error in problem.errors():
         where = ".".join(str(part) for part in error["loc"])
         parts.append(f"sdtm.{where}: {error['msg']}" if where else error["msg"])
-    return make_issue("P011", file=file, value=owner, detail=f"{owner}: " + "; ".join(parts))
+    return make_issue("P011", **place, value=owner, detail=f"{owner}: " + "; ".join(parts))

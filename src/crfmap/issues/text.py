@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from crfmap.issues import Issue, Report, redact_issue
 from crfmap.issues.catalogue.entries import Severity
+from crfmap.issues.issue import Issue
+from crfmap.issues.report import Report
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
@@ -30,10 +31,10 @@ def render_issue(issue: Issue, *, colour: bool = False) -> str:
 
 def render_report(report: Report, *, redact: bool = False, colour: bool = False,
                   show_info: bool = True) -> Iterator[str]:
-    for issue in report.sorted():
+    for issue in report.presented(redact=redact):
         if issue.severity is Severity.INFO and not show_info:
             continue
-        yield render_issue(redact_issue(issue) if redact else issue, colour=colour)
+        yield render_issue(issue, colour=colour)
     yield from render_summary(report)
 
 

@@ -1,42 +1,42 @@
-"""`convert`: validate, then write the chosen standards. Part of the api layer; no format logic.
+"""`convert`: validate, then write the chosen targets from the output registry, all of them or none.
 
-Outputs are staged in a temporary folder inside OUT and moved into OUT/fhir and OUT/sdtm, all or none,
-only when every requested standard was written: a failed run leaves the previous outputs as they were.
+Every writer fills an empty folder inside one staging folder in OUT; only when all have finished are the
+folders moved onto OUT/<target> together (`replace_folders`): a failed run leaves the previous outputs as
+they were. Nothing is staged twice.
 """
 
 from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from crfmap import __version__
-from crfmap.api import ValidationResult, validate_workbook
+from crfmap.api.validation import Progress, ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Report, make_issue
-from crfmap.readers.base import ReadOptions
+from crfmap.readers import ReadOptions
+from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
+from crfmap.writers import WRITERS, WriteRequest
 from crfmap.writers.atomic import TEMP_PREFIX, replace_folders
 
 
 @dataclass(frozen=True)
 class ConvertOptions:
-    targets: tuple[str, ...] = ("fhir", "sdtm")
+    """What to write and where. `writer_options` holds each target's own option values by name (see the
+    writer's OptionSpecs); what is not given takes the writer's default."""
+
+    targets: tuple[str, ...] = tuple(WRITERS)
     out: Path = Path("out")
-    bundle: Literal["transaction", "collection"] = "transaction"
-    single: bool = False
-    ndjson: bool = False
-    request: Literal["conditional", "put"] = "conditional"
-    pretty: bool = False
-    strict: bool = False
-    fhir_schema: Path | None = None
-    recorded: str | None = None
-    sdtm_formats: tuple[str, ...] = ("xpt", "json")
-    transliterate: bool = False
+    writer_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     allow_errors: bool = False
     allow_unmapped: bool = False
+
+    def options_of(self, target: str) -> dict[str, Any]:
+        return {**WRITERS[target].default_options(), **self.writer_options.get(target, {})}
 
 
 @dataclass
@@ -58,8 +58,11 @@ class ConvertOutcome:
 
 
 def convert_workbook(workbook: Path, study: Path | StudyMapping, options: ConvertOptions, *,
-                     read_options: ReadOptions | None = None,
-                     progress: Callable[[str, int], None] | None = None) -> ConvertOutcome:
+                     read_options: ReadOptions | None = None, progress: Progress | None = None) -> ConvertOutcome:
+    unknown = [target for target in options.targets if target not in WRITERS]
+    if unknown:
+        raise FatalIssue(make_issue("W001", detail=f"unknown output target(s) {', '.join(unknown)}; known: "
+                                                   f"{', '.join(WRITERS)}"))
     _check_output_folder(Path(workbook), Path(options.out), options.targets)
     validation = validate_workbook(workbook, study, read_options=read_options, progress=progress)
     report = validation.report
@@ -68,14 +71,22 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
         outcome.exit_status = ExitStatus.DATA_ERRORS
         return outcome
     records = sorted(validation.records, key=lambda record: record.sort_key)
+    mapping = validation.study
+    source = SourceInfo(file=validation.source.file, sha256=validation.source.sha256, size=validation.source.size,
+                        mapping_sha256=mapping.sha256, mapping_version=mapping.study.version,
+                        crfmap_version=__version__)
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
     try:
         try:
             for target in options.targets:
-                written, counts = WRITERS[target](records, validation, staging / target, options)
-                outcome.written[target], outcome.counts[target] = written, counts
+                folder = staging / target
+                folder.mkdir()
+                result = WRITERS[target].write(WriteRequest(records=records, study=mapping, folder=folder,
+                                                            source=source, options=options.options_of(target)))
+                report.extend(result.issues)
+                outcome.written[target], outcome.counts[target] = result.files, result.counts
             replace_folders([(staging / target, out / target) for target in options.targets])
         except OSError as problem:  # the disk, not the data: full, read-only, locked
             raise FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
@@ -124,40 +135,3 @@ def _may_write(validation: ValidationResult, options: ConvertOptions, report: Re
                               cell=f"A{row.number}", form=row.form, subject=row.subject_id,
                               detail=f"row {row.number} of {row.sheet!r} has errors; no record was made from it"))
     return True
-
-
-def _write_fhir(records: list[Any], validation: ValidationResult, target: Path,
-                options: ConvertOptions) -> tuple[list[str], dict[str, int]]:
-    from crfmap.writers.fhir_r4 import FhirOptions, SourceInfo, write_fhir
-
-    fhir_options = FhirOptions(bundle=options.bundle, ndjson=options.ndjson, single=options.single,
-                               request=options.request, pretty=options.pretty, strict=options.strict,
-                               recorded=options.recorded)
-    source = SourceInfo(file_name=validation.source.file, sha256=validation.source.sha256,
-                        mapping_sha256=validation.study.sha256, mapping_version=validation.study.study.version,
-                        crfmap_version=__version__)
-    result = write_fhir(records, validation.study, target, fhir_options, source, schema=options.fhir_schema)
-    validation.report.extend(result.issues)
-    if not validation.study.study.fhir.get("timezone"):
-        from crfmap.writers.fhir_r4.datatypes import count_times_of_day
-
-        dropped = count_times_of_day(records)
-        if dropped:
-            validation.report.add(make_issue(
-                "W043", file=validation.source.file,
-                detail=f"{dropped} date(s) have a time of day, but study.yaml gives no fhir.timezone; FHIR needs a "
-                       "zone with a time, so those FHIR values carry the date only"))
-    return result.files, result.counts
-
-
-def _write_sdtm(records: list[Any], validation: ValidationResult, target: Path,
-                options: ConvertOptions) -> tuple[list[str], dict[str, int]]:
-    from crfmap.writers.sdtm.writer import SdtmOptions, write_sdtm
-
-    result = write_sdtm(records, validation.study, target,
-                        SdtmOptions(formats=options.sdtm_formats, transliterate=options.transliterate), __version__)
-    validation.report.extend(issue for issue in result.issues if issue.severity.value != "error")
-    return result.files, result.rows
-
-
-WRITERS = {"fhir": _write_fhir, "sdtm": _write_sdtm}

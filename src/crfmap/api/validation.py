@@ -1,22 +1,23 @@
-"""Orchestration: read → validate → map → write. Returns outputs and a Report; holds no format logic.
+"""Reading, validating and mapping one input: the first half of every run, with its coverage account.
 
 Rows stream from the reader through validation and mapping one at a time; only compact cross-form state
 (subject sets, identity keys, one row per subject of one-row-per-subject forms) and the canonical records
-themselves are kept.
+themselves are kept, plus, when an annotated copy is asked for, the cells read (see `CellGrid`).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from crfmap.issues import Issue, Report, Severity
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
-from crfmap.readers import ReadOptions, Row, Workbook, open_workbook
-from crfmap.study import StudyMapping, load_study_with_issues
+from crfmap.readers import ReadOptions, open_workbook
+from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
+from crfmap.study import StudyMapping
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap, locate_header
 from crfmap.validate.plan import plan_forms
@@ -25,15 +26,6 @@ from crfmap.validate.sheets import count_cells_in, match_sheets
 from crfmap.values.row import FormRow
 
 Progress = Callable[[str, int], None]  # (what, how many rows so far)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceInfo:
-    """The input as provenance needs it: file name only (never a machine path) and its SHA-256."""
-
-    file: str
-    sha256: str
-    size: int
 
 
 @dataclass(slots=True)
@@ -54,6 +46,15 @@ class SheetAccount:
 
 
 @dataclass
+class CellGrid:
+    """Every non-empty cell the reader gave, per sheet in the workbook's tab order: what an annotated copy is
+    built from, so that it shows exactly what crfmap read and never re-reads the file with another reader."""
+
+    sheets: list[SheetInfo] = field(default_factory=list)
+    cells: dict[str, dict[tuple[int, int], RawValue]] = field(default_factory=dict)  # sheet → (row, column)
+
+
+@dataclass
 class ValidationResult:
     study: StudyMapping
     source: SourceInfo
@@ -62,42 +63,58 @@ class ValidationResult:
     left_out: list[FormRow] = field(default_factory=list)  # rows with errors: no records made from them
     coverage: list[SheetAccount] = field(default_factory=list)
     rows_read: int = 0
+    grid: CellGrid | None = None  # with keep_cells=True
 
 
-def load_mapping(study_dir: Path) -> tuple[StudyMapping, list[Issue]]:
-    """Load and lint a mapping folder, including the writers' targets; FatalIssue on errors."""
-    from crfmap.writers.targets import lint_targets
+class RecordingWorkbook:
+    """A workbook whose rows are also kept in a CellGrid as they stream by (only when a copy is wanted)."""
 
-    mapping, issues = load_study_with_issues(Path(study_dir))
-    if mapping is not None:
-        issues = issues + lint_targets(mapping)
-    errors = [issue for issue in issues if issue.severity is Severity.ERROR]
-    if mapping is None or errors:
-        from crfmap.issues import FatalIssue
+    def __init__(self, book: Workbook, grid: CellGrid) -> None:
+        self.book = book
+        self.grid = grid
+        self.path, self.format, self.typed_cells = book.path, book.format, book.typed_cells
 
-        raise FatalIssue(*(errors or issues))
-    return mapping, issues
+    def sheets(self) -> list[SheetInfo]:
+        return self.book.sheets()
 
+    def iter_rows(self, sheet: str) -> Iterator[Row]:
+        cells = self.grid.cells.setdefault(sheet, {})
+        for row in self.book.iter_rows(sheet):
+            for column, value in row.cells.items():
+                cells[(row.number, column)] = value
+            yield row
 
-def describe_source(path: Path) -> SourceInfo:
-    digest = hashlib.sha256()
-    size = 0
-    if path.is_file():
-        with open(path, "rb") as stream:
-            for block in iter(lambda: stream.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-    return SourceInfo(file=path.name, sha256=digest.hexdigest(), size=size)
+    def close(self) -> None:
+        self.book.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def record_unread(self) -> None:
+        """Read the sheets validation had no reason to read, so the copy has every sheet."""
+        self.grid.sheets = self.book.sheets()
+        for info in self.grid.sheets:
+            if info.name not in self.grid.cells:
+                for _ in self.iter_rows(info.name):
+                    pass
 
 
 def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_options: ReadOptions | None = None,
-                      progress: Progress | None = None) -> ValidationResult:
-    """Read, validate and map one workbook. Raises FatalIssue when the mapping or the file is unusable."""
+                      progress: Progress | None = None, keep_cells: bool = False) -> ValidationResult:
+    """Read, validate and map one workbook. Raises FatalIssue when the mapping or the file is unusable.
+
+    `keep_cells` keeps every cell read in `result.grid`, for an annotated copy.
+    """
     workbook = Path(workbook)
     mapping_issues: list[Issue]
     if isinstance(study, StudyMapping):
         mapping, mapping_issues = study, []
     else:
+        from crfmap.api.mapping import load_mapping
+
         mapping, mapping_issues = load_mapping(study)
     report = Report()
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
@@ -105,7 +122,13 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
     with open_workbook(workbook, options, report.add) as book:
-        _validate_book(book, mapping, result, progress)
+        if keep_cells:
+            recording = RecordingWorkbook(book, CellGrid())
+            _validate_book(recording, mapping, result, progress)
+            recording.record_unread()
+            result.grid = recording.grid
+        else:
+            _validate_book(book, mapping, result, progress)
     report.facts.update({
         "rows_read": result.rows_read,
         "records": len(result.records),
@@ -222,5 +245,4 @@ class _CellCounter:
                 self.account.unmapped += 1
 
 
-__all__ = ["SheetAccount", "SourceInfo", "ValidationResult", "describe_source", "load_mapping",
-           "validate_workbook"]
+__all__ = ["CellGrid", "SheetAccount", "ValidationResult", "validate_workbook"]

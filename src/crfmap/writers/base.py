@@ -1,0 +1,74 @@
+"""The output registry's contract: what every writer declares and the one signature it is called with.
+
+A writer is one entry of `crfmap.writers.WRITERS`. It declares its name (the `--to` choice and the mapping key
+of its targets: `fhir:`, `sdtm:`), its command-line options, the pydantic models of its mapping targets (a
+concept's `<name>:` and study.yaml's `<name>:`), a lint for what those models alone cannot check, and `write`.
+`write` receives the sorted canonical records and the study and fills an empty folder; the orchestrator
+makes that folder appear in OUT atomically, together with the other writers' folders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from crfmap.issues import Issue
+from crfmap.model import Record
+from crfmap.sources import SourceInfo
+
+__all__ = ["OptionSpec", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]
+from crfmap.study.models import StudyMapping
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSpec:
+    """One command-line option of a writer; `name` is also the key of its value in the options mapping."""
+
+    name: str
+    flag: str  # e.g. "--bundle"
+    help: str
+    kind: Literal["flag", "choice", "text", "file"] = "flag"
+    default: Any = None
+    choices: tuple[str, ...] = ()
+    multiple: bool = False  # a choice given several times (e.g. --sdtm-format xpt --sdtm-format json)
+    metavar: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WriteRequest:
+    """What a writer is given: records sorted by (subject, concept, key), the study, an empty folder to fill,
+    the input's provenance, and the writer's own option values (by OptionSpec name, defaults filled in)."""
+
+    records: Sequence[Record]
+    study: StudyMapping
+    folder: Path
+    source: SourceInfo
+    options: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class WriteResult:
+    """Files written (relative to the writer's folder, sorted), counts to show (resources or rows by name),
+    and issues that did not stop the writing (warnings). Errors that stop it are raised as FatalIssue."""
+
+    files: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    name: str
+    summary: str  # one line for --help, e.g. "HL7 FHIR R4 bundles and Bulk Data NDJSON"
+    options: tuple[OptionSpec, ...]
+    concept_target: type[BaseModel]  # a concept's `<name>:` mapping
+    study_settings: type[BaseModel]  # study.yaml's `<name>:` mapping
+    lint: Callable[[StudyMapping], list[Issue]]  # checks beyond the models (P011 …), before any data is read
+    write: Callable[[WriteRequest], WriteResult]
+
+    def default_options(self) -> dict[str, Any]:
+        return {option.name: option.default for option in self.options}

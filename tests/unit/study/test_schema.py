@@ -1,0 +1,69 @@
+"""`crfmap schema`: a JSON Schema that editors can use — every $ref resolves, the reference mapping's files
+validate against it, and the writers' target keys (fhir:, sdtm:) are in it, typos and all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from jsonschema import Draft7Validator
+
+from crfmap.api import mapping_json_schema
+from tests.e2e.reference import STUDY
+
+
+def references(node: Any) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["$ref"]] if isinstance(node.get("$ref"), str) else []
+        return found + [ref for value in node.values() for ref in references(value)]
+    if isinstance(node, list):
+        return [ref for value in node for ref in references(value)]
+    return []
+
+
+def resolve(document: dict[str, Any], reference: str) -> Any:
+    assert reference.startswith("#/"), reference
+    node: Any = document
+    for part in reference[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+@pytest.mark.parametrize("part", [None, "study", "form", "codelist", "concepts"])
+def test_every_reference_resolves_and_the_schema_is_valid_draft_7(part):
+    schema = mapping_json_schema(part)
+    assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
+    Draft7Validator.check_schema(schema)
+    found = references(schema)
+    assert found
+    for reference in found:
+        assert isinstance(resolve(schema, reference), dict), reference
+
+
+def load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_the_reference_mapping_validates_against_the_published_schema():
+    folder_schema = mapping_json_schema()
+    files = {"study": [STUDY / "study.yaml"], "concepts": [STUDY / "concepts.yaml"],
+             "form": sorted((STUDY / "forms").glob("*.yaml")), "codelist": sorted((STUDY / "codelists").glob("*.yaml"))}
+    for part, paths in files.items():
+        validator = Draft7Validator({**folder_schema, "$ref": f"#/$defs/{part}"})
+        for path in paths:
+            assert [error.message for error in validator.iter_errors(load(path))] == [], path.name
+
+
+def test_target_keys_are_typed_so_a_typo_is_caught_by_the_editor():
+    validator = Draft7Validator(mapping_json_schema("concepts"))
+    concepts = load(STUDY / "concepts.yaml")
+    concept = next(item for item in concepts["concepts"] if "fhir" in item and "sdtm" in item)
+    concept["fhir"]["resorce"] = "Observation"
+    concept["sdtm"]["domian"] = "LB"
+    concept["colour"] = "red"
+    messages = [error.message for error in validator.iter_errors(concepts)]
+    assert any("resorce" in message for message in messages)
+    assert any("domian" in message for message in messages)
+    assert any("colour" in message for message in messages)
