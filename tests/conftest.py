@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,11 +15,12 @@ from hypothesis import HealthCheck, settings
 from tests.fhir_engines.fixtures import fhir_engines, fhir_server, fhir_validate  # noqa: F401  (fixtures for every test)
 from tests.shared_data import shared_path
 
-# No test may fail on a duration: a busy 2-core CI machine is slow, not wrong. Under CI=true Hypothesis
-# loads its own "ci" profile (derandomised, no deadline, slow data generation tolerated); elsewhere this one.
+# No test may fail on a duration: a busy 2-core CI machine is slow, not wrong. Under CI=true the examples are
+# also derandomised, so CI runs the same cases every time (local runs keep exploring new ones).
 settings.register_profile("crfmap", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-if settings.get_current_profile_name() != "ci":
-    settings.load_profile("crfmap")
+settings.register_profile("crfmap-ci", deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                          derandomize=True, database=None, print_blob=True)
+settings.load_profile("crfmap-ci" if os.environ.get("CI", "").lower() == "true" else "crfmap")
 
 # fhir.resources R4B module per resource type we emit; these resources have the same shape in R4 and R4B.
 R4B_MODULES = {
