@@ -362,7 +362,9 @@ def run_core(folder: Path, *, data_format: str = "json", define: Path | None = N
         command += ["--rule", core_id]
     for core_id in exclude_rules:
         command += ["--exclude-rule", core_id]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False)
+    environment = {**os.environ, "PYTHONHASHSEED": "0"}  # the engine iterates sets; keep its order fixed
+    done = subprocess.run(command, capture_output=True, text=True, timeout=RUN_TIMEOUT_SECONDS, check=False,
+                          env=environment)
     if done.returncode != 0 or not report.is_file():
         last_lines = "\n".join(done.stderr.replace("\r", "\n").strip().splitlines()[-20:])
         raise CoreFailed(f"CDISC CORE did not run on {folder} (exit {done.returncode}):\n{last_lines}")

@@ -23,6 +23,7 @@ import os
 import pickle
 import sys
 import time
+from contextlib import ExitStack
 from functools import partial
 from multiprocessing.managers import SyncManager
 from pathlib import Path
@@ -56,6 +57,10 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--rule", action="append", default=[], help="run only this CORE id (repeatable)")
     parser.add_argument("--exclude-rule", action="append", default=[], help="leave out this CORE id (repeatable)")
     parser.add_argument("--pool-size", type=int, default=os.cpu_count() or 1, help="worker processes")
+    parser.add_argument("--cache-sharing", choices=["process", "manager"], default="process",
+                        help="process: each worker keeps its own dataset cache; manager: one cache shared through a "
+                             "multiprocessing manager, as the engine's own runner does (slower here: every read "
+                             "crosses processes)")
     parser.add_argument("--no-validate-xml", action="store_true", help="do not check define.xml against its XSD")
     parser.add_argument("--log-level", default="disabled", choices=["disabled", "error", "warn", "info", "debug"],
                         help="the engine's own log on stderr (off by default: it logs every dataset of every rule)")
@@ -162,7 +167,12 @@ def load_library_metadata(cache: Path, standard: str, version_key: str, define: 
 
 def run_one_rule(shared_cache: Any, settings: dict[str, Any], library_metadata: Any, rule: dict[str, Any]
                  ) -> tuple[str, list[dict[str, Any]]]:
-    """One rule over every dataset, in a worker process: the engine's raw result containers."""
+    """One rule over every dataset, in a worker process: the engine's raw result containers.
+
+    shared_cache is the manager's cache proxy, or None for the worker's own cache (see --cache-sharing).
+    """
+    if shared_cache is None:
+        shared_cache = WORKER_CACHE[0]
     from cdisc_rules_engine.models.external_dictionaries_container import (
         ExternalDictionariesContainer,
     )
@@ -206,6 +216,7 @@ def json_value(value: Any) -> Any:
 
 
 OUTSIDE_SCOPE = "Outside scope"  # the engine's skip reason for a dataset the rule is not about
+COLUMN_NOT_FOUND = "Column not found in data"
 
 
 def record_containers(rule: dict[str, Any], containers: list[dict[str, Any]], report: dict[str, Any]) -> str:
@@ -240,8 +251,10 @@ def record_containers(rule: dict[str, Any], containers: list[dict[str, Any]], re
                     "message": json_value(container.get("message")) or detail, "detail": detail or None})
             elif status == "skipped":
                 if error.get("error") != OUTSIDE_SCOPE:
-                    report["skipped"].append({**base, "reason": json_value(error.get("error")),
-                                              "detail": json_value(error.get("message"))})
+                    detail = json_value(error.get("message"))
+                    if error.get("error") == COLUMN_NOT_FOUND and isinstance(detail, str):
+                        detail = ", ".join(sorted(detail.split(", ")))  # the engine lists a set, in any order
+                    report["skipped"].append({**base, "reason": json_value(error.get("error")), "detail": detail})
             else:
                 report["errors"].append({**base, "error": json_value(error.get("error")),
                                          "detail": json_value(error.get("message")),
@@ -275,6 +288,17 @@ def set_engine_log_level(level: str) -> None:
         engine_logger.setLevel(level)
 
 
+WORKER_CACHE: list[Any] = []  # the worker process's own engine cache, when the cache is not shared
+
+
+def start_worker(level: str, own_cache: bool) -> None:
+    from cdisc_rules_engine.services.cache import InMemoryCacheService
+
+    set_engine_log_level(level)
+    if own_cache:
+        WORKER_CACHE[:] = [InMemoryCacheService()]
+
+
 def validate(arguments: argparse.Namespace) -> dict[str, Any]:
     from cdisc_rules_engine.config import config
     from cdisc_rules_engine.services.cache import InMemoryCacheService
@@ -298,21 +322,26 @@ def validate(arguments: argparse.Namespace) -> dict[str, Any]:
                 "max_dataset_size": max(path.stat().st_size for path in files),
                 "validate_xml": not arguments.no_validate_xml}
 
-    EngineCacheManager.register("InMemoryCacheService", InMemoryCacheService)
     started = time.monotonic()
-    with EngineCacheManager() as manager:
-        shared_cache = manager.InMemoryCacheService()
+    with ExitStack() as stack:
+        if arguments.cache_sharing == "manager":
+            EngineCacheManager.register("InMemoryCacheService", InMemoryCacheService)
+            shared_cache = stack.enter_context(EngineCacheManager()).InMemoryCacheService()
+        else:
+            shared_cache = None
         data_service = DataServiceFactory(
-            config, shared_cache, standard=standard, standard_version=version_key, library_metadata=library_metadata,
-            max_dataset_size=settings["max_dataset_size"], encoding="utf-8").get_data_service(settings["dataset_paths"])
+            config, shared_cache or InMemoryCacheService(), standard=standard, standard_version=version_key,
+            library_metadata=library_metadata, max_dataset_size=settings["max_dataset_size"],
+            encoding="utf-8").get_data_service(settings["dataset_paths"])
         datasets = sorted(data_service.get_datasets(), key=lambda dataset: dataset.name)
         results: dict[str, list[dict[str, Any]]] = {}
         work = partial(run_one_rule, shared_cache, settings, library_metadata)
-        with multiprocessing.Pool(max(1, arguments.pool_size), initializer=set_engine_log_level,
-                                  initargs=(arguments.log_level,)) as pool:
-            for done, (core_id, containers) in enumerate(pool.imap_unordered(work, rules), start=1):
-                results[core_id] = containers
-                print(f"\r{done}/{len(rules)} rules", end="", file=sys.stderr, flush=True)
+        pool = stack.enter_context(multiprocessing.Pool(
+            max(1, arguments.pool_size), initializer=start_worker,
+            initargs=(arguments.log_level, shared_cache is None)))
+        for done, (core_id, containers) in enumerate(pool.imap_unordered(work, rules), start=1):
+            results[core_id] = containers
+            print(f"\r{done}/{len(rules)} rules", end="", file=sys.stderr, flush=True)
         print(file=sys.stderr)
     elapsed = time.monotonic() - started
 
@@ -323,11 +352,14 @@ def validate(arguments: argparse.Namespace) -> dict[str, Any]:
         "define": define.name if define else None, "format": arguments.format,
         "datasets": [{"name": dataset.name, "file": Path(dataset.full_path).name, "records": dataset.record_count,
                       "label": dataset.label} for dataset in datasets],
-        "pool_size": arguments.pool_size, "elapsed_seconds": round(elapsed, 1),
+        "pool_size": arguments.pool_size, "cache_sharing": arguments.cache_sharing, "elapsed_seconds": round(elapsed, 1),
         "rules": [], "findings": [], "skipped": [], "errors": [], "not_run": unknown}
     for rule in rules:
         status = record_containers(rule, results[rule["core_id"]], report)
         report["rules"].append({**describe_rule(rule, standard, version), "status": status})
+    # Workers finish in any order; sort so that the same input gives the same report.
+    for kind in ("findings", "skipped", "errors"):
+        report[kind].sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
     report["findings"].sort(key=lambda item: (item["core_id"], item["dataset"] or "", str(item["row"]).zfill(9)))
     return report
 
