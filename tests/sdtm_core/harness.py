@@ -239,6 +239,8 @@ class CoreRule:
 @dataclass(frozen=True)
 class CoreFinding:
     core_id: str
+    cdisc_ids: tuple[str, ...]
+    fda_ids: tuple[str, ...]
     dataset: str | None
     domain: str | None
     variables: tuple[str, ...]
@@ -333,7 +335,8 @@ def read_report(path: Path, ct_origins: Mapping[str, str]) -> CoreResult:
         data_format=raw["format"], datasets=tuple(entry["name"] for entry in raw["datasets"]),
         ct_packages={name: ct_origins.get(name, "not in the cache") for name in raw["ct_packages"]},
         elapsed_seconds=raw["elapsed_seconds"], pool_size=raw["pool_size"], rules=rules,
-        findings=tuple(CoreFinding(item["core_id"], item["dataset"], item["domain"], tuple(item["variables"]),
+        findings=tuple(CoreFinding(item["core_id"], tuple(item["cdisc_ids"]), tuple(item["fda_ids"]),
+                                   item["dataset"], item["domain"], tuple(item["variables"]),
                                    item["row"], item["usubjid"], item["seq"], item["values"], item["message"],
                                    item["detail"]) for item in raw["findings"]),
         skipped=tuple(CoreSkip(item["core_id"], item["dataset"], item["reason"], item["detail"])

@@ -355,8 +355,12 @@ def validate(arguments: argparse.Namespace) -> dict[str, Any]:
         "pool_size": arguments.pool_size, "cache_sharing": arguments.cache_sharing, "elapsed_seconds": round(elapsed, 1),
         "rules": [], "findings": [], "skipped": [], "errors": [], "not_run": unknown}
     for rule in rules:
+        described = describe_rule(rule, standard, version)
+        first = len(report["findings"])
         status = record_containers(rule, results[rule["core_id"]], report)
-        report["rules"].append({**describe_rule(rule, standard, version), "status": status})
+        for finding in report["findings"][first:]:
+            finding.update(cdisc_ids=described["cdisc_ids"], fda_ids=described["fda_ids"])
+        report["rules"].append({**described, "status": status})
     # Workers finish in any order; sort so that the same input gives the same report.
     for kind in ("findings", "skipped", "errors"):
         report[kind].sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
