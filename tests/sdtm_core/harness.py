@@ -313,12 +313,14 @@ class CoreResult:
         reasons: dict[tuple[str, str], set[str]] = defaultdict(set)
         for skip in self.skipped:
             reasons[(skip.core_id, skip.reason)].add(skip.dataset or "-")
-        skipped = self.rules_with("skipped")
-        lines.append(f"skipped rules: {len(skipped)}")
-        for core_id in skipped:
+        with_skips = sorted({core_id for core_id, _reason in reasons})
+        lines.append(f"rules skipped: {len(self.rules_with('skipped'))} entirely, "
+                     f"{len(with_skips) - len(self.rules_with('skipped'))} on some datasets")
+        for core_id in with_skips:
             why = "; ".join(f"{reason} ({', '.join(sorted(datasets))})"
                             for (rule_id, reason), datasets in sorted(reasons.items()) if rule_id == core_id)
-            lines.append(f"  {core_id}: {why}")
+            scope = "" if self.rules[core_id].status == "skipped" else " [ran on other datasets]"
+            lines.append(f"  {core_id}{scope}: {why}")
         lines.append(f"rules that failed to execute: {len(self.rules_with('execution error'))}")
         for error in self.errors:
             lines.append(f"  {error.core_id} on {error.dataset}: {error.error}: {(error.detail or '')[:160]}")
