@@ -44,4 +44,13 @@ ENTRIES = (
     IssueType("P013", "unverified-code", I, "Code not verified",
               "{value} in code list {expected!r} is flagged unverified; it is kept out of every output",
               "Verify the code against its terminology's release and remove `unverified: true`."),
+    # P014–P019: FHIR settings and targets of a mapping.
+    IssueType("P014", "fhir-canonical-invalid", E, "FHIR canonical URL unusable",
+              "{detail} {value!r} is not an absolute http(s) URL crfmap can build canonical URLs on",
+              "Give a URL such as https://fhir.example.org/studies/my-study (no query, no fragment); crfmap's "
+              "extensions become <base>/StructureDefinition/<name> and `crfmap fhir-definitions` publishes them."),
+    IssueType("P015", "fhir-status-unknown", E, "Not a FHIR status code",
+              "{detail} {value!r} is not a code of R4's research-subject-status (expected one of: {expected})",
+              "Use a code of http://hl7.org/fhir/research-subject-status, e.g. off-study for a study whose data "
+              "collection has ended, or leave the setting out (the status is then marked data-absent)."),
 )
