@@ -215,6 +215,113 @@ def codes(output_format: str) -> None:
     click.echo(render_codes(output_format))
 
 
+@main.command("fhir-definitions")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--study", "study_dir", type=click.Path(path_type=Path), default=None,
+              help="Publish under this study's fhir.canonical_base (study.yaml) instead of crfmap's own.")
+@click.option("--canonical-base", default=None, metavar="URL",
+              help="Publish under this canonical base URL (overrides --study's).")
+@click.option("--package-name", default=None, help="FHIR package name (default: crfmap.fhir.extensions, with the "
+                                                   "study's id appended for another base).")
+@debug_option
+def fhir_definitions(out: Path, study_dir: Path | None, canonical_base: str | None, package_name: str | None,
+                     debug: bool) -> None:
+    """Write the FHIR package of crfmap's extensions to OUT: package/ (package.json and StructureDefinitions with
+    snapshots) and a .tgz that a FHIR server or validator can load."""
+    def body() -> ExitStatus:
+        from crfmap.fhir_delivery import write_fhir_definitions
+
+        result = write_fhir_definitions(out, study_dir, canonical_base, package_name)
+        click.echo(f"fhir-definitions: {len(result.files)} file(s) in {result.folder} ({result.package}; "
+                   f"canonical base {result.canonical_base})")
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+def push_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--server", required=True, metavar="URL", help="FHIR base URL, e.g. https://host/fhir."),
+        click.option("--ndjson", is_flag=True, help="Send the Bulk NDJSON files (as batches of PUTs) instead of "
+                                                    "the bundles."),
+        click.option("--max-entries", type=click.IntRange(1), default=100, show_default=True,
+                     help="Most entries in one request (servers commonly allow 100-500)."),
+        click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+                     help="Requests in flight at once."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+                     help="Seconds to wait for one answer."),
+        click.option("--max-attempts", type=click.IntRange(1), default=6, show_default=True,
+                     help="Attempts per request on 5xx, 429, 408 and connection failures."),
+        click.option("--retry-max-wait", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
+                     help="Longest back-off between attempts, in seconds (Retry-After is honoured)."),
+        click.option("--ca-bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+                     help="PEM file of the CA certificates to trust (TLS is always verified)."),
+        click.option("--token-env", default=None, metavar="NAME", help="Bearer token: from this environment "
+                                                                        "variable."),
+        click.option("--token-file", type=click.Path(path_type=Path), default=None, help="Bearer token: from "
+                                                                                         "this file."),
+        click.option("--basic-user", default=None, help="HTTP basic user (password from --password-env or "
+                                                        "--password-file)."),
+        click.option("--password-env", default=None, metavar="NAME"),
+        click.option("--password-file", type=click.Path(path_type=Path), default=None),
+        click.option("--smart-client-id", default=None, help="SMART Backend Services: the registered client id."),
+        click.option("--smart-key", type=click.Path(path_type=Path), default=None,
+                     help="SMART: the client's private key (PEM; RSA signs RS384, EC P-384 signs ES384)."),
+        click.option("--smart-token-url", default=None, metavar="URL",
+                     help="SMART token endpoint (default: from the server's .well-known/smart-configuration)."),
+        click.option("--smart-scope", default="system/*.write", show_default=True),
+        click.option("--smart-kid", default=None, help="SMART: key id (kid) of the signing key."),
+        click.option("--smart-alg", type=click.Choice(["RS384", "ES384"]), default=None),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@push_options
+@click.option("--dry-run", is_flag=True, help="List what would be sent (and what the push log skips); send nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@redact_option
+@debug_option
+def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool, **settings: Any) -> None:
+    """Send the FHIR output in OUT (convert's --out folder, or its fhir/) to a FHIR server.
+
+    \b
+    Study-level resources first, then the bundles in parallel; retries 5xx/429/timeouts with back-off;
+    a push log in OUT lets a rerun send only what was not accepted. Every refusal is reported at the
+    cells the resource came from. Exit status: 0 all accepted, 1 something refused, 2 the server could
+    not be reached (or bad options/credentials). Needs: pip install 'crfmap[push]'.
+    """
+    def body() -> ExitStatus:
+        from crfmap.fhir_delivery import PushSettings, make_push_options, push_fhir
+
+        options = make_push_options(PushSettings(dry_run=dry_run, **settings))
+        result = push_fhir(out, options)
+        summary = result.summary()
+        if output_format == "json":
+            data = result.report.as_dict(redact=redact)
+            data["push"] = {"server": options.server, "folder": result.folder.name, **summary,
+                            "units": [{"unit": item.unit.name, "file": item.unit.origin, "status": item.status,
+                                       "http": item.http_status, "attempts": item.attempts}
+                                      for item in sorted(result.outcomes, key=lambda item: item.unit.name)]}
+            if dry_run:
+                data["push"]["plan"] = result.plan_lines
+            click.echo(_json(data))
+        else:
+            for line in result.plan_lines:
+                click.echo(line)
+            for issue in result.report.sorted():
+                click.echo(render_issue(redact_issue(issue) if redact else issue))
+            counts = ", ".join(f"{count} {status}" for status, count in summary.items() if count)
+            verb = "would push" if dry_run else "push"
+            click.echo(f"{verb}: {options.server}: {counts or 'nothing to send'}")
+        return ExitStatus.OK if dry_run else result.exit_status
+
+    _run(body, debug, redact)
+
+
 # ── plumbing ──────────────────────────────────────────────────────────────────────────────────────────
 
 def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:

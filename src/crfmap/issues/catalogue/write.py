@@ -44,6 +44,9 @@ ENTRIES = (
     IssueType("W043", "fhir-time-dropped", W, "Times of day cut to the date in FHIR",
               "{detail}",
               "Set fhir: {timezone: \"+03:00\"} (the sites' UTC offset) in study.yaml to keep the times; SDTM keeps them."),
+    IssueType("W044", "fhir-package-name-invalid", E, "Not a FHIR package name",
+              "{value!r} cannot name a FHIR package: {detail}",
+              "Pass --package-name like my.sponsor.study-x.extensions."),
     # W060–W079: SDTM domain builders (W060–W064) and SDTMIG structural checks (W065–W079).
     IssueType("W060", "sdtm-value-not-carried", W, "A value has no place in the SDTM output",
               "{detail}",
