@@ -85,7 +85,7 @@ class FaultHandler(BaseHTTPRequestHandler):
     def state(self) -> FaultState:
         return self.server.state
 
-    def do_GET(self) -> None:  # noqa: N802 — http.server's naming
+    def do_GET(self) -> None:
         if self.path.startswith(f"{FHIR}/.well-known/smart-configuration") and self.state.smart:
             self.answer(200, {"token_endpoint": self.state.base.removesuffix(FHIR) + TOKEN_PATH,
                               "grant_types_supported": ["client_credentials"],
@@ -94,7 +94,7 @@ class FaultHandler(BaseHTTPRequestHandler):
             return
         self.answer(404, outcome("not-found", f"no GET {self.path} here"))
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.path == TOKEN_PATH:
             self.token(body)
