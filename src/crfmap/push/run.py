@@ -8,6 +8,7 @@ units not yet started are not sent (W107) and the run ends with exit status 2.
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -109,7 +110,8 @@ def describe_plan(plan: Plan, log: PushLog) -> list[str]:
 
 
 def _make_client(options: PushOptions) -> httpx.Client:
-    verify: bool | str = str(options.ca_bundle) if options.ca_bundle else True
+    verify: bool | ssl.SSLContext = ssl.create_default_context(cafile=str(options.ca_bundle)) \
+        if options.ca_bundle else True
     # idle connections are dropped before common servers drop them (Node 5 s), so a reused one is never stale
     limits = httpx.Limits(max_connections=options.concurrency + 1, max_keepalive_connections=options.concurrency,
                           keepalive_expiry=2.0)

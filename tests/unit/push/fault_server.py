@@ -1,8 +1,8 @@
 """A loopback fault server for `crfmap push` tests: it sits in front of a real FHIR engine (or answers itself) and
 misbehaves on a schedule, the way busy servers, proxies and networks do.
 
-Each POST to the FHIR base takes the next action of the schedule (then `pass` once the schedule is used up):
-- `pass`: forward to the upstream FHIR engine and return its answer;
+Each POST to the FHIR base takes the next action of the schedule (then `default`, `pass` unless told otherwise):
+- `pass`: forward to the upstream FHIR engine and return its answer; `sleep:S`: the same, S seconds later;
 - `503` / `429` / `500` / `502`: answer that status (with `Retry-After: N` when given as `429:N` / `503:N`);
 - `400:entry=K` (or any 4xx): answer that status with an OperationOutcome naming Bundle.entry[K];
 - `reset`: drop the connection (TCP reset) without forwarding; `reset-after`: forward (the upstream applies the
@@ -68,10 +68,11 @@ class FaultState:
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
     base: str = ""
+    default: str = "pass"  # the action once the schedule is used up
 
     def next_action(self) -> str:
         with self.lock:
-            return self.schedule.pop(0) if self.schedule else "pass"
+            return self.schedule.pop(0) if self.schedule else self.default
 
 
 class FaultHandler(BaseHTTPRequestHandler):
@@ -118,6 +119,9 @@ class FaultHandler(BaseHTTPRequestHandler):
     def act(self, action: str, body: bytes) -> None:
         name, _, argument = action.partition(":")
         if name == "pass":
+            self.forward(body)
+        elif name == "sleep":
+            time.sleep(float(argument))
             self.forward(body)
         elif name in ("503", "429", "500", "502"):
             headers = {"Retry-After": argument} if argument else {}
@@ -242,8 +246,9 @@ class FaultServer:
 
     def __init__(self, upstream: str | None, schedule: list[str] | None = None, *, stall: float = 2.0,
                  bearer: str | None = None, basic: tuple[str, str] | None = None,
-                 smart: tuple[str, bytes] | None = None, tls: tuple[Path, Path] | None = None) -> None:
-        self.state = FaultState(upstream, list(schedule or []), stall, bearer, basic, smart)
+                 smart: tuple[str, bytes] | None = None, tls: tuple[Path, Path] | None = None,
+                 default: str = "pass") -> None:
+        self.state = FaultState(upstream, list(schedule or []), stall, bearer, basic, smart, default=default)
         self.tls = tls
         self.httpd: FaultHTTPServer | None = None
 
