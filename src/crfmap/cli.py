@@ -229,7 +229,7 @@ def fhir_definitions(out: Path, study_dir: Path | None, canonical_base: str | No
     """Write the FHIR package of crfmap's extensions to OUT: package/ (package.json and StructureDefinitions with
     snapshots) and a .tgz that a FHIR server or validator can load."""
     def body() -> ExitStatus:
-        from crfmap.fhir_delivery import write_fhir_definitions
+        from crfmap.api import write_fhir_definitions
 
         result = write_fhir_definitions(out, study_dir, canonical_base, package_name)
         click.echo(f"fhir-definitions: {len(result.files)} file(s) in {result.folder} ({result.package}; "
@@ -295,7 +295,7 @@ def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool
     not be reached (or bad options/credentials). Needs: pip install 'crfmap[push]'.
     """
     def body() -> ExitStatus:
-        from crfmap.fhir_delivery import PushSettings, make_push_options, push_fhir
+        from crfmap.api import PushSettings, make_push_options, push_fhir
 
         options = make_push_options(PushSettings(dry_run=dry_run, **settings))
         result = push_fhir(out, options)
@@ -312,8 +312,8 @@ def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool
         else:
             for line in result.plan_lines:
                 click.echo(line)
-            for issue in result.report.sorted():
-                click.echo(render_issue(redact_issue(issue) if redact else issue))
+            for issue in result.report.presented(redact=redact):
+                click.echo(render_issue(issue))
             counts = ", ".join(f"{count} {status}" for status, count in summary.items() if count)
             verb = "would push" if dry_run else "push"
             click.echo(f"{verb}: {options.server}: {counts or 'nothing to send'}")

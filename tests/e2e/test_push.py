@@ -53,9 +53,11 @@ def test_the_fault_schedule_loses_nothing_and_duplicates_nothing(reference: Path
     output = copy_some_bundles(reference, tmp_path / "fhir", 4)
     # applied but never answered (reset-after, timeout-after): the retry must find what the lost attempt created
     schedule = ["reset-after", "503:1", "timeout-after", "429:1", "reset", "500", "timeout", "reset-after", "502"]
-    with FaultServer(fhir_server, schedule, stall=2.0) as server:
+    # the client gives up after 4 s (the engine answers these bundles in well under a second); a stalled
+    # answer takes 5 s
+    with FaultServer(fhir_server, schedule, stall=5.0) as server:
         result = CliRunner().invoke(main, ["push", str(tmp_path), "--server", server.base, "--concurrency", "2",
-                                           "--timeout", "1.5", "--retry-max-wait", "0.2", "--max-attempts", "12",
+                                           "--timeout", "4", "--retry-max-wait", "0.2", "--max-attempts", "12",
                                            "--format", "json"])
         assert result.exit_code == 0, result.output
         assert json.loads(result.output)["push"]["accepted"] == 5  # study-level entries + 4 bundles

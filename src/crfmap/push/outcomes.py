@@ -3,7 +3,7 @@
 An answer is `accepted` when the server took every entry (a transaction- or batch-response whose entries all
 have a 2xx status); `rejected` when it refused the request or any entry (4xx, or an entry status that is not
 2xx: servers that do not roll transactions back, like Medplum, keep the entries before it); `unavailable` when
-5xx/429 outlasted the retries; `unreachable` when no answer came at all. A rejection is reported like a data
+5xx/429 outlasted the retries; `unreachable` when no answer came at all; `unauthorised` on 401/403. A rejection is reported like a data
 issue: at the first source cell of the refused resource (its `source-cells` extensions), naming the bundle,
 the entry and the server's OperationOutcome diagnostics.
 """
@@ -25,7 +25,7 @@ CELL = re.compile(r"^(?:'((?:[^']|'')+)'|([^!]+))!([A-Z]+)(\d+)$")
 @dataclass
 class UnitOutcome:
     unit: Unit
-    status: str  # accepted | rejected | unavailable | unreachable | skipped | not-sent | refused
+    status: str  # accepted | rejected | unavailable | unreachable | unauthorised | skipped | not-sent | refused
     http_status: int | None = None
     attempts: int = 0
     detail: str = ""
@@ -57,7 +57,7 @@ def judge(unit: Unit, payload: Payload, answer: Answer, server: str) -> UnitOutc
                                          detail=outcome.detail.strip()))
         return outcome
     if answer.status in (401, 403):
-        outcome.status, outcome.operation_outcome = "rejected", _operation_outcome(answer.body)
+        outcome.status, outcome.operation_outcome = "unauthorised", _operation_outcome(answer.body)
         outcome.detail = f"HTTP {answer.status} {diagnostics(answer.body) or answer.text[:200]}".strip()
         outcome.issues.append(make_issue("W104", value=f"{server} refused {unit.name}", detail=outcome.detail))
         return outcome

@@ -3,7 +3,7 @@
 Lanes of a wave run in a thread pool of `concurrency` workers (httpx.Client is thread-safe); a wave starts
 when the previous one has finished, so study-level resources exist before the bundles that share them, and
 referenced resource types before the types referring to them. When the server cannot be reached at all, the
-units not yet started are not sent (W107) and the run ends with exit status 2.
+units not yet started are not sent (W107) and the run ends with exit status 2; so when it refuses the credentials.
 """
 
 from __future__ import annotations
@@ -60,12 +60,13 @@ class PushResult:
 
     @property
     def exit_status(self) -> ExitStatus:
-        if any(outcome.status in ("unreachable", "unavailable") for outcome in self.outcomes):
+        if any(outcome.status in ("unreachable", "unavailable", "unauthorised") for outcome in self.outcomes):
             return ExitStatus.CANNOT_RUN
         return self.report.exit_status
 
     def summary(self) -> dict[str, int]:
-        statuses = ("accepted", "skipped", "rejected", "refused", "unavailable", "unreachable", "not-sent")
+        statuses = ("accepted", "skipped", "rejected", "refused", "unavailable", "unreachable", "unauthorised",
+                    "not-sent")
         return {status: self.count(status) for status in statuses}
 
 
@@ -154,12 +155,13 @@ class Sender:
         if done:
             return UnitOutcome(unit, "skipped", done.get("http"), detail=f"accepted at {done.get('at')}")
         if self.stopped:
-            issue = make_issue("W107", file=unit.origin, value=unit.name, detail="the server could not be reached")
+            issue = make_issue("W107", file=unit.origin, value=unit.name,
+                               detail="the server could not be reached, or refused the credentials")
             return UnitOutcome(unit, "not-sent", issues=[issue])
         payload = unit.load()
         answer = post_unit(self.client, self.options.server.rstrip("/"), payload.body, self.options.retry)
         outcome = judge(unit, payload, answer, self.options.server)
-        if outcome.status == "unreachable":
+        if outcome.status in ("unreachable", "unauthorised"):  # every other request would fare the same
             self.stopped = True
         self.log.write({**outcome.log_record(), "at": _now()})
         return outcome

@@ -33,7 +33,8 @@ ENTRIES = (
               "Install it with: python -m pip install 'crfmap[push]'"),
     IssueType("W107", "push-not-sent", W, "Not sent",
               "{value} was not sent: {detail}",
-              "Push again once the server is reachable; the push log resumes where this run stopped."),
+              "Push again once the server is reachable (or the credentials are right); the push log resumes where "
+              "this run stopped."),
     IssueType("W108", "push-response-unexpected", E, "Unexpected answer from the FHIR server",
               "the server's answer to {value} is not what FHIR prescribes: {detail}",
               "Check that --server is the FHIR base URL (e.g. https://host/fhir), not a web page or a proxy login."),

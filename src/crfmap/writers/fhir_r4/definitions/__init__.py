@@ -52,7 +52,8 @@ CRFMAP_EXTENSIONS = (
         contexts=("Meta",),
         parts=(
             Part("field", ("string",), 1, "1", "Field of the record",
-                 "The name of the canonical record's field (e.g. dose, start) the cells gave."),
+                 "The canonical record's field the cells gave (e.g. dose, start), or qualifiers.<name> for a "
+                 "qualifier of the mapping."),
             Part("file", ("string",), 1, "*", "Input file name",
                  "The input file's name, without folders."),
             Part("cell", ("string",), 1, "*", "Cell",

@@ -1,7 +1,6 @@
-"""Orchestration of FHIR delivery for the CLI: publishing crfmap's definitions, pushing output to a server.
-
-Like `api`, it turns every expected failure into a FatalIssue (exit status 2, one line, no traceback) and
-holds no format logic of its own.
+"""FHIR delivery: publishing crfmap's FHIR definitions (`crfmap fhir-definitions`) and pushing output to a FHIR
+server (`crfmap push`). Every expected failure becomes a FatalIssue (exit status 2, one line, no traceback); the
+work itself is in `crfmap.writers.fhir_r4.definitions` and `crfmap.push`.
 """
 
 from __future__ import annotations
@@ -39,18 +38,17 @@ def write_fhir_definitions(out: Path, study_dir: Path | None = None, canonical_b
     )
     from crfmap.writers.fhir_r4.targets import StudyFhirSettings, lint_canonical
 
-    settings: dict[str, object] = {}
+    settings = StudyFhirSettings.model_validate({})
     slug = None
     if study_dir is not None:
-        from crfmap.api import load_mapping
+        from crfmap.api.mapping import load_mapping
 
         mapping, _ = load_mapping(study_dir)
-        settings = dict(mapping.study.fhir)
+        settings = mapping.study.target_settings("fhir", StudyFhirSettings)
         slug = mapping.study.id
     if canonical_base is not None:
-        settings = {"canonical_base": canonical_base}
-    problems = lint_canonical(StudyFhirSettings.model_validate(
-        {key: value for key, value in settings.items() if key in ("canonical_base", "extension_base")}))
+        settings = StudyFhirSettings.model_validate({"canonical_base": canonical_base})
+    problems = lint_canonical(settings, lambda name: {"file": "--canonical-base" if canonical_base else "study.yaml"})
     if problems:
         raise FatalIssue(*problems)
     base = choose_canonical_base(settings)
