@@ -90,9 +90,21 @@ def find_inputs(out: Path, ndjson: bool) -> tuple[Path, list[Path]]:
     return folder, files
 
 
+@dataclass(frozen=True, slots=True)
+class _BundleFile:
+    path: Path
+    kind: str
+    size: int
+    digest: str
+    all_own_puts: bool
+
+
 def plan_bundles(files: Iterable[Path], max_entries: int) -> Plan:
+    """One pass over the files (each parsed, then let go: only their fullUrls are kept), then the plan."""
     plan = Plan()
-    bundles: list[tuple[Path, dict[str, Any], str]] = []
+    bundles: list[_BundleFile] = []
+    first_seen: dict[str, Path] = {}  # fullUrl -> the file that had it first
+    counts: dict[str, int] = {}
     for path in files:
         try:
             data = path.read_bytes()
@@ -107,24 +119,30 @@ def plan_bundles(files: Iterable[Path], max_entries: int) -> Plan:
                    "(convert with --bundle transaction)")
             plan.refused.append((path.name, why))
             continue
-        bundles.append((path, bundle, hashlib.sha256(data).hexdigest()))
-    shared = _shared_entries([(path, bundle) for path, bundle, _ in bundles])
+        entries = bundle.get("entry", [])
+        for entry in entries:
+            url = entry.get("fullUrl")
+            if isinstance(url, str):
+                first_seen.setdefault(url, path)
+                counts[url] = counts.get(url, 0) + 1
+        bundles.append(_BundleFile(path, bundle["type"], len(entries), hashlib.sha256(data).hexdigest(),
+                                   all(_is_own_put(entry) for entry in entries)))
+    shared = _shared_entries([url for url in first_seen if counts[url] > 1], first_seen)
     if shared:
         plan.waves.append([[make_unit("study-level entries", shared[0][0], "transaction",
                                       [entry for _, entry in shared])]])
     lanes: Wave = []
-    for path, bundle, digest in bundles:
-        entries = bundle.get("entry", [])
-        if len(entries) <= max_entries:
-            lanes.append([Unit(path.name, path.name, bundle["type"], len(entries), digest,
-                               _bundle_loader(path))])
-        elif all(_is_own_put(entry) for entry in entries):
-            lanes.append(_split(path.name, entries, max_entries))
+    for item in bundles:
+        if item.size <= max_entries:
+            lanes.append([Unit(item.path.name, item.path.name, item.kind, item.size, item.digest,
+                               _bundle_loader(item.path))])
+        elif item.all_own_puts:
+            lanes.append(_split(item.path.name, json.loads(item.path.read_bytes()).get("entry", []), max_entries))
         else:
-            why = (f"it has {len(entries)} entries, more than --max-entries {max_entries}, and conditional creates, "
+            why = (f"it has {item.size} entries, more than --max-entries {max_entries}, and conditional creates, "
                    "which cannot be split without breaking its references; write one bundle per subject (the "
                    "default), or convert with --request put, or raise --max-entries")
-            plan.refused.append((path.name, why))
+            plan.refused.append((item.path.name, why))
     if lanes:
         plan.waves.append(lanes)
     return plan
@@ -138,17 +156,15 @@ def _bundle_loader(path: Path) -> Callable[[], Payload]:
     return load
 
 
-def _shared_entries(bundles: list[tuple[Path, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
-    """Entries (by fullUrl) that more than one bundle carries, in the order first seen, with their file."""
-    seen: dict[str, tuple[str, dict[str, Any]]] = {}
-    counts: dict[str, int] = {}
-    for path, bundle in bundles:
-        for entry in bundle.get("entry", []):
-            url = entry.get("fullUrl")
-            if isinstance(url, str):
-                seen.setdefault(url, (path.name, entry))
-                counts[url] = counts.get(url, 0) + 1
-    return [seen[url] for url in seen if counts[url] > 1]
+def _shared_entries(urls: list[str], first_seen: dict[str, Path]) -> list[tuple[str, dict[str, Any]]]:
+    """The entries of `urls` (carried by more than one bundle), in the order first seen, with their file."""
+    found: dict[str, tuple[str, dict[str, Any]]] = {}
+    for path in dict.fromkeys(first_seen[url] for url in urls):
+        wanted = {url for url in urls if first_seen[url] == path}
+        for entry in json.loads(path.read_bytes()).get("entry", []):
+            if entry.get("fullUrl") in wanted:
+                found[entry["fullUrl"]] = (path.name, entry)
+    return [found[url] for url in urls]
 
 
 def _is_own_put(entry: dict[str, Any]) -> bool:
