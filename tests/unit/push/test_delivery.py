@@ -209,3 +209,15 @@ def test_tls_is_verified_and_a_ca_bundle_can_be_given(output: Path, tmp_path: Pa
         trusted = push(output, server.base, "--ca-bundle", str(cert))
         assert trusted.exit_code == 0, trusted.output
         assert len(server.seen) == 4
+
+
+def test_without_the_push_extra_the_command_says_how_to_install_it(output: Path) -> None:
+    import subprocess
+    import sys
+
+    script = ("import sys; sys.modules['httpx'] = None; sys.modules['tenacity'] = None\n"
+              "from crfmap.cli import main; main()")
+    done = subprocess.run([sys.executable, "-c", script, "push", str(output), "--server", "http://127.0.0.1:9/fhir"],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2
+    assert "W106" in done.stderr and "pip install 'crfmap[push]'" in done.stderr
