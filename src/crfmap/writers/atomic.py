@@ -77,6 +77,7 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(handle)
+    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs are shared as any new file
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(temporary, mode, encoding=encoding, newline=None if "b" in mode else "") as stream:
@@ -87,6 +88,21 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux /proc), since setting
+    it to read it back is not safe while other threads (the web server's) create files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def safe_file_name(text: str) -> str:

@@ -44,4 +44,14 @@ ENTRIES = (
     IssueType("P013", "unverified-code", I, "Code not verified",
               "{value} in code list {expected!r} is flagged unverified; it is kept out of every output",
               "Verify the code against its terminology's release and remove `unverified: true`."),
+    # P060–P069: the waivers file (accepted issues, reviewed by the data manager)
+    IssueType("P060", "waivers-unreadable", E, "Waivers file cannot be read",
+              "the waivers file cannot be used: {detail}",
+              "Pass --waivers a YAML file with a list under `waivers:` (see the README section on waivers)."),
+    IssueType("P061", "waiver-invalid", E, "Waiver entry is incomplete or wrong",
+              "{detail}",
+              "Each waiver needs code, cell (Sheet!D14) or subject, reason, by and date (yyyy-mm-dd)."),
+    IssueType("P062", "waiver-stale", W, "Waiver matches no issue",
+              "the waiver of {value} for {expected} matches no issue in this run",
+              "The issue is gone (fixed or moved): remove the waiver, or correct its cell or subject."),
 )

@@ -1,0 +1,67 @@
+"""Reports and the annotated copy, written after a run from its Report (and, for the copy, the cells read)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from crfmap.api.progress import Progress, phase
+from crfmap.api.validation import ValidationResult
+from crfmap.issues import FatalIssue, Report, make_issue
+from crfmap.writers.report import REPORT_FORMATS, ReportFormat, report_format
+
+MACRO_SUFFIX = ".xlsm"
+
+
+def check_report_targets(targets: Sequence[Path]) -> list[ReportFormat]:
+    """The format of each report path, checked before any work is done (W131 for an unknown ending)."""
+    return [report_format(Path(target)) for target in targets]
+
+
+def annotate_workbook(result: ValidationResult, target: Path, workbook: Path, *, redact: bool = False,
+                      progress: Progress | None = None) -> tuple[Path, int]:
+    """Write the annotated copy of `workbook`, with the report's issues as presented (redacted when asked);
+    returns the path written and how many cells were marked. An .xlsm target is written as .xlsx (the copy
+    holds the cells read, not the macros), and either case of macros left behind adds W130 to the report."""
+    from crfmap.api.annotation import write_annotation
+
+    target = Path(target)
+    report = result.report
+    if target.suffix.lower() == MACRO_SUFFIX:
+        written = target.with_suffix(".xlsx")
+        report.add(make_issue("W130", file=written.name, value=written.name,
+                              detail=f"an .xlsm name was given, but the copy is an .xlsx workbook; "
+                                     f"{target.name} was not written"))
+    else:
+        written = target
+    if Path(workbook).suffix.lower() == MACRO_SUFFIX and target.suffix.lower() != MACRO_SUFFIX:
+        report.add(make_issue("W130", file=written.name, value=written.name,
+                              detail=f"{Path(workbook).name} has macros; the copy holds its cells only"))
+    with phase(progress, "annotate", f"writing {written.name}"):
+        marked = write_annotation(result, written, report.presented(redact=redact), workbook)
+    return written, marked
+
+
+def write_reports(report: Report, targets: Sequence[Path], *, redact: bool = False,
+                  linked_workbook: Path | None = None, progress: Progress | None = None) -> list[Path]:
+    """Write each report in the format its name asks for (see REPORT_FORMATS). `linked_workbook` (the annotated
+    copy, or the input) is what the spreadsheet report's cell links open. Raises FatalIssue W001 when a report
+    cannot be written, W131 for an unknown ending."""
+    written = []
+    for target, entry in zip(targets, check_report_targets(targets), strict=True):
+        target = Path(target)
+        linked = None
+        if linked_workbook is not None:
+            linked = Path(os.path.relpath(Path(linked_workbook).resolve(), target.resolve().parent)).as_posix()
+        try:
+            with phase(progress, f"report:{target}", f"writing {target.name}"):
+                entry.write(report, target, redact, linked)
+        except OSError as problem:
+            raise FatalIssue(make_issue("W001", file=target.name, detail=f"the report cannot be written "
+                                        f"({problem.strerror or problem})")) from problem
+        written.append(target)
+    return written
+
+
+__all__ = ["REPORT_FORMATS", "annotate_workbook", "check_report_targets", "write_reports"]
