@@ -231,6 +231,42 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
 
 
 @main.command()
+@click.option("--mappings", type=click.Path(path_type=Path, file_okay=False), default=Path("mappings"),
+              show_default=True, help="The folder whose subfolders are the studies to offer (each with study.yaml).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback requires the access token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--token", envvar="CRFMAP_TOKEN", default=None,
+              help="Access token (also $CRFMAP_TOKEN); made up and printed when the host is not loopback.")
+@click.option("--max-upload-mb", type=click.IntRange(1), default=50, show_default=True,
+              help="Refuse uploads larger than this (HTTP 413).")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True,
+              help="Workbooks checked at once; more wait their turn.")
+@read_options
+@debug_option
+def serve(mappings: Path, host: str, port: int, token: str | None, max_upload_mb: int, workers: int, debug: bool,
+          **read: Any) -> None:
+    """A local page to drop a workbook on: pick the study, see the HTML report, download the annotated copy, the
+    reports and the outputs. The same endpoints answer JSON (POST /runs with Accept: application/json).
+
+    Needs the serve extra: pip install 'crfmap[serve]'.
+    """
+    def body() -> ExitStatus:
+        try:
+            from crfmap.web import ServeSettings
+            from crfmap.web import serve as run_server
+        except ImportError as missing:
+            click.echo(f"crfmap serve needs {missing.name}: pip install 'crfmap[serve]'", err=True)
+            return ExitStatus.CANNOT_RUN
+        settings = ServeSettings(mappings=mappings, host=host, port=port, token=token, max_upload_mb=max_upload_mb,
+                                 workers=workers, read_limits=build_read_options(**read).limits)
+        run_server(settings, announce=lambda line: click.echo(line, err=True))
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+@main.command()
 @click.option("--part", type=click.Choice(["study", "form", "codelist", "concepts"]), default=None,
               help="Only the schema of one kind of mapping file (default: all, under $defs).")
 def schema(part: str | None) -> None:

@@ -10,7 +10,14 @@ from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
 from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
 from crfmap.api.progress import Progress
-from crfmap.api.reports import REPORT_FORMATS, annotate_workbook, check_report_targets, write_reports
+from crfmap.api.reports import (
+    REPORT_FORMATS,
+    annotate_workbook,
+    check_report_targets,
+    html_report,
+    page_policy,
+    write_reports,
+)
 from crfmap.api.validation import CellGrid, SheetAccount, ValidationResult, validate_workbook
 from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
@@ -31,8 +38,10 @@ __all__ = [
     "annotate_workbook",
     "check_report_targets",
     "convert_workbook",
+    "html_report",
     "load_mapping",
     "mapping_json_schema",
+    "page_policy",
     "target_models",
     "validate_workbook",
     "write_annotation",

@@ -64,4 +64,19 @@ def write_reports(report: Report, targets: Sequence[Path], *, redact: bool = Fal
     return written
 
 
-__all__ = ["REPORT_FORMATS", "annotate_workbook", "check_report_targets", "write_reports"]
+def html_report(report: Report, *, redact: bool = False, downloads: Sequence[tuple[str, str]] = ()) -> str:
+    """The HTML report as text, with (label, link) downloads under its title (for crfmap serve)."""
+    from crfmap.writers.report.html import render_html_report
+
+    return render_html_report(report, redact=redact, downloads=downloads)
+
+
+def page_policy(style: str, script: str, *, form_action: str = "'none'") -> str:
+    """A Content-Security-Policy that admits exactly this inline style and script and nothing else."""
+    from crfmap.writers.report.html import content_policy
+
+    return content_policy(style, script, form_action=form_action)
+
+
+__all__ = ["REPORT_FORMATS", "annotate_workbook", "check_report_targets", "html_report", "page_policy",
+           "write_reports"]

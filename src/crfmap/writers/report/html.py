@@ -35,8 +35,7 @@ def render_html_report(report: Report, *, redact: bool = False, downloads: Seque
     """The page as text. `downloads` are (label, relative link) pairs shown under the title (crfmap serve)."""
     issues = report.presented(redact=redact)
     name = report.run.input_name if report.run is not None else "workbook"
-    policy = (f"default-src 'none'; style-src '{_digest(STYLE)}'; script-src '{_digest(SCRIPT)}'; "
-              "img-src data:; base-uri 'none'; form-action 'none'")
+    policy = content_policy(STYLE, SCRIPT)
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -69,6 +68,12 @@ def render_html_report(report: Report, *, redact: bool = False, downloads: Seque
     return "\n".join(parts) + "\n"
 
 
+def content_policy(style: str, script: str, *, form_action: str = "'none'") -> str:
+    """Nothing may load but this style and this script (by digest): no network, no injected code."""
+    return (f"default-src 'none'; style-src '{_digest(style)}'; script-src '{_digest(script)}'; img-src data:; "
+            f"base-uri 'none'; form-action {form_action}")
+
+
 def _digest(text: str) -> str:
     return "sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
@@ -90,7 +95,8 @@ def _totals(report: Report) -> str:
 def _downloads(downloads: Sequence[tuple[str, str]]) -> list[str]:
     if not downloads:
         return []
-    items = "".join(f'<li><a href="{_e(link)}" download>{_e(label)}</a></li>' for label, link in downloads)
+    items = "".join(f'<li><a href="{_e(link)}"' + (" download" if "." in link.rsplit("/", 1)[-1] else "")
+                    + f">{_e(label)}</a></li>" for label, link in downloads)
     return [f'<nav class="downloads" aria-label="Downloads"><ul>{items}</ul></nav>']
 
 
