@@ -31,7 +31,12 @@ def in_site_words(issue: Issue, labels: Mapping[str, str]) -> Issue:
         return repr(labels[name])
 
     message = _QUOTED.sub(swap, issue.message)
-    return issue if message == issue.message else replace(issue, message=message)
+    expected = issue.expected
+    if expected and _only_names(expected, labels):  # "'birth_date', 'age_years'": names, not data
+        expected = _QUOTED.sub(lambda match: repr(labels[match.group(1)]), expected)
+    if (message, expected) == (issue.message, issue.expected):
+        return issue
+    return replace(issue, message=message, expected=expected)
 
 
 def _value_spans(issue: Issue, labels: Mapping[str, str]) -> list[tuple[int, int]]:

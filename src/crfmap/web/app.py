@@ -119,7 +119,9 @@ def create_app(settings: ServeSettings) -> Any:
 
     routes = [Route("/", home), Route("/api/studies", list_studies), Route("/runs", create_run, methods=["POST"]),
               Route("/runs/{run_id}", show_run), Route("/runs/{run_id}/files/{name}", download)]
-    hosts = {settings.host.lower(), *(LOOPBACK_NAMES if is_loopback(settings.host) else set())}
+    hosts = {settings.host.lower(), *LOOPBACK_NAMES} if is_loopback(settings.host) else None
+    if hosts is None and settings.token is None:
+        raise ValueError("a server reachable beyond loopback needs an access token")
     return Guard(Starlette(routes=routes), max_body=settings.max_upload_mb * 1024 * 1024, hosts=hosts,
                  token=settings.token)
 

@@ -50,7 +50,9 @@ def _header(scope: Scope, name: bytes) -> str | None:
 class Guard:
     """All the checks, in order: Host, token, Origin of writes, body size; then the safe headers."""
 
-    def __init__(self, app: App, *, max_body: int, hosts: set[str], token: str | None) -> None:
+    def __init__(self, app: App, *, max_body: int, hosts: set[str] | None, token: str | None) -> None:
+        """`hosts`: the names a loopback server answers to (against DNS rebinding); None beyond loopback, where
+        clients use whatever name reaches the machine and the token is what keeps others out."""
         self.app, self.max_body, self.hosts, self.token = app, max_body, hosts, token
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,7 +60,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         host = (_header(scope, b"host") or "").rsplit(":", 1)[0].strip("[]").lower()
-        if host not in self.hosts:
+        if self.hosts is not None and host not in self.hosts:
             await _refuse(send, 421, "this server answers only to the host it was started on")
             return
         if self.token is not None and not self._authorised(scope):
@@ -67,7 +69,7 @@ class Guard:
             return
         origin = _header(scope, b"origin")
         if scope["method"] not in ("GET", "HEAD") and origin not in (None, "null") \
-                and urlsplit(origin).hostname not in self.hosts:
+                and urlsplit(origin).hostname != host:
             await _refuse(send, 403, "requests from other web sites are refused")
             return
         length = _header(scope, b"content-length")

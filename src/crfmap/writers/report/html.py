@@ -141,8 +141,8 @@ def _sheet_table(report: Report) -> list[str]:
     head = ("<tr><th scope=\"col\">Sheet (tab order)</th><th scope=\"col\">Form</th>"
             + "".join(f'<th scope="col" class="n">{label}</th>' for label in
                       ("Errors", "Warnings", "Notes", "Cells", "Read", "Ignored", "Read by no form")) + "</tr>")
-    return ['<table class="grid"><caption>By sheet, with where every non-empty cell went</caption>',
-            f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"]
+    return ['<div class="table-wrap"><table class="grid"><caption>By sheet, with where every non-empty cell went'
+            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"]
 
 
 def _code_table(report: Report) -> list[str]:
@@ -157,8 +157,8 @@ def _code_table(report: Report) -> list[str]:
                     f'<td class="n">{len(found)}</td></tr>')
     head = ('<tr><th scope="col">Code</th><th scope="col">Issue</th><th scope="col">Severity</th>'
             '<th scope="col" class="n">Count</th></tr>')
-    return ['<table class="grid"><caption>By issue code</caption>',
-            f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>"]
+    return ['<div class="table-wrap"><table class="grid"><caption>By issue code</caption>',
+            f"<thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"]
 
 
 def _issue_section(report: Report, issues: list[Issue]) -> list[str]:
@@ -214,7 +214,7 @@ def _issue_row(issue: Issue, number: int, tabs: dict[str, int]) -> str:
         ("Code", f"<code>{_e(issue.code)}</code> {_e(issue.slug)}", None),
         ("Column", _e(issue.header or issue.column or ""), None),
         ("Subject", _e(issue.subject or ""), None),
-        ("Value", f'<span class="value">{_e(issue.value or "")}</span>', None),
+        ("Value", f'<span class="value">{_e(issue.value)}</span>' if issue.value else "", None),
         ("Expected", _e(issue.expected or ""), None),
     ]
     rendered = "".join(f'<td data-label="{label}"' + (f' data-key="{key}"' if key else "") + f">{content}</td>"

@@ -46,7 +46,7 @@ table.grid td.n, table.grid th.n { text-align: right; font-variant-numeric: tabu
 .controls select, .controls input { font: inherit; color: var(--ink); padding: .25rem; border: 1px solid #6b7785;
   border-radius: 4px; min-width: 10rem; }
 #shown { font-weight: 600; }
-.table-wrap { overflow-x: auto; }
+.table-wrap { overflow-x: auto; max-width: 100%; }
 table.issues { width: 100%; }
 table.issues th button { font: inherit; font-weight: 600; background: none; border: 0; padding: 0; color: inherit;
   cursor: pointer; text-align: left; }
@@ -67,6 +67,8 @@ footer { color: var(--muted); font-size: .8rem; padding: 1rem 1.25rem 2rem; max-
   table.issues td { border: 0; padding: .15rem .3rem; }
   table.issues td::before { content: attr(data-label) ": "; font-weight: 600; color: var(--muted); }
   table.issues td.msg { min-width: 0; }
+  table.issues td:empty { display: none; }
+  table.issues caption { display: block; text-align: left; }
 }
 @media print {
   .skip, .views, .controls, .downloads, table.issues th button::after { display: none; }
