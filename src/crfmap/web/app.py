@@ -81,8 +81,8 @@ def create_app(settings: ServeSettings) -> Any:
         wants_json = "application/json" in request.headers.get("accept", "")
         try:
             run_request = await _read_upload(request, studies)
-        except BodyTooLarge:
-            raise
+        except BodyTooLarge:  # sent without a length, and found too long while it arrived
+            return _problem(wants_json, 413, [f"the upload is larger than {settings.max_upload_mb} MiB"])
         except ValueError as problem:
             return _problem(wants_json, 400, [str(problem)])
         try:

@@ -14,7 +14,7 @@ h1 { font-size: 1.5rem; }
 label, legend { font-weight: 600; display: block; margin: 1rem 0 .3rem; }
 select, input[type=file] { font: inherit; }
 fieldset { border: 1px solid #c9d1d9; border-radius: 6px; margin-top: 1rem; }
-fieldset label { font-weight: 400; display: inline; margin: 0 1rem 0 .3rem; }
+fieldset label { font-weight: 400; display: block; margin: .25rem 0; }
 #drop { border: 2px dashed #6b7785; border-radius: 8px; padding: 1.5rem; text-align: center; margin: .5rem 0; }
 #drop.over { background: #eef4ff; border-color: #1a56db; }
 button { font: inherit; font-weight: 600; padding: .5rem 1.2rem; margin-top: 1.2rem; background: #1b1f24;
@@ -74,6 +74,7 @@ after the answer, and results are held in memory for an hour at most.</p>
 <fieldset><legend>Also convert</legend>
 <label><input type="checkbox" name="convert" value="yes">write the outputs</label>{targets}
 <label><input type="checkbox" name="allow_errors" value="yes">write the valid records even with errors</label>
+<label><input type="checkbox" name="allow_unmapped" value="yes">write even when some cells are read by no form</label>
 </fieldset>
 <fieldset><legend>Privacy</legend>
 <label><input type="checkbox" name="redact" value="yes">leave cell values out of the reports</label>
