@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Self
 
 import httpx
 import pytest
@@ -32,7 +33,7 @@ class LoopbackServer:
         self.arguments = arguments
         self.process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         self.temporary.mkdir(parents=True, exist_ok=True)
         environment = {**os.environ, "TMPDIR": str(self.temporary)}
         self.process = subprocess.Popen(

@@ -138,7 +138,7 @@ def test_other_hosts_and_sites_are_refused(server):
 
 
 def test_nothing_of_an_upload_stays_on_disk(server):
-    assert post_run(server, MESSY, convert="yes", **{"allow_errors": "yes", "allow_unmapped": "yes"}).status_code \
+    assert post_run(server, MESSY, convert="yes", allow_errors="yes", allow_unmapped="yes").status_code \
         == 201
     assert server.leftovers() == []
 

@@ -141,8 +141,8 @@ def _sheet_table(report: Report) -> list[str]:
     head = ("<tr><th scope=\"col\">Sheet (tab order)</th><th scope=\"col\">Form</th>"
             + "".join(f'<th scope="col" class="n">{label}</th>' for label in
                       ("Errors", "Warnings", "Notes", "Cells", "Read", "Ignored", "Read by no form")) + "</tr>")
-    return ['<div class="table-wrap"><table class="grid"><caption>By sheet, with where every non-empty cell went'
-            f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>"]
+    return [('<div class="table-wrap"><table class="grid"><caption>By sheet, with where every non-empty cell went'
+             f"</caption><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table></div>")]
 
 
 def _code_table(report: Report) -> list[str]:
