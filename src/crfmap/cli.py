@@ -142,7 +142,9 @@ def validate(workbook: Path, study_dir: Path, output_format: str, reports: tuple
             result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read),
                                            progress=progress, keep_cells=annotate is not None, waivers=waivers,
                                            report_time=timestamp)
-            _write_extras(result, workbook, annotate, reports, redact, progress)
+            said = _write_extras(result, workbook, annotate, reports, redact, progress)
+        for line in said:
+            click.echo(line, err=True)
         report = result.report
         if output_format == "json":
             click.echo(_json(report.as_dict(redact=redact, coverage=coverage)))
@@ -192,8 +194,10 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
         with row_progress(sys.stderr) as progress:
             outcome = api.convert_workbook(workbook, study_dir, options, read_options=build_read_options(**values),
                                            progress=progress, keep_cells=annotate is not None)
-            if outcome.validation is not None:
-                _write_extras(outcome.validation, workbook, annotate, reports, redact, progress)
+            said = [] if outcome.validation is None else _write_extras(outcome.validation, workbook, annotate,
+                                                                       reports, redact, progress)
+        for line in said:
+            click.echo(line, err=True)
         if output_format == "json":
             data = outcome.report.as_dict(redact=redact)
             data["outputs"] = {target: {"files": files, "counts": outcome.counts.get(target, {})}
@@ -306,25 +310,29 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
 
 
 def _write_extras(result: api.ValidationResult, workbook: Path, annotate: Path | None, reports: tuple[Path, ...],
-                  redact: bool, progress: api.Progress | None) -> None:
-    """The annotated copy first (the reports link to it), then the reports; each says on stderr where it went."""
+                  redact: bool, progress: api.Progress | None) -> list[str]:
+    """The annotated copy first (the reports link to it), then the reports; returns where each went, to be said
+    on stderr once the progress display is gone."""
+    said = []
     linked: Path | None = workbook if workbook.suffix.lower() in (".xlsx", ".xlsm") else None
     if annotate is not None:
         linked, marked = api.annotate_workbook(result, annotate, workbook, redact=redact, progress=progress)
-        click.echo(f"annotated copy: {linked} ({marked} cell(s) marked)", err=True)
+        said.append(f"annotated copy: {linked} ({marked} cell(s) marked)")
     for written in api.write_reports(result.report, reports, redact=redact, linked_workbook=linked,
                                      progress=progress):
-        click.echo(f"report: {written}", err=True)
+        said.append(f"report: {written}")
+    return said
 
 
 def _print_report(report: Report, redact: bool, quiet: bool, verbose: bool, concise: bool = False) -> None:
+    colour = use_colour(sys.stdout)
     if concise and not quiet:
-        for line in render_concise(report, redact=redact, colour=use_colour(sys.stdout)):
-            click.echo(line)
-        return
-    for line in render_report(report, redact=redact, colour=use_colour(sys.stdout), width=report_width(sys.stdout),
-                              quiet=quiet, verbose=verbose):
-        click.echo(line)
+        lines = render_concise(report, redact=redact, colour=colour)
+    else:
+        lines = render_report(report, redact=redact, colour=colour, width=report_width(sys.stdout), quiet=quiet,
+                              verbose=verbose)
+    for line in lines:
+        click.echo(line, color=colour)  # click would strip the colour FORCE_COLOR asked for on a pipe
 
 
 def _json(data: Any, pretty: bool = True) -> str:

@@ -28,16 +28,15 @@ def annotate_workbook(result: ValidationResult, target: Path, workbook: Path, *,
 
     target = Path(target)
     report = result.report
-    if target.suffix.lower() == MACRO_SUFFIX:
-        written = target.with_suffix(".xlsx")
-        report.add(make_issue("W130", file=written.name, value=written.name,
-                              detail=f"an .xlsm name was given, but the copy is an .xlsx workbook; "
-                                     f"{target.name} was not written"))
-    else:
-        written = target
-    if Path(workbook).suffix.lower() == MACRO_SUFFIX and target.suffix.lower() != MACRO_SUFFIX:
-        report.add(make_issue("W130", file=written.name, value=written.name,
-                              detail=f"{Path(workbook).name} has macros; the copy holds its cells only"))
+    written = target.with_suffix(".xlsx") if target.suffix.lower() == MACRO_SUFFIX else target
+    reasons = []
+    if Path(workbook).suffix.lower() == MACRO_SUFFIX:
+        reasons.append(f"{Path(workbook).name} has macros; the copy holds its cells only")
+    if written != target:
+        reasons.append(f"an .xlsm name was asked for, but the copy is an .xlsx workbook; {target.name} was not "
+                       "written")
+    if reasons:
+        report.add(make_issue("W130", file=written.name, value=written.name, detail="; ".join(reasons)))
     with phase(progress, "annotate", f"writing {written.name}"):
         marked = write_annotation(result, written, report.presented(redact=redact), workbook)
     return written, marked
