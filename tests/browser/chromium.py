@@ -19,7 +19,7 @@ import pytest
 
 CHROMIUM = Path("/usr/bin/chromium")
 DRIVER = Path("/usr/bin/chromedriver")
-PACKAGES = ("chromium", "chromium-driver")
+PACKAGES = ("chromium", "chromium-driver", "fonts-dejavu-core")  # the font: Cyrillic in the screenshots
 INSTALL_GUARD_SECONDS = 1200  # a hang guard for apt-get, not a speed target
 FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-dev-shm-usage",

@@ -146,6 +146,20 @@ def test_html_report_is_one_file_that_loads_nothing(tmp_path: Path) -> None:
     assert page.xpath("//h1")[0].text_content() == "crfmap report: messy.xlsx"
 
 
+def test_redacted_reports_hold_no_cell_values(tmp_path: Path) -> None:
+    html, sheet, as_json = tmp_path / "r.html", tmp_path / "r.xlsx", tmp_path / "r.json"
+    run("validate", MESSY, "--study", STUDY, "--redact", "--report", html, "--report", sheet, "--report", as_json)
+    from python_calamine import CalamineWorkbook
+
+    cells = [str(value) for name in ("Details", "Issue summary", "Summary")
+             for row in CalamineWorkbook.from_path(str(sheet)).get_sheet_by_name(name).to_python() for value in row]
+    for marker in ("Тремр", "нет данных", "31.06.2022", "см. выписку", "возможно"):
+        assert marker not in html.read_text(encoding="utf-8"), marker
+        assert marker not in as_json.read_text(encoding="utf-8"), marker
+        assert not any(marker in cell for cell in cells), marker
+    assert "НЯ" in html.read_text(encoding="utf-8")  # positions stay
+
+
 # ── the text report ──────────────────────────────────────────────────────────────────────────────────
 
 def text_report(*extra: object, env: dict[str, str] | None = None) -> str:

@@ -169,3 +169,14 @@ def test_beyond_loopback_a_token_is_made_up(monkeypatch, tmp_path):
     assert started["host"] == "0.0.0.0" and f"?token={settings.token}" in lines[0]
     with pytest.raises(ValueError, match="access token"):
         create_app(ServeSettings(mappings=STUDY.parent, host="0.0.0.0"))
+
+
+def test_a_mappings_folder_without_studies_is_refused_clearly(tmp_path):
+    from crfmap.issues import FatalIssue
+    from crfmap.web import ServeSettings, create_app
+
+    with pytest.raises(FatalIssue) as refused:
+        create_app(ServeSettings(mappings=tmp_path / "nowhere"))
+    assert refused.value.issues[0].code == "P001"
+    shown = CliRunner().invoke(main, ["serve", "--mappings", str(tmp_path)])
+    assert shown.exit_code == 2 and " P001 " in shown.stderr and "Traceback" not in shown.stderr

@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from crfmap import api
-from crfmap.issues import FatalIssue, Report
+from crfmap.issues import FatalIssue, Report, make_issue
 from crfmap.issues.text import render_issue
 from crfmap.web.guards import TOKEN_COOKIE, BodyTooLarge, Guard
 from crfmap.web.jobs import MEDIA_TYPES, RunRequest, RunResult, RunStore, execute
@@ -55,8 +55,14 @@ def is_loopback(host: str) -> bool:
 
 def find_studies(mappings: Path) -> dict[str, Any]:
     """Every mapping folder under `mappings` (a folder with study.yaml), loaded and linted once."""
+    mappings = Path(mappings)
+    folders = sorted(path for path in mappings.iterdir() if (path / "study.yaml").is_file()) \
+        if mappings.is_dir() else []
+    if not folders:
+        raise FatalIssue(make_issue("P001", value=str(mappings), file=mappings.name,
+                                    expected="a folder of mapping folders (each with study.yaml) for --mappings"))
     studies = {}
-    for folder in sorted(path for path in Path(mappings).iterdir() if (path / "study.yaml").is_file()):
+    for folder in folders:
         studies[folder.name], _ = api.load_mapping(folder)
     return studies
 
