@@ -115,6 +115,16 @@ def test_oversized_upload_is_refused(server):
     assert streamed.status_code == 413
 
 
+def test_writer_options_reach_the_writers(server):
+    answer = post_run(server, CLEAN, convert="yes", to="fhir", option="fhir.ndjson")
+    run = answer.json()
+    assert answer.status_code == 201 and "Patient.ndjson" in run["outputs"]["fhir"]  # --ndjson adds Bulk files
+    plain = post_run(server, CLEAN, convert="yes", to="fhir").json()
+    assert not any(name.endswith(".ndjson") for name in plain["outputs"]["fhir"])
+    refused = post_run(server, CLEAN, convert="yes", option="fhir.evil")
+    assert refused.status_code == 400 and "fhir.evil" in refused.json()["error"]
+
+
 def test_bad_requests_are_explained(server):
     no_file = httpx.post(f"{server.base}/runs", data={"study": STUDY_NAME}, headers=JSON)
     assert no_file.status_code == 400 and "workbook" in no_file.json()["error"]

@@ -2,8 +2,9 @@
 
     GET  /                       the upload page
     GET  /api/studies            the studies this server knows (JSON)
-    POST /runs                   a workbook (multipart: workbook, study, [waivers], [convert, to, allow_errors,
-                                 redact]) → 303 to the run's page, or with `Accept: application/json` → 201 and
+    POST /runs                   a workbook (multipart: workbook, study, [waivers], [convert, to, option,
+                                 allow_errors, allow_unmapped, redact]; option is a writer's on/off option as
+                                 target.name, e.g. sdtm.transliterate) → 303 to the run's page, or with `Accept: application/json` → 201 and
                                  the run as JSON (report with run header, outputs, file links)
     GET  /runs/{id}              the HTML report with its downloads (JSON with Accept: application/json)
     GET  /runs/{id}/files/{name} annotated.xlsx, report.xlsx, report.json, report.html, outputs.zip
@@ -145,8 +146,14 @@ async def _read_upload(request: Request, studies: dict[str, Any]) -> RunRequest:
         waiver_bytes = await waivers.read() if waivers is not None and not isinstance(waivers, str) \
             and waivers.filename else None
         targets = tuple(str(value) for value in form.getlist("to") if str(value) in api.WRITERS)
+        flags = {(name, spec.name) for name, writer in api.WRITERS.items() for spec in writer.options
+                 if spec.kind == "flag"}
+        asked = {(str(value).partition(".")[0], str(value).partition(".")[2]) for value in form.getlist("option")}
+        if asked - flags:
+            raise ValueError(f"unknown option(s) {', '.join(sorted('.'.join(pair) for pair in asked - flags))}")
         return RunRequest(data=await workbook.read(), filename=workbook.filename, study=study,
                           waivers=waiver_bytes, convert=_yes(form.get("convert")), targets=targets,
+                          flags=tuple(sorted(asked)),
                           allow_errors=_yes(form.get("allow_errors")), allow_unmapped=_yes(form.get("allow_unmapped")),
                           redact=_yes(form.get("redact")))
     finally:

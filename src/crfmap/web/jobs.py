@@ -37,6 +37,7 @@ class RunRequest:
     waivers: bytes | None = None
     convert: bool = False
     targets: tuple[str, ...] = ()
+    flags: tuple[tuple[str, str], ...] = ()  # (target, option name) of the writers' on/off options asked for
     allow_errors: bool = False
     allow_unmapped: bool = False
     redact: bool = False
@@ -72,9 +73,12 @@ def execute(request: RunRequest, study: Any, read_limits: api.ReadLimits) -> Run
         read_options = api.ReadOptions(limits=read_limits)
         written: dict[str, list[str]] = {}
         if request.convert:
+            chosen: dict[str, dict[str, Any]] = {}
+            for target, name in request.flags:
+                chosen.setdefault(target, {})[name] = True
             options = api.ConvertOptions(targets=request.targets or tuple(api.WRITERS), out=folder / "out",
-                                         allow_errors=request.allow_errors, allow_unmapped=request.allow_unmapped,
-                                         waivers=waivers)
+                                         writer_options=chosen, allow_errors=request.allow_errors,
+                                         allow_unmapped=request.allow_unmapped, waivers=waivers)
             outcome = api.convert_workbook(workbook, study, options, read_options=read_options, keep_cells=True)
             if outcome.validation is None:
                 raise FatalIssue(*outcome.report.errors)

@@ -57,8 +57,11 @@ def _page(title: str, body: str) -> str:
 
 def upload_page(studies: list[str], max_upload_mb: int) -> str:
     options = "".join(f'<option value="{escape(name)}">{escape(name)}</option>' for name in studies)
-    targets = "".join(f'<label><input type="checkbox" name="to" value="{escape(name)}" checked>{escape(name)}'
-                      f"</label>" for name in api.WRITERS)
+    targets = "".join(f'<label><input type="checkbox" name="to" value="{escape(name)}" checked>{escape(name)}: '
+                      f"{escape(writer.summary)}</label>" for name, writer in api.WRITERS.items())
+    targets += "".join(f'<label><input type="checkbox" name="option" value="{escape(name)}.{escape(spec.name)}">'
+                       f"<code>{escape(spec.flag)}</code> {escape(spec.help)}</label>"
+                       for name, writer in api.WRITERS.items() for spec in writer.options if spec.kind == "flag")
     body = f"""<h1>crfmap: check a workbook</h1>
 <p class="muted">crfmap {escape(__version__)}. The workbook is checked on this computer; nothing is kept on disk
 after the answer, and results are held in memory for an hour at most.</p>
