@@ -11,12 +11,22 @@ from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
 from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
 from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
-from crfmap.api.validation import CellGrid, Progress, SheetAccount, ValidationResult, validate_workbook
+from crfmap.api.progress import Progress
+from crfmap.api.reports import (
+    REPORT_FORMATS,
+    annotate_workbook,
+    check_report_targets,
+    html_report,
+    page_policy,
+    write_reports,
+)
+from crfmap.api.validation import CellGrid, SheetAccount, ValidationResult, validate_workbook
 from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
 
 __all__ = [
     "FORMATS",
+    "REPORT_FORMATS",
     "WRITERS",
     "CellGrid",
     "ConvertOptions",
@@ -28,13 +38,18 @@ __all__ = [
     "ReadOptions",
     "SheetAccount",
     "ValidationResult",
+    "annotate_workbook",
+    "check_report_targets",
     "convert_workbook",
+    "html_report",
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
+    "page_policy",
     "push_fhir",
     "target_models",
     "validate_workbook",
     "write_annotation",
     "write_fhir_definitions",
+    "write_reports",
 ]

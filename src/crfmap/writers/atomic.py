@@ -26,13 +26,6 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
-def current_umask() -> int:
-    """The process's umask (os.umask can only be read by setting it; it is put back at once)."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
-
-
 def make_staging_dir(parent: Path) -> Path:
     """A new temporary folder in `parent`, with the mode a plain mkdir would give it."""
     staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent))
@@ -95,7 +88,7 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(handle)
-    os.chmod(temporary, 0o666 & ~current_umask())
+    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs are shared as any new file
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(temporary, mode, encoding=encoding, newline=None if "b" in mode else "") as stream:
@@ -106,6 +99,21 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux /proc), since setting
+    it to read it back is not safe while other threads (the web server's) create files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def safe_file_name(text: str) -> str:

@@ -53,4 +53,14 @@ ENTRIES = (
               "{detail} {value!r} is not a code of R4's research-subject-status (expected one of: {expected})",
               "Use a code of http://hl7.org/fhir/research-subject-status, e.g. off-study for a study whose data "
               "collection has ended, or leave the setting out (the status is then marked data-absent)."),
+    # P060–P069: the waivers file (accepted issues, reviewed by the data manager)
+    IssueType("P060", "waivers-unreadable", E, "Waivers file cannot be read",
+              "the waivers file cannot be used: {detail}",
+              "Pass --waivers a YAML file with a list under `waivers:` (see the README section on waivers)."),
+    IssueType("P061", "waiver-invalid", E, "Waiver entry is incomplete or wrong",
+              "{detail}",
+              "Each waiver needs code, cell (Sheet!D14) or subject, reason, by and date (yyyy-mm-dd)."),
+    IssueType("P062", "waiver-stale", W, "Waiver matches no issue",
+              "the waiver of {value} for {expected} matches no issue in this run",
+              "The issue is gone (fixed or moved): remove the waiver, or correct its cell or subject."),
 )

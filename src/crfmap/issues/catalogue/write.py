@@ -78,4 +78,11 @@ ENTRIES = (
     IssueType("W072", "sdtm-supp-orphan", E, "SUPP-- record points to no parent record",
               "{detail}",
               "RDOMAIN/USUBJID/IDVAR/IDVARVAL must identify an existing parent record (SDTMIG 8.4.1)."),
+    # W130–W139: reports and the annotated copy
+    IssueType("W130", "annotation-macros-dropped", W, "Annotated copy written without macros",
+              "the annotated copy is written as {value} without the input's macros ({detail})",
+              "The annotated copy is for reading the issues; open the original .xlsm to run its macros."),
+    IssueType("W131", "report-format-unknown", E, "Unknown report format",
+              "--report {value!r}: {detail}",
+              "Name the report with one of the endings .html, .xlsx, .json or .txt."),
 )
