@@ -197,6 +197,45 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
     _run(body, debug, False)
 
 
+@main.command("init")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--from-redcap-dictionary", "redcap_dictionary", type=click.Path(path_type=Path), default=None,
+              help="A REDCap data dictionary (csv from Project Setup, or the API's metadata export).")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="With --from-redcap-dictionary: a records export, to draft events and repeating instruments.")
+@click.option("--from-odm", "odm", type=click.Path(path_type=Path), default=None,
+              help="A CDISC ODM file with a MetaDataVersion (REDCap's ODM export, an EDC's study export).")
+@click.option("--from-workbook", "workbook", type=click.Path(path_type=Path), default=None,
+              help="A site workbook (xlsx or csv): headers become columns, types come from the values.")
+@debug_option
+def init(out: Path, redcap_dictionary: Path | None, data: Path | None, odm: Path | None, workbook: Path | None,
+         debug: bool) -> None:
+    """Draft a mapping folder OUT from what the site already has; every guess is marked `draft: true`.
+
+    \b
+      crfmap init --from-redcap-dictionary Project_DataDictionary.csv --data Project_DATA.csv mappings/project
+      crfmap init --from-odm study.xml mappings/study
+      crfmap init --from-workbook site.xlsx mappings/study
+    The draft passes `crfmap check-mapping`; it lists the entries to review.
+    """
+    given = [(kind, path) for kind, path in (("redcap-dictionary", redcap_dictionary), ("odm", odm),
+                                              ("workbook", workbook)) if path is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --from-redcap-dictionary, --from-odm, --from-workbook")
+    if data is not None and redcap_dictionary is None:
+        raise click.UsageError("--data goes with --from-redcap-dictionary")
+    kind, source = given[0]
+
+    def body() -> ExitStatus:
+        outcome = api.init_mapping(source, kind, out, data=data)  # type: ignore[arg-type]
+        drafts = sum(1 for issue in outcome.issues if issue.code == "P050")
+        click.echo(f"{outcome.folder}: draft mapping with {outcome.forms} form(s), {outcome.codelists} code list(s); "
+                   f"{drafts} draft entr(y/ies) to review (crfmap check-mapping {outcome.folder})")
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
 @main.command()
 @click.option("--part", type=click.Choice(["study", "form", "codelist", "concepts"]), default=None,
               help="Only the schema of one kind of mapping file (default: all, under $defs).")

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from crfmap.issues import Issue
 from crfmap.readers.base import InputFormat, IssueSink, ReadOptions
 from crfmap.readers.odm_clinical import ClinicalWalker, ItemValue, OdmRow
 from crfmap.readers.odm_file import check_odm_file
@@ -74,7 +75,7 @@ class OdmWorkbook:
         reading passes, which report them)."""
         tables: dict[str, OdmTable] = {}
         keys_used: dict[str, set[str]] = {}
-        for row in ClinicalWalker(self.path, lambda issue: None, self.redcap).rows():
+        for row in ClinicalWalker(self.path, self.report_outside_rows, self.redcap).rows():
             name = self.table_name(row)
             table = tables.get(name)
             if table is None:
@@ -98,13 +99,21 @@ class OdmWorkbook:
             table.items = self.ordered_items(table)
         return tables
 
+    def report_outside_rows(self, issue: Issue, table: str | None) -> None:
+        """The scan reports what belongs to no table; each table's pass reports its own rows' issues."""
+        if table is None:
+            self.sink(issue)
+
     def key_order(self) -> tuple[str, ...]:
         if self.redcap:
             return (self.metadata.redcap_record_id or "record_id", REDCAP_EVENT, REDCAP_INSTANCE)
         return GENERIC_KEYS
 
     def table_name(self, row: OdmRow) -> str:
-        return self.metadata.redcap_form_name(row.table) if self.redcap else row.table
+        return self.table_name_of(row.table)
+
+    def table_name_of(self, oid: str) -> str:
+        return self.metadata.redcap_form_name(oid) if self.redcap else oid
 
     def declared_items(self, row: OdmRow) -> list[str]:
         if self.redcap:
@@ -168,7 +177,11 @@ class OdmWorkbook:
         numbers = {name: number for number, name in enumerate(table.columns, start=1)}
         yield Row(number=1, cells={number: name for name, number in numbers.items()})
         row_number = 1
-        for row in ClinicalWalker(self.path, self.sink, self.redcap).rows():
+        def report_own(issue: Issue, table: str | None) -> None:
+            if table is not None and self.table_name_of(table) == sheet:
+                self.sink(issue)
+
+        for row in ClinicalWalker(self.path, report_own, self.redcap).rows():
             if self.table_name(row) != sheet:
                 continue
             cells: dict[int, RawValue] = {}

@@ -12,14 +12,13 @@ Dataset-XML (ItemGroupData straight under ClinicalData) reads as rows without a 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
 
-from crfmap.issues import make_issue
-from crfmap.readers.base import IssueSink
+from crfmap.issues import Issue, make_issue
 from crfmap.readers.odm_file import attribute, stream_odm
 from crfmap.readers.safe_xml import local_name, release
 
@@ -60,10 +59,16 @@ class Level:
     removed: bool = False
 
 
-class ClinicalWalker:
-    """Walks a file's ClinicalData; `redcap` makes rows per FormData instead of per ItemGroupData."""
+TableSink = Callable[[Issue, str | None], None]  # an issue and the table (row OID) it belongs to, if any
 
-    def __init__(self, path: Path, sink: IssueSink, redcap: bool) -> None:
+
+class ClinicalWalker:
+    """Walks a file's ClinicalData; `redcap` makes rows per FormData instead of per ItemGroupData.
+
+    Each issue goes to `sink` with the table of the row it was found in (None outside any row), so that a
+    reader making one pass per table reports each issue once."""
+
+    def __init__(self, path: Path, sink: TableSink, redcap: bool) -> None:
         self.path = path
         self.sink = sink
         self.redcap = redcap
@@ -113,7 +118,7 @@ class ClinicalWalker:
             self.levels.clear()
             self.site = None
         self.levels[name] = level
-        if not oid:
+        if not oid and not (self.redcap and name == "ItemGroupData"):  # REDCap may leave a section's OID empty
             self.report("R028", level, f"{name} at line {level.line} has no {oid_attribute}; its values were not "
                                        "read")
             level.removed = True
@@ -177,25 +182,25 @@ class ClinicalWalker:
         oid = element.get("ItemOID", "")
         line = element.sourceline or 0
         if group is None or self.row is None:
-            self.sink(make_issue("R028", file=self.path.name, line=line, detail=(
+            self.emit(make_issue("R028", file=self.path.name, line=line, detail=(
                 f"{name} {oid or '(no ItemOID)'} at line {line} is not inside an ItemGroupData; it was not read")))
             return
         path = (*(level.path for level in self.levels.values()), f"ItemOID {oid}")
         if group.removed or any(level.removed for level in self.levels.values()):
             return
         if not oid:
-            self.sink(make_issue("R028", file=self.path.name, line=line, detail=(
+            self.emit(make_issue("R028", file=self.path.name, line=line, detail=(
                 f"{name} at line {line} has no ItemOID; it was not read")))
             return
         if element.get("TransactionType") == "Remove":
-            self.sink(make_issue("R026", file=self.path.name, line=line, detail=(
+            self.emit(make_issue("R026", file=self.path.name, line=line, detail=(
                 f"ItemOID {oid} is marked TransactionType=\"Remove\"; its value was not read")))
             return
         value = item_value(name, element)
         if value is None:
             return
         if oid in self.seen_items:
-            self.sink(make_issue("R027", file=self.path.name, line=line, value=value, detail=(
+            self.emit(make_issue("R027", file=self.path.name, line=line, value=value, detail=(
                 f"ItemOID {oid} is given a second time in the same {'FormData' if self.redcap else 'ItemGroupData'} "
                 f"(line {line}); only the first value was read")))
             return
@@ -205,7 +210,10 @@ class ClinicalWalker:
         self.row.items.append(ItemValue(oid, value, line, path, unit))
 
     def report(self, code: str, level: Level, detail: str) -> None:
-        self.sink(make_issue(code, file=self.path.name, line=level.line, detail=detail))
+        self.emit(make_issue(code, file=self.path.name, line=level.line, detail=detail))
+
+    def emit(self, issue: Issue) -> None:
+        self.sink(issue, self.row.table if self.row is not None else None)
 
 
 def item_value(name: str, element: etree._Element) -> str | None:

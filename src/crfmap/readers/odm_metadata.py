@@ -28,7 +28,7 @@ class ItemDef:
     question: str = ""
     codelist: str | None = None
     units: tuple[str, ...] = ()  # MeasurementUnit OIDs
-    range_checks: tuple[tuple[str, str], ...] = ()  # (comparator, value)
+    range_checks: tuple[tuple[str, str, str], ...] = ()  # (comparator, value, SoftHard)
     redcap: dict[str, str] = field(default_factory=dict)  # redcap:Variable, FieldType, TextValidationType …
     line: int = 0
 
@@ -183,7 +183,8 @@ def read_item(element: etree._Element) -> ItemDef:
     checks = []
     for check in children(element, "RangeCheck"):
         value = child(check, "CheckValue")
-        checks.append((check.get("Comparator", ""), (value.text or "").strip() if value is not None else ""))
+        checks.append((check.get("Comparator", ""), (value.text or "").strip() if value is not None else "",
+                       check.get("SoftHard", "Hard")))
     return ItemDef(
         oid=element.get("OID", ""), name=element.get("Name", ""), data_type=element.get("DataType", "text"),
         length=element.get("Length", ""), question=translated_text(child(element, "Question")),
