@@ -19,10 +19,10 @@ from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
 from crfmap.study import StudyMapping
 from crfmap.validate.context import ValidationContext
-from crfmap.validate.header import HeaderMap, locate_header
+from crfmap.validate.header import HeaderMap
 from crfmap.validate.plan import plan_forms
-from crfmap.validate.sheet import validate_sheet
 from crfmap.validate.sheets import count_cells_in, match_sheets
+from crfmap.validate.wide import locate_form_header, validate_form_sheet
 from crfmap.values.row import FormRow
 
 Progress = Callable[[str, int], None]  # (what, how many rows so far)
@@ -161,7 +161,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         result.coverage.append(account)
         counter = _CellCounter(account, {column.name for column in form.columns if column.ignore})
         counted = counter.count(book.iter_rows(info.name))
-        header, rows = locate_header(form, info.name, counted, context)
+        header, rows = locate_form_header(form, info.name, counted, context)
         counter.header = header
         if header is None:  # S002 was reported; the sheet's cells are all unmapped
             counter.settle()
@@ -169,7 +169,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
             for _ in counted:
                 pass
             continue
-        for form_row in validate_sheet(form, info.name, rows, header, context):
+        for form_row in validate_form_sheet(form, info.name, rows, header, context):
             result.rows_read += 1
             if form_row.has_errors:
                 result.left_out.append(form_row)
@@ -221,10 +221,10 @@ class _CellCounter:
 
     def settle(self) -> None:
         for row in self.pending:
-            if self.header is None or row.number < self.header.row:
-                self.account.unmapped += len(row.cells)
-            elif row.number == self.header.row:
+            if self.header is not None and (row.number == self.header.row or row.number in self.header.title_rows):
                 self.account.header += len(row.cells)
+            elif self.header is None or row.number < self.header.row:
+                self.account.unmapped += len(row.cells)
             else:
                 self._classify(row)
         self.pending.clear()

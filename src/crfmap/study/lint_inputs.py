@@ -85,6 +85,9 @@ def _lint_wide(mapping: models.StudyMapping, source: MappingSource) -> Iterator[
         if wide is None:
             continue
         part = ("form", form.name)
+        if not form.repeating:
+            yield make_issue("P055", detail=f"form {form.name!r} has a wide layout, which makes several rows per "
+                                            "subject: it must be `repeating: true`", **source.at(part, ("wide",)))
         named: list[tuple[tuple[Any, ...], str]] = [(("shared", index), name) for index, name in enumerate(wide.shared)]
         if wide.number_column:
             named.append((("number_column",), wide.number_column))

@@ -31,6 +31,7 @@ class HeaderMap:
     ignored: frozenset[int] = frozenset()  # under a header the form ignores on purpose
     rejected: frozenset[int] = frozenset()  # a second header for one column (reported once, as S005)
     positions: dict[str, int] = field(default_factory=dict)  # form column name → sheet column number
+    title_rows: frozenset[int] = frozenset()  # rows above `row` that belong to the header (a wide sheet's groups)
 
     def __post_init__(self) -> None:
         self.positions = {name: number for number, name in self.columns.items()}
