@@ -24,6 +24,10 @@ study_option = click.option(
     "--study", "study_dir", required=True, type=click.Path(path_type=Path),
     help="The study's mapping folder, e.g. mappings/blinatumomab_ped_all (study.yaml, forms/, codelists/, "
          "concepts.yaml).")
+data_study_option = click.option(
+    "--study", "study_dir", default=None, type=click.Path(path_type=Path),
+    help="The study's mapping folder, e.g. mappings/blinatumomab_ped_all. Not needed for a workbook made by "
+         "`crfmap template`: it names its study (found in mappings/ here or beside the workbook).")
 redact_option = click.option(
     "--redact", is_flag=True,
     help="Never print cell values (possible patient data) in messages; positions and codes stay.")
@@ -35,6 +39,8 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
                                                       "UTF-16 with BOM, else cp1251 with a warning)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
+        click.option("--dictionary", type=click.Path(path_type=Path), default=None,
+                     help="The data dictionary of a REDCap records export (default: the one beside the export)."),
         click.option("--max-unzipped-mb", type=click.IntRange(1), default=api.ReadLimits().max_unzipped_bytes // MIB,
                      show_default=True, help="Refuse workbooks whose parts expand beyond this (zip bombs)."),
         click.option("--max-rows", type=click.IntRange(1), default=api.ReadLimits().max_rows, show_default=True,
@@ -46,10 +52,10 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_read_options(encoding: str | None, delimiter: str | None, max_unzipped_mb: int,
-                       max_rows: int) -> api.ReadOptions:
+                       max_rows: int, dictionary: Path | None = None) -> api.ReadOptions:
     limits = api.ReadLimits(max_unzipped_bytes=max_unzipped_mb * MIB, max_part_bytes=max_unzipped_mb * MIB,
                             max_rows=max_rows)
-    return api.ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter)
+    return api.ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter, dictionary=dictionary)
 
 
 def click_option(spec: api.OptionSpec) -> Callable[..., Any]:
@@ -89,7 +95,7 @@ def main() -> None:
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@study_option
+@data_study_option
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="text: one line per issue, then counts. json: {\"issues\": [...], \"summary\": {...}}.")
 @click.option("--annotate", type=click.Path(path_type=Path), default=None,
@@ -99,7 +105,7 @@ def main() -> None:
 @read_options
 @redact_option
 @debug_option
-def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path | None, coverage: bool,
+def validate(workbook: Path, study_dir: Path | None, output_format: str, annotate: Path | None, coverage: bool,
              quiet: bool, redact: bool, debug: bool, **read: Any) -> None:
     """Check WORKBOOK against the study's forms and print every problem at its cell.
 
@@ -137,7 +143,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@study_option
+@data_study_option
 @click.option("--to", "targets", type=click.Choice(list(api.WRITERS)), multiple=True, default=tuple(api.WRITERS),
               show_default=True, help="Which target(s) to write; repeat for several: "
               + "; ".join(f"{name}: {writer.summary}" for name, writer in api.WRITERS.items()) + ".")
@@ -152,7 +158,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
 @read_options
 @redact_option
 @debug_option
-def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, allow_errors: bool,
+def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], out: Path, allow_errors: bool,
             allow_unmapped: bool, redact: bool, debug: bool, **values: Any) -> None:
     """Validate WORKBOOK, then write FHIR R4 and/or SDTM to OUT.
 
@@ -193,6 +199,28 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
                        f"{len(mapping.concepts)} concepts; {len(report.errors)} error(s), "
                        f"{len(report) - len(report.errors)} warning(s)/note(s)")
         return report.exit_status
+
+    _run(body, debug, False)
+
+
+@main.command()
+@study_option
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The workbook to write (.xlsx).")
+@click.option("--language", default=None,
+              help="Language of titles and drop-downs, e.g. ru or en (default: the study's country's, else en); "
+                   "each spelling shown is one the mapping accepts.")
+@click.option("--rows", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Rows prepared with drop-downs and checks on each sheet.")
+@debug_option
+def template(study_dir: Path, out: Path, language: str | None, rows: int, debug: bool) -> None:
+    """Write the blank workbook sites fill in: a sheet per form, drop-downs, date and number checks, required
+    cells marked; it records the study, so `crfmap validate FILE` needs no --study."""
+    def body() -> ExitStatus:
+        mapping, _issues = api.load_mapping(study_dir)
+        outcome = api.write_template(mapping, out, language=language, rows=rows)
+        click.echo(f"{outcome.path}: {outcome.sheets} form sheet(s) for study {outcome.stamp.study}, mapping "
+                   f"version {outcome.stamp.version} ({outcome.stamp.language})")
+        return ExitStatus.OK
 
     _run(body, debug, False)
 

@@ -10,6 +10,7 @@ from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
 from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
 from crfmap.api.scaffolding import InitOutcome, init_mapping
+from crfmap.api.templates import TemplateOutcome, write_template
 from crfmap.api.validation import CellGrid, Progress, SheetAccount, ValidationResult, validate_workbook
 from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
@@ -26,6 +27,7 @@ __all__ = [
     "ReadLimits",
     "ReadOptions",
     "SheetAccount",
+    "TemplateOutcome",
     "ValidationResult",
     "convert_workbook",
     "init_mapping",
@@ -34,4 +36,5 @@ __all__ = [
     "target_models",
     "validate_workbook",
     "write_annotation",
+    "write_template",
 ]

@@ -18,6 +18,7 @@ from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
 from crfmap.study import StudyMapping
+from crfmap.template import STAMP_SHEET
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap
 from crfmap.validate.plan import plan_forms
@@ -102,13 +103,18 @@ class RecordingWorkbook:
                     pass
 
 
-def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_options: ReadOptions | None = None,
+def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping or the file is unusable.
 
+    `study` None: the study a workbook made by `crfmap template` names (api/templates.py).
     `keep_cells` keeps every cell read in `result.grid`, for an annotated copy.
     """
+    from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
+
     workbook = Path(workbook)
+    if study is None:
+        study = find_study(workbook, read_options or ReadOptions())
     mapping_issues: list[Issue]
     if isinstance(study, StudyMapping):
         mapping, mapping_issues = study, []
@@ -121,7 +127,17 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
-    with open_workbook(workbook, options, report.add) as book:
+
+    def add(issue: Issue) -> None:  # reading a template's hidden stamp is not news
+        if not (issue.code == "R011" and issue.sheet == STAMP_SHEET):
+            report.add(issue)
+
+    with open_workbook(workbook, options, add) as opened:
+        stamp = read_stamp(opened)
+        book: Workbook = opened
+        if stamp is not None:
+            report.extend(check_stamp(stamp, mapping, result.source.file))
+            book = WithoutTemplateSheets(opened, stamp.sheets)
         if keep_cells:
             recording = RecordingWorkbook(book, CellGrid())
             _validate_book(recording, mapping, result, progress)
