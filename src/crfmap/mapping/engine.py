@@ -42,6 +42,10 @@ class MappingEngine:
             self._constants[key] = make_coded(source, found)
         return self._constants[key]
 
+    def column_codelist(self, form: str, column: str) -> str | None:
+        spec = self.study.forms[form].column(column)
+        return spec.codelist if spec else None
+
     def column_unit(self, form: str, column: str) -> str | None:
         spec = self.study.forms[form].column(column)
         return spec.unit if spec else None

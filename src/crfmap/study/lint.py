@@ -144,6 +144,9 @@ def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: 
         if coded is not None and coded.type != "coded":
             yield make_issue("P003", detail=f"op code needs a coded column; {coded.name!r} is {coded.type}",
                              **source.at(part, path))
+        elif (coded is not None and operation.default is not None and coded.codelist in mapping.codelists
+              and mapping.codelists[coded.codelist].find(operation.default) is None):
+            yield make_issue("P012", value=operation.default, expected=coded.codelist, **source.at(part, path))
     codelist = getattr(operation, "codelist", None)
     if codelist is not None:
         if codelist not in mapping.codelists:
@@ -178,7 +181,7 @@ def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) ->
             used[form.name].update(getattr(operation, "columns", ()))
             if isinstance(operation, models.LookupOp):
                 used.setdefault(operation.form, set()).add(operation.column)
-        used[form.name].update(concept.key)
+        used[form.name].update(concept.key or form.identity.keys)  # the columns of the record's key are read
         used[form.name].add(form.identity.subject)
         if concept.for_each is not None:
             used[form.name].add(concept.for_each)

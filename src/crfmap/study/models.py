@@ -295,6 +295,8 @@ class CodeOp(Strict):
 
     op: Literal["code"]
     column: str
+    default: str | None = Field(None, description="The code list value to use when the cell is empty, e.g. U "
+                                                  "(Unknown) for a SEX that SDTM requires but the site did not record")
 
 
 class ConstantOp(Strict):
