@@ -31,10 +31,11 @@ def open_workbook(path: Path, options: ReadOptions, sink: IssueSink, format: str
     Every problem that makes the file unreadable raises FatalIssue with an R code; never a traceback.
     """
     path = Path(path)
-    if format is None and options.dictionary is not None:
-        format = "redcap"  # a data dictionary only describes a REDCap export
     if format is None:
-        return detect_format(path, FORMATS).open(path, options, sink)
+        detected = detect_format(path, FORMATS)
+        if options.dictionary is not None and detected is CSV:
+            detected = REDCAP  # a csv with a data dictionary is a REDCap export
+        return detected.open(path, options, sink)
     chosen = next((candidate for candidate in FORMATS if candidate.name == format.lower()), None)
     if chosen is None:
         raise FatalIssue(make_issue("R015", file=path.name,
