@@ -185,6 +185,8 @@ def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) ->
         used[form.name].add(form.identity.subject)
         if concept.for_each is not None:
             used[form.name].add(concept.for_each)
+        if concept.when is not None:  # the value decides whether the record exists
+            used[form.name].add(concept.when.column)
     for form in mapping.forms.values():
         for index, column in enumerate(form.columns):
             if not column.ignore and column.name not in used.get(form.name, set()):
