@@ -223,7 +223,7 @@ def dictionary_from_odm(metadata: OdmMetadata, file: str) -> RedcapDictionary:
                 required=attributes.get("RequiredField", "").lower() == "y",
                 branching=attributes.get("BranchingLogic", ""), annotation=attributes.get("FieldAnnotation", ""),
                 note=attributes.get("FieldNote", ""), identifier=attributes.get("Identifier", "") == "y",
-                line=item.line))
+                calculation=attributes.get("Calculation", ""), line=item.line))
     if metadata.redcap_record_id:
         fields.sort(key=lambda item: item.name != metadata.redcap_record_id)
     return RedcapDictionary(file=file, fields=tuple(fields))
