@@ -17,6 +17,7 @@ from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
+from crfmap.sources.text import normalize_name
 from crfmap.study import StudyMapping
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap, locate_header
@@ -180,14 +181,18 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         for _ in rows:  # anything validation left unread still counts
             pass
         counter.settle()
-    for info in sheets:  # sheets no form reads: counted once by match_sheets (ignored sheets here)
-        if any(info.name == sheet.name for sheet in matched.values()):
+    ignored = {normalize_name(name) for name in mapping.study.ignore_sheets}
+    read = {sheet.name for sheet in matched.values()}
+    for info in sheets:  # sheets no form reads: counted once by match_sheets (the others here)
+        if info.name in read:
             continue
         account = SheetAccount(sheet=info.name, form=None)
         if info.name in unused_counts:
             account.non_empty = account.unmapped = unused_counts[info.name]
-        elif info.name in mapping.study.ignore_sheets:
+        elif normalize_name(info.name_in_file) in ignored:
             account.non_empty = account.ignored = count_sheet(info.name)
+        else:  # one of several sheets a form's names match (S006): no form reads it
+            account.non_empty = account.unmapped = count_sheet(info.name)
         if account.non_empty:
             result.coverage.append(account)
     context.finish()

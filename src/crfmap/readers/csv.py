@@ -11,6 +11,7 @@ from typing import Self
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.base import InputFormat, IssueSink, ReadLimits, ReadOptions
+from crfmap.readers.sheet_names import identify_sheets
 from crfmap.sources import RawValue, Row, SheetInfo
 
 CHUNK_BYTES = 1 << 20
@@ -33,11 +34,18 @@ class CsvWorkbook:
         self.options = options
         self.sink = sink
         files = list_csv_files(path) if path.is_dir() else [path]
-        self.files = {file.stem: file for file in files}
+        # A sheet per file, named by its stem; DM.csv beside DM.CSV keep their own identities (R017).
+        names, collisions = identify_sheets([file.stem for file in files], path.name,
+                                            lambda index: files[index].name)
+        self.files = {name.name: file for name, file in zip(names, files)}
+        self.written_names = {name.name: name.written for name in names}
+        for issue in collisions:
+            sink(issue)
         self.encodings: dict[str, str] = {}
 
     def sheets(self) -> list[SheetInfo]:
-        return [SheetInfo(name=name, index=index) for index, name in enumerate(self.files)]
+        return [SheetInfo(name=name, index=index, written_name=self.written_names[name])
+                for index, name in enumerate(self.files)]
 
     def iter_rows(self, sheet: str) -> Iterator[Row]:
         file = self.files[sheet]

@@ -18,6 +18,7 @@ from crfmap.readers.archive import GuardedArchive
 from crfmap.readers.base import InputFormat, IssueSink, ReadOptions
 from crfmap.readers.excel_dates import DateKind, convert_serial
 from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release_before
+from crfmap.readers.sheet_names import identify_sheets
 from crfmap.readers.xlsx_parts import (
     SheetEntry,
     join_text,
@@ -46,7 +47,10 @@ class XlsxWorkbook:
         try:
             layout = read_layout(self.archive)
             self.date1904 = layout.date1904
-            self.entries = {entry.name: entry for entry in layout.sheets}
+            names, collisions = identify_sheets([entry.name for entry in layout.sheets], self.name,
+                                                lambda index: f"sheet {index + 1}")
+            self.entries = {name.name: replace(entry, name=name.name) for name, entry in zip(names, layout.sheets)}
+            self.written_names = {name.name: name.written for name in names}
             self.strings = read_shared_strings(self.archive, layout.shared_strings)
             self.date_kinds = read_date_styles(self.archive, layout.styles)
         except FatalIssue:
@@ -56,6 +60,8 @@ class XlsxWorkbook:
             self.archive.close()
             raise self.out_of_memory("its shared texts or styles need more memory than is available") from None
         self.infos: dict[str, SheetInfo] = {}
+        for issue in collisions:
+            sink(issue)
 
     def sheets(self) -> list[SheetInfo]:
         return [self.sheet_info(name) for name in self.entries]
@@ -87,7 +93,8 @@ class XlsxWorkbook:
                 # Whole-sheet spans (min=1 max=16384) are common; keep only what fits the limit.
                 hidden.update(range(max(first, 1), min(last, self.options.limits.max_columns) + 1))
         return SheetInfo(name=entry.name, index=entry.index, hidden=entry.hidden,
-                         hidden_columns=frozenset(hidden), dimension=dimension)
+                         hidden_columns=frozenset(hidden), dimension=dimension,
+                         written_name=self.written_names.get(entry.name))
 
     def iter_rows(self, sheet: str) -> Iterator[Row]:
         if sheet not in self.entries:

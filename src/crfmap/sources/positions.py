@@ -80,6 +80,13 @@ class SheetInfo:
     hidden_columns: frozenset[int] = frozenset()  # 1-based
     merged: tuple[str, ...] = ()  # A1 ranges, e.g. "B1:C1"
     dimension: str | None = None  # as declared by the file, e.g. "A1:K15"
+    # The name as the file writes it, when another sheet has the same one and `name` (the sheet's identity,
+    # unique in the workbook) had to differ from it; forms match sheets by this name.
+    written_name: str | None = None
+
+    @property
+    def name_in_file(self) -> str:
+        return self.written_name if self.written_name is not None else self.name
 
 
 class Workbook(Protocol):

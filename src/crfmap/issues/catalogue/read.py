@@ -54,4 +54,9 @@ ENTRIES = (
               "{detail}",
               "A cell holds at most 32,767 characters in Excel: check that the export did not run columns "
               "together (a wrong delimiter or an unclosed quote), or split the text into several cells."),
+    IssueType("R017", "duplicate-sheet-name", E, "Several sheets with one name",
+              "sheets with the same name (Excel does not tell names apart by case): {detail}; each was read as a "
+              "sheet of its own, none merged into or replaced by another",
+              "Rename the sheets so that every name differs, and keep only the one each form should read; a form "
+              "whose name matches several sheets reads none of them (S006)."),
 )
