@@ -32,8 +32,9 @@ debug_option = click.option("--debug", is_flag=True, help="Show the Python trace
 
 def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
-                                                      "UTF-16 with BOM, else cp1251 with a warning)."),
+        click.option("--encoding", default=None, help="Encoding of csv input (default: detected: a BOM, UTF-8, "
+                                                      "else cp1251 or cp1252 with a warning; one for all files of a "
+                                                      "folder)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
         click.option("--max-unzipped-mb", type=click.IntRange(1), default=api.ReadLimits().max_unzipped_bytes // MIB,
                      show_default=True, help="Refuse workbooks whose parts expand beyond this (zip bombs)."),

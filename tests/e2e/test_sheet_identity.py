@@ -28,9 +28,9 @@ def add_sheet_named(source: Path, target: Path, name: str, copy_rows: int = 2) -
         parts = {member.filename: package.read(member) for member in package.infolist()}
     last = max(member for member in parts if re.fullmatch(r"xl/worksheets/sheet\d+\.xml", member))
     text = parts[last].decode()
-    rows = re.findall(r"<row [^>]*>.*?</row>", text, re.S)[:copy_rows]
+    rows = re.findall(r"<row [^>]*>.*?</row>", text, re.DOTALL)[:copy_rows]
     parts["xl/worksheets/sheet99.xml"] = re.sub(r"<sheetData>.*</sheetData>", f"<sheetData>{''.join(rows)}</sheetData>",
-                                                text, flags=re.S).encode()
+                                                text, flags=re.DOTALL).encode()
     parts["xl/workbook.xml"] = parts["xl/workbook.xml"].replace(b"</sheets>", (
         f'<sheet xmlns:r="{RELATIONS[1:-1]}" name="{name}" sheetId="99" r:id="rId99"/></sheets>').encode())
     parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (

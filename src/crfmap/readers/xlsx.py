@@ -21,13 +21,14 @@ from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release
 from crfmap.readers.sheet_names import identify_sheets
 from crfmap.readers.xlsx_parts import (
     SheetEntry,
+    decode_escapes,
     join_text,
     parse_int,
     read_date_styles,
     read_layout,
     read_shared_strings,
 )
-from crfmap.sources import RawValue, Row, SheetInfo, column_letters
+from crfmap.sources import EXCEL_ERROR, FlawedText, RawValue, Row, SheetInfo, column_letters
 
 DIGITS = "0123456789"
 RELEASE_EVERY = 512  # rows cleared one by one, their emptied elements removed in batches
@@ -242,8 +243,10 @@ class SheetReader:
         return convert_serial(value, date_kind, self.workbook.date1904)
 
     def convert(self, kind: str, text: str) -> RawValue:
-        if kind in ("str", "e"):
-            return text  # a formula's text result, or an error such as #N/A kept as written
+        if kind == "str":
+            return decode_escapes(text)  # a formula's text result
+        if kind == "e":
+            return FlawedText(text, EXCEL_ERROR)  # #N/A, #DIV/0!: shown as written, never taken as data
         if kind == "b":
             return text.strip() in ("1", "true")
         if kind == "d":

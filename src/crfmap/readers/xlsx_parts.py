@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from crfmap.issues import FatalIssue, make_issue
@@ -121,7 +122,22 @@ def join_text(item: object) -> str:
             parts.append(child.text or "")
         elif name == "r":
             parts.extend(run.text or "" for run in child if local_name(run.tag) == "t")
-    return "".join(parts)
+    return decode_escapes("".join(parts))
+
+
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def decode_escapes(text: str) -> str:
+    """OOXML's escapes for characters XML cannot hold (ECMA-376 Part 1, 22.9.2.19 ST_Xstring): `_x000D_` is a
+    carriage return (pasted text brings them), `_x005F_` the underscore that keeps a literal `_x000D_` as
+    typed. UTF-16 pairs of escapes become one character; a lone half stays U+FFFD."""
+    if "_x" not in text:
+        return text
+    decoded = ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
+    if any("\ud800" <= character <= "\udfff" for character in decoded):
+        decoded = decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return decoded
 
 
 def read_date_styles(archive: GuardedArchive, member: str | None) -> list[int]:
@@ -153,6 +169,7 @@ __all__ = [
     "DateKind",
     "PackageLayout",
     "SheetEntry",
+    "decode_escapes",
     "join_text",
     "parse_int",
     "read_date_styles",

@@ -26,7 +26,7 @@ from crfmap.writers.cells import neutralise_formula
 FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 ISSUES_SHEET = "crfmap issues"
-_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")  # characters Excel refuses in a sheet name
 _FORMATS = {datetime: "yyyy-mm-dd hh:mm:ss", date: "yyyy-mm-dd", time: "hh:mm:ss"}
 _FIXED_TIME = datetime(2000, 1, 1)  # document properties must not carry the wall clock
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -49,7 +49,7 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
             sheet.sheet_state = "hidden"
         for (row, column), value in sorted(cells.get(info.name, {}).items()):
             cell = sheet.cell(row=row, column=column)
-            cell.value = value
+            cell.value = escape_text(value) if isinstance(value, str) else value
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text, even "=…": nothing the site typed becomes a formula
             elif type(value) in _FORMATS:
@@ -67,12 +67,12 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
         cell.fill = PatternFill("solid", start_color=FILLS[worst], end_color=FILLS[worst])
         text = "\n".join(f"{issue.severity.value} {issue.code} {issue.slug}: {issue.message}"
                          + (f" Hint: {issue.hint}" if issue.hint else "") for issue in found)
-        cell.comment = Comment(text[:30000], "crfmap", width=420, height=160)
+        cell.comment = Comment(escape_text(text[:30000]), "crfmap", width=420, height=160)
     if loose:
         sheet = book.create_sheet(_unique(ISSUES_SHEET, set(titles.values())))
         sheet.append(["severity", "code", "slug", "where", "message", "hint"])
         for issue in loose:
-            sheet.append([neutralise_formula(value) for value in
+            sheet.append([escape_text(neutralise_formula(value)) for value in
                           (issue.severity.value, issue.code, issue.slug, issue.where, issue.message, issue.hint)])
     book.properties.created = _FIXED_TIME
     buffer = io.BytesIO()
@@ -80,6 +80,19 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
     with atomic_file(target) as stream:
         stream.write(reproducible_package(buffer.getvalue()))
     return len(by_cell)
+
+
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
+def escape_text(text: str) -> str:
+    """Text as an xlsx stores what XML cannot hold (ECMA-376 Part 1, 22.9.2.19 ST_Xstring): a control character
+    as `_x0007_`, a carriage return as `_x000D_`, and a literal `_x0041_` with its underscore escaped, so that
+    Excel shows the cell exactly as crfmap read it (openpyxl refuses control characters as they are)."""
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return _NOT_IN_XML.sub(lambda match: f"_x{ord(match[0]):04X}_", text)
 
 
 def reproducible_package(data: bytes) -> bytes:
