@@ -171,6 +171,8 @@ def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path
             click.echo(line)
         for line in outcome.summary_lines():
             click.echo(line)
+        for issue in Report(list(outcome.failure)).presented(redact=redact):  # why nothing could be written
+            click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
     _run(body, debug, redact)

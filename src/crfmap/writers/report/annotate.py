@@ -9,8 +9,12 @@ touched; the copy is written atomically and byte-identically for the same input 
 
 from __future__ import annotations
 
+import errno
+import gc
 import io
+import os
 import re
+import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -76,7 +80,7 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
                           (issue.severity.value, issue.code, issue.slug, issue.where, issue.message, issue.hint)])
     book.properties.created = _FIXED_TIME
     buffer = io.BytesIO()
-    book.save(buffer)
+    save_workbook(book, buffer)
     with atomic_file(target) as stream:
         stream.write(reproducible_package(buffer.getvalue()))
     return len(by_cell)
@@ -93,6 +97,28 @@ def escape_text(text: str) -> str:
     if "_x" in text:
         text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
     return _NOT_IN_XML.sub(lambda match: f"_x{ord(match[0]):04X}_", text)
+
+
+def save_workbook(book: object, buffer: io.BytesIO) -> None:
+    """openpyxl's save, with its disk failures as OSError: it writes each sheet to a temporary file first, and
+    lxml reports a full disk or a file-size limit there as SerialisationError('IO_ENOSPC'), then once more from
+    a generator being finalised (which Python would print as a traceback: it is the same failure)."""
+    from lxml.etree import SerialisationError
+
+    swallowed: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = swallowed.append
+    failure = None
+    try:
+        book.save(buffer)  # type: ignore[attr-defined]
+    except SerialisationError as problem:
+        failure = str(problem)  # leaving this block frees the traceback that keeps the sheet streams alive
+    finally:
+        gc.collect()  # finalise openpyxl's half-written sheet streams while their noise is swallowed
+        sys.unraisablehook = previous_hook
+    if failure is not None:
+        number = getattr(errno, failure.removeprefix("IO_"), errno.EIO)
+        raise OSError(number, os.strerror(number))
 
 
 def reproducible_package(data: bytes) -> bytes:
