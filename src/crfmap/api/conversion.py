@@ -17,6 +17,7 @@ from typing import Any
 from crfmap import __version__
 from crfmap.api.validation import Progress, ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
+from crfmap.model import Record, Subject
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
@@ -71,8 +72,11 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
     if not _may_write(validation, options, report):
         outcome.exit_status = ExitStatus.DATA_ERRORS
         return outcome
-    records = sorted(validation.records, key=lambda record: record.sort_key)
     mapping = validation.study
+    records = validation.records
+    if options.allow_errors:
+        records = _leave_out_subjects_without_record(validation, report)
+    records = sorted(records, key=lambda record: record.sort_key)
     source = SourceInfo(file=validation.source.file, sha256=validation.source.sha256, size=validation.source.size,
                         mapping_sha256=mapping.sha256, mapping_version=mapping.study.version,
                         crfmap_version=__version__)
@@ -141,6 +145,41 @@ def _check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) ->
             raise FatalIssue(make_issue("W001", file=workbook.name,
                                         detail=f"the input is inside {target}/ of --out, which convert replaces "
                                                "as a whole; choose another --out"))
+
+
+def _leave_out_subjects_without_record(validation: ValidationResult, report: Report) -> list[Record]:
+    """--allow-errors writes every valid record, except those of a subject that has no subject record (its row
+    in the form that makes subjects has errors, or there is none): no output can hold a record of a subject it
+    does not have (SDTM needs DM, FHIR a Patient). Each such subject is said once (W007), with the rows of
+    every record left out with it, so that the account of what was not written stays complete."""
+    subject_forms = {concept.form for concept in validation.study.concepts if concept.record == "subject"}
+    if not subject_forms:
+        return validation.records
+    with_record = {record.subject_id for record in validation.records if isinstance(record, Subject)}
+    kept: list[Record] = []
+    orphans: dict[str, list[Record]] = {}
+    for record in validation.records:
+        if record.subject_id in with_record:
+            kept.append(record)
+        else:
+            orphans.setdefault(record.subject_id, []).append(record)
+    for subject, dependents in sorted(orphans.items()):
+        rows = sorted({(cell.sheet, cell.row): cell for record in dependents for cell in record.all_sources}.items())
+        related = tuple(f"{cell.sheet}!{cell.a1}" for (_sheet, _row), cell in rows)
+        own = next((row for row in validation.left_out if row.subject_id == subject and row.form in subject_forms),
+                   None)
+        why = (f"its row {own.number} of {own.sheet!r} has errors" if own is not None
+               else f"it has no row in {', '.join(sorted(subject_forms))}")
+        by_sheet: dict[str, list[int]] = {}
+        for (sheet, number), _cell in rows:
+            by_sheet.setdefault(sheet, []).append(number)
+        listed = "; ".join(f"{sheet!r} row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+                           for sheet, numbers in by_sheet.items())
+        detail = f"{why}, so its {len(dependents)} record(s) from these rows were not written either: {listed}"
+        report.add(make_issue("W007", file=validation.source.file, sheet=own.sheet if own else None,
+                              row=own.number if own else None, cell=f"A{own.number}" if own else None,
+                              subject=subject, detail=detail, related=related))
+    return kept
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:

@@ -75,6 +75,7 @@ class Record:
     key: str
     sources: Mapping[str, tuple[SourceCell, ...]] = field(default_factory=dict)
     qualifiers: Mapping[str, Value] = field(default_factory=dict)
+    subject_cell: SourceCell | None = None  # where the subject id was read (issues about USUBJID point there)
     visit: str | None = None
     visit_number: Decimal | None = None
 

@@ -25,6 +25,8 @@ class Draft:
     codelists: dict[str, str] = field(default_factory=dict)  # variable → study code list id
     constants: dict[str, str] = field(default_factory=dict)  # the target's constants: fill what stays null
     supp: list[tuple[SuppTarget, str]] = field(default_factory=list)
+    supp_sources: list[tuple[SourceCell, ...]] = field(default_factory=list)  # parallel to `supp`
+    origins: dict[str, tuple[SourceCell, ...]] = field(default_factory=dict)  # variable → cells, set explicitly
 
     @property
     def sources(self) -> tuple[SourceCell, ...]:
