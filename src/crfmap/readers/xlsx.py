@@ -17,6 +17,7 @@ from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.archive import GuardedArchive
 from crfmap.readers.base import InputFormat, IssueSink, ReadOptions
 from crfmap.readers.excel_dates import DateKind, convert_serial
+from crfmap.readers.row_guard import CellsPerRow
 from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release_before
 from crfmap.readers.sheet_names import identify_sheets
 from crfmap.readers.xlsx_parts import (
@@ -137,7 +138,8 @@ class SheetReader:
         """Rows with values; empty rows (a million formatted ones, say) cost one check each."""
         number = 0
         handled = 0
-        with open_part(self.workbook.archive, member, tag=("{*}row", "{*}mergeCell")) as context:
+        guard = CellsPerRow(self.limits.max_columns, self.row_too_wide)
+        with open_part(self.workbook.archive, member, tag=("{*}row", "{*}mergeCell"), watch=guard) as context:
             for _event, element in context:
                 cells = None
                 if element.tag[-3:] == "row":
@@ -152,6 +154,12 @@ class SheetReader:
                     release_before(element)
                 if cells:
                     yield Row(number=number, cells=cells)
+
+    def row_too_wide(self, rows_before: int) -> FatalIssue:
+        limit = self.limits.max_columns
+        return FatalIssue(make_issue("R007", file=self.workbook.name, sheet=self.info.name, detail=(
+            f"a row of sheet {self.info.name!r} (about row {rows_before + 1:,}) holds more than {limit:,} cells, "
+            f"Excel's most; it was not read, so that it cannot exhaust the memory")))
 
     def read_cells(self, row: object, number: int) -> dict[int, RawValue]:
         """The hot loop: C-level lookups (findtext) and a column cache keep the cost per cell small."""
