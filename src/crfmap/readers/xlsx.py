@@ -144,7 +144,10 @@ class SheetReader:
                 cells = None
                 if element.tag[-3:] == "row":
                     reference = element.get("r")
+                    previous = number
                     number = parse_row_number(reference, number) if reference else number + 1
+                    if number <= previous:
+                        self.refuse_row_order(number, previous)
                     cells = self.read_cells(element, number) if len(element) else None
                 else:
                     self.merged.append(element.get("ref", ""))
@@ -154,6 +157,17 @@ class SheetReader:
                     release_before(element)
                 if cells:
                     yield Row(number=number, cells=cells)
+
+    def refuse_row_order(self, number: int, previous: int) -> None:
+        """Excel writes each row once, in ascending order: a row given again, out of order or numbered below 1
+        would put two values in one cell or a value nowhere, so the sheet is refused as damaged."""
+        what = f"row number {number}" if number < 1 else f"row {number} after row {previous}"
+        raise FatalIssue(make_issue("R006", file=self.workbook.name, sheet=self.info.name, detail=(
+            f"sheet {self.info.name!r} gives {what}: its rows repeat, go backwards or are misnumbered")))
+
+    def refuse_cell_outside_row(self, reference: str, number: int) -> None:
+        raise FatalIssue(make_issue("R006", file=self.workbook.name, sheet=self.info.name, row=number, detail=(
+            f"sheet {self.info.name!r} holds cell {reference!r} inside row {number}: a cell of another row")))
 
     def row_too_wide(self, rows_before: int) -> FatalIssue:
         limit = self.limits.max_columns
@@ -172,10 +186,14 @@ class SheetReader:
         column = 0
         columns = COLUMNS_BY_LETTERS
         strings = self.workbook.strings
+        row_text = str(number)
         for cell in row:  # type: ignore[attr-defined]
             reference = cell.get("r")
             if reference:
-                column = columns.get(reference.rstrip(DIGITS)) or column_of(reference)
+                letters = reference.rstrip(DIGITS)
+                column = columns.get(letters) or column_of(reference)
+                if reference[len(letters):] != row_text:  # a cell of another row inside this one
+                    self.refuse_cell_outside_row(reference, number)
             else:
                 column += 1
             kind = cell.get("t")

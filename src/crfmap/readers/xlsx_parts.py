@@ -14,6 +14,7 @@ from crfmap.readers.safe_xml import iterate_part, local_name, release
 OFFICE_DOCUMENT = "/officeDocument"  # relationship types end with these, in both transitional and strict
 SHARED_STRINGS = "/sharedStrings"
 STYLES = "/styles"
+WORKSHEET = "/worksheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +89,25 @@ def read_sheet_list(archive: GuardedArchive, workbook: str,
                     relations: dict[str, tuple[str, str]]) -> tuple[tuple[SheetEntry, ...], bool]:
     sheets: list[SheetEntry] = []
     date1904 = False
+    named: set[str] = set()
     for _event, element in iterate_part(archive, workbook):
         name = local_name(element.tag)
         if name == "workbookPr":
             date1904 = element.get("date1904", "0").lower() in ("1", "true")
         elif name == "sheet":
             relation_id = next((value for key, value in element.attrib.items() if local_name(key) == "id"), "")
+            named.add(relation_id)
             target = relations.get(relation_id)
             if target is None or not archive.has(target[0]):
                 continue  # a chartsheet or a dangling entry: no cells to read
             sheets.append(SheetEntry(name=element.get("name", f"Sheet{len(sheets) + 1}"), index=len(sheets),
                                      member=target[0], hidden=element.get("state", "visible") != "visible"))
+    unnamed = sorted(target for relation_id, (target, kind) in relations.items()
+                     if kind.endswith(WORKSHEET) and relation_id not in named and archive.has(target))
+    if unnamed:  # cells no sheet entry leads to would be lost without a word
+        raise FatalIssue(make_issue("R006", file=archive.name, detail=(
+            f"it holds worksheet {', '.join(unnamed)}, which no sheet of the workbook names (its list of sheets "
+            f"is damaged); re-save the file from Excel")))
     return tuple(sheets), date1904
 
 
