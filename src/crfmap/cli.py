@@ -143,11 +143,12 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
               show_default=True, help="Which target(s) to write; repeat for several: "
               + "; ".join(f"{name}: {writer.summary}" for name, writer in api.WRITERS.items()) + ".")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Output folder. Each target goes to OUT/<target> (OUT/fhir, OUT/sdtm), all replaced together "
-                   "and atomically (a failed run leaves the previous output).")
+              help="Output folder. Each target goes to OUT/<target> (OUT/fhir, OUT/sdtm), all switched together "
+                   "in one step (a failed or killed run leaves the previous output).")
 @writer_options
 @click.option("--allow-errors", is_flag=True,
-              help="Write the valid records even when some rows have errors; the left-out rows are listed.")
+              help="Write every valid record even when some rows have errors; rows with errors, and subjects "
+                   "whose demographics row has errors, are left out and listed (W007 names a subject's rows).")
 @click.option("--allow-unmapped", is_flag=True,
               help="Convert even when some non-empty cells are read by no form (they are still reported).")
 @read_options

@@ -25,11 +25,7 @@ def run_case(case: dict, main: object) -> dict:
         ("convert", ["convert", case["path"], "--study", case["study"], "--out", case["out"], "--allow-errors",
                      "--allow-unmapped", "--transliterate", *extra]),
     ):
-        try:
-            runner = CliRunner(mix_stderr=False)  # type: ignore[call-arg]  # click < 8.2
-        except TypeError:
-            runner = CliRunner()
-        result = runner.invoke(main, arguments)  # type: ignore[arg-type]
+        result = CliRunner().invoke(main, arguments)  # type: ignore[arg-type]  # click 8.2+: stderr kept apart
         unexpected = result.exception is not None and not isinstance(result.exception, SystemExit)
         outcome[command] = {"status": result.exit_code, "stdout": result.stdout, "stderr": result.stderr,
                             "unexpected": repr(result.exception) if unexpected else None}
