@@ -58,3 +58,38 @@ def test_w066_names_the_subject_id_cell(tmp_path):
     outcome = api.convert_workbook(path, study, api.ConvertOptions(out=tmp_path / "out", targets=("sdtm",)))
     found = [(issue.sheet, issue.cell, issue.value) for issue in outcome.report.issues if issue.code == "W066"]
     assert found == [("LB", "C3", "MINI01-02")]  # before: LB!A3, the date
+
+
+def test_w060_names_the_cell_of_the_value_not_carried(tmp_path):
+    study = write_minimal_study(tmp_path / "study", **{"concepts.yaml": """
+        concepts:
+          - id: subject
+            form: demographics
+            record: subject
+            fields:
+              sex: {op: code, column: sex}
+              site: {op: constant, value: "01"}
+              country: {op: constant, value: RUS}
+            qualifiers:
+              birth_note: {op: copy, column: birth_date}
+            sdtm: {domain: DM}
+          - id: blasts
+            form: labs
+            record: finding
+            fields:
+              category: {op: constant, value: laboratory}
+              test: {op: constant_code, codelist: lab_test, value: BLAST}
+              value_quantity: {op: quantity, column: blasts}
+              date: {op: copy, column: lab_date}
+            sdtm: {domain: LB}
+        """})
+    book = openpyxl.Workbook()
+    book.active.title = "DM"
+    book["DM"].append(["Subject ID", "Sex", "Birth date"])
+    book["DM"].append(["01", "M", "2010"])
+    book.create_sheet("LB").append(["Subject ID", "Date", "Blasts"])
+    path = tmp_path / "site.xlsx"
+    book.save(path)
+    outcome = api.convert_workbook(path, study, api.ConvertOptions(out=tmp_path / "out", targets=("sdtm",)))
+    found = [(issue.sheet, issue.cell) for issue in outcome.report.issues if issue.code == "W060"]
+    assert found == [("DM", "C2")]  # the birth date's cell; before: B2, the record's first cell
