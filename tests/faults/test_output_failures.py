@@ -222,3 +222,25 @@ def test_a_former_runs_set_aside_output_is_put_back_when_its_target_is_missing(t
     assert int(outcome.exit_status) == 0
     assert read_published(out)["fhir/bundle-old.json"] == b"{}"
     assert crfmap_debris(tmp_path) == []
+
+
+def test_annotate_a_strict_ooxml_workbook(tmp_path):
+    """Strict OOXML (ISO/IEC 29500 Strict namespaces): openpyxl re-reading it for --annotate ended in a traceback;
+    the copy is built from what crfmap read, so it is written."""
+    from tests.hostile.raw_xlsx import cell, package_parts, row, worksheet, write_package
+
+    transitional = {
+        "http://schemas.openxmlformats.org/spreadsheetml/2006/main": "http://purl.oclc.org/ooxml/spreadsheetml/main",
+        "http://schemas.openxmlformats.org/officeDocument/2006/relationships":
+            "http://purl.oclc.org/ooxml/officeDocument/relationships",
+    }
+    parts = package_parts([("DM", worksheet(row(1, cell("A1", 1)) + row(2, cell("A2", 2))), "")])
+    for name, text in parts.items():
+        for old, new in transitional.items():
+            text = text.replace(old, new)
+        parts[name] = text
+    path = write_package(tmp_path / "strict.xlsx", parts)
+    target = tmp_path / "copy.xlsx"
+    run = run_crfmap("validate", path, "--study", write_minimal_study(tmp_path / "study"), "--annotate", target)
+    assert run.status == 1 and "Traceback" not in run.stderr and "internal error" not in run.stderr, run.stderr
+    assert target.is_file()
