@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from crfmap.issues import Issue, Report, Severity
+from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
@@ -122,14 +122,17 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
-    with open_workbook(workbook, options, report.add) as book:
-        if keep_cells:
-            recording = RecordingWorkbook(book, CellGrid())
-            _validate_book(recording, mapping, result, progress)
-            recording.record_unread()
-            result.grid = recording.grid
-        else:
-            _validate_book(book, mapping, result, progress)
+    try:
+        with open_workbook(workbook, options, report.add) as book:
+            if keep_cells:
+                recording = RecordingWorkbook(book, CellGrid())
+                _validate_book(recording, mapping, result, progress)
+                recording.record_unread()
+                result.grid = recording.grid
+            else:
+                _validate_book(book, mapping, result, progress)
+    except MemoryError:
+        raise _out_of_memory(result) from None
     report.facts.update({
         "rows_read": result.rows_read,
         "records": len(result.records),
@@ -137,6 +140,19 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
         "cells_unaccounted": sum(account.unaccounted for account in result.coverage),
     })
     return result
+
+
+def _out_of_memory(result: ValidationResult) -> FatalIssue:
+    """R007 instead of an internal error when what a run keeps (records, cross-form state) outgrows the memory
+    ceiling: what was kept is let go first, so that the refusal itself can be made."""
+    rows = result.rows_read
+    result.records.clear()
+    result.left_out.clear()
+    result.report.issues.clear()
+    result.grid = None
+    return FatalIssue(make_issue("R007", file=result.source.file, detail=(
+        f"the run needs more memory than is available after {rows:,} rows (each row's records are kept until "
+        "they are written); split the file, or raise CRFMAP_MAX_MEMORY_MB")))
 
 
 def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResult,
