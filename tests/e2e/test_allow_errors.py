@@ -56,28 +56,23 @@ def traced_rows(fhir: Path) -> dict[str, set[tuple[str, int]]]:
 def test_allow_errors_writes_every_valid_record_and_accounts_for_the_rest(tmp_path):
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["convert", str(MESSY), "--study", str(STUDY), "--out", str(out),
-                                       "--allow-errors", "--allow-unmapped", "--transliterate"])
+                                       "--allow-errors", "--allow-unmapped", "--transliterate", "--format", "json"])
     assert result.exit_code == 1, result.output[-3000:]  # written; the data still has errors, the status says so
-    lines = result.stdout.splitlines()
-    assert not [line for line in lines if " W066 " in line]  # before: 22 × W066 and "nothing was written"
-    assert "nothing was written" not in result.stdout
+    issues = json.loads(result.stdout)["issues"]
+    assert not [issue for issue in issues if issue["code"] == "W066"]  # before: 22 × W066, nothing written
+    assert sorted(json.loads(result.stdout)["outputs"]) == ["fhir", "sdtm"]
 
-    left_out_rows = set()
-    for line in lines:
-        found = re.match(r"messy\.xlsx › (.+)!A(\d+): warning M004 ", line)
-        if found:
-            left_out_rows.add((found[1], int(found[2])))
+    left_out_rows = {(issue["sheet"], issue["row"]) for issue in issues if issue["code"] == "M004"}
     subjects_left_out = {}
-    for line in lines:
-        found = re.match(r"messy\.xlsx › (.+)!A(\d+): warning W007 subject-left-out: subject '([^']+)'", line)
-        if found:
-            listing = line.split("were not written either: ", 1)[1].split(". Hint:", 1)[0]
-            listed = set()
-            for part in listing.split("; "):
-                sheet, numbers = re.fullmatch(r"'(.+)' rows? ([\d, ]+)", part).groups()
-                listed |= {(sheet, int(number)) for number in numbers.split(", ")}
-            subjects_left_out[found[3]] = listed
-    assert set(subjects_left_out) == LEFT_OUT_SUBJECTS  # each once
+    for issue in (issue for issue in issues if issue["code"] == "W007"):
+        assert issue["subject"] not in subjects_left_out  # each subject once
+        listing = issue["message"].split("were not written either: ", 1)[1]
+        listed = set()
+        for part in listing.split("; "):
+            sheet, numbers = re.fullmatch(r"'(.+)' rows? ([\d, ]+)", part).groups()
+            listed |= {(sheet, int(number)) for number in numbers.split(", ")}
+        subjects_left_out[issue["subject"]] = listed
+    assert set(subjects_left_out) == LEFT_OUT_SUBJECTS
 
     traced = traced_rows(out / "fhir")
     assert not LEFT_OUT_SUBJECTS & set(traced)

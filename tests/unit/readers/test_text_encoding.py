@@ -47,7 +47,7 @@ def test_one_cp1251_byte_in_a_utf8_file_is_reported_at_its_cell_and_the_rest_rea
     path.write_bytes(data)
     result = api.validate_workbook(path, study)
     # Before: R014 "read as cp1251" and every Cyrillic value mojibake (S104 at B2, B3, B4).
-    assert result.report.flatten(("code", "sheet", "cell")) == [("S001", None, None), ("R018", "DM", "B3")]
+    assert set(result.report.flatten(("code", "sheet", "cell"))) == {("S001", None, None), ("R018", "DM", "B3")}
     issue = next(issue for issue in result.report if issue.code == "R018")
     assert "UTF-8" in issue.message and issue.value == "\ufffd\ufffd\ufffd"  # one per byte it could not decode
     assert sexes(result) == {"01": "M", "03": "F"}  # row 3 is left out, not guessed
