@@ -10,6 +10,7 @@ random kills a run tries (default 6 in the suite; the release check runs 200, se
 from __future__ import annotations
 
 import datetime
+import fcntl
 import os
 import random
 import signal
@@ -77,10 +78,23 @@ def which_set(out: Path, sets: dict[str, tuple[Path, dict[str, bytes]]]) -> str:
 
 
 def read_one_version(out: Path) -> dict[str, bytes]:
-    """What an integration engine following the README reads: OUT/fhir resolved once, both targets from there."""
-    version = Path(os.path.realpath(out / "fhir")).parent
-    return {f"{target}/{path.relative_to(version / target).as_posix()}": path.read_bytes()
-            for target in ("fhir", "sdtm") for path in sorted((version / target).rglob("*")) if path.is_file()}
+    """What an integration engine following the README reads: OUT/fhir resolved once, the version folder held
+    with a shared lock (crfmap removes no version a reader holds), both targets read from there. A version
+    removed between resolving and locking is resolved again."""
+    while True:
+        version = Path(os.path.realpath(out / "fhir")).parent
+        try:
+            handle = os.open(version, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH)
+            if not version.is_dir():  # removed just before the lock was granted
+                continue
+            return {f"{target}/{path.relative_to(version / target).as_posix()}": path.read_bytes()
+                    for target in ("fhir", "sdtm") for path in sorted((version / target).rglob("*")) if path.is_file()}
+        finally:
+            os.close(handle)
 
 
 def start_convert(workbook: Path, out: Path) -> subprocess.Popen[bytes]:

@@ -78,8 +78,7 @@ class PlanError(ValueError):
 
 def find_inputs(out: Path, ndjson: bool) -> tuple[Path, list[Path]]:
     """The folder holding the FHIR files (OUT/fhir when OUT is a convert output) and the files to send."""
-    # OUT/fhir resolved once: a convert switching OUT to a new set meanwhile cannot mix two sets in one push.
-    folder = (out / "fhir").resolve() if (out / "fhir").is_dir() else out
+    folder = out / "fhir" if (out / "fhir").is_dir() else out
     if not folder.is_dir():
         raise PlanError(f"{out.name or out} is not a folder of FHIR output")
     pattern = "*.ndjson" if ndjson else "*.json"

@@ -16,7 +16,8 @@ temporary links, a former layout's `.crfmap-tmp-*` folders) is crfmap's own and 
 nothing else in OUT is touched. A run that fails removes what it made, and OUT itself if it made OUT.
 
 A reader that must see one consistent set while crfmap may run resolves OUT/fhir once (`realpath`) and reads
-from there: that version stays on disk until the run after next.
+from there: that version stays on disk until the run after next, and for as long as the reader holds a shared
+lock on it (`flock(LOCK_SH)`), since a version is removed only by a run that can take its lock exclusively.
 """
 
 from __future__ import annotations
