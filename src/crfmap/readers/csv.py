@@ -109,6 +109,12 @@ def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limit
                                     detail=f"row {number + 1} cannot be read as csv ({problem})")) from None
 
 
+def detect_encoding(file: Path) -> str:
+    """The encoding one text file on its own is read in (text_encoding.decide_encodings), for side files such
+    as a REDCap data dictionary."""
+    return decide_encodings([file], None)[file].encoding
+
+
 def cell_too_large(file_name: str, sheet: str, number: int, detail: str) -> FatalIssue:
     return FatalIssue(make_issue("R016", file=file_name, sheet=sheet, row=number, detail=detail))
 
