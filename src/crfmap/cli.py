@@ -532,7 +532,17 @@ def run() -> None:
     limit_mb = int(os.environ.get("CRFMAP_MAX_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB) or 0)
     if limit_mb > 0:
         _limit_memory(limit_mb * MIB)
+    sys.unraisablehook = _unraisable_but_memory
     main()
+
+
+def _unraisable_but_memory(unraisable: Any) -> None:
+    """Python's own report of an exception it cannot raise (in a finaliser), except MemoryError: a run that
+    runs out of memory says so once (R007, or the last-resort handler), and the generators it closes on the way
+    would echo the same MemoryError as "Exception ignored" tracebacks."""
+    if isinstance(unraisable.exc_value, MemoryError):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _limit_memory(limit: int) -> None:

@@ -7,6 +7,7 @@ themselves are kept, plus, when an annotated copy is asked for, the cells read (
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +144,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
         if not (issue.code == "R011" and issue.sheet == STAMP_SHEET):
             report.add(issue)
 
+    out_of_memory = False
     try:
         with open_workbook(workbook, options, add) as opened:
             stamp = read_stamp(opened)
@@ -159,7 +161,9 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
                 _validate_book(book, mapping, result, progress, headers)
             input_format, sheets = book.format, book.sheets()
     except MemoryError:
-        raise _out_of_memory(result) from None
+        out_of_memory = True
+    if out_of_memory:  # outside the handler, so that the traceback (and all it holds) is freed first
+        raise _out_of_memory(result)
     report.sheets = [_layout(info, headers.get(info.name)) for info in sheets]
     report.coverage = [CoverageLine(account.sheet, account.form, account.non_empty, account.header,
                                     account.mapped, account.ignored, account.unmapped)
@@ -182,12 +186,14 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
 
 def _out_of_memory(result: ValidationResult) -> FatalIssue:
     """R007 instead of an internal error when what a run keeps (records, cross-form state) outgrows the memory
-    ceiling: what was kept is let go first, so that the refusal itself can be made."""
+    ceiling: what was kept is let go first, so that the refusal itself can be made (the command line keeps the
+    echoes of the same MemoryError from finalised generators off stderr: cli.run)."""
     rows = result.rows_read
     result.records.clear()
     result.left_out.clear()
     result.report.issues.clear()
     result.grid = None
+    gc.collect()
     return FatalIssue(make_issue("R007", file=result.source.file, detail=(
         f"the run needs more memory than is available after {rows:,} rows (each row's records are kept until "
         "they are written); split the file, or raise CRFMAP_MAX_MEMORY_MB")))

@@ -75,7 +75,8 @@ class Record:
     key: str
     sources: Mapping[str, tuple[SourceCell, ...]] = field(default_factory=dict)
     qualifiers: Mapping[str, Value] = field(default_factory=dict)
-    subject_cell: SourceCell | None = None  # where the subject id was read (issues about USUBJID point there)
+    # Where the subject id was read (issues about USUBJID point there); provenance, not part of what a record is.
+    subject_cell: SourceCell | None = field(default=None, compare=False)
     visit: str | None = None
     visit_number: Decimal | None = None
 
