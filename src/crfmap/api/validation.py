@@ -7,6 +7,7 @@ themselves are kept, plus, when an annotated copy is asked for, the cells read (
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,13 +15,14 @@ from typing import Self
 
 from crfmap import __version__
 from crfmap.api.progress import Progress, last_row, rows_with_progress
-from crfmap.issues import Issue, Report, Severity
+from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.issues.waivers import apply_waivers
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
+from crfmap.sources.text import normalize_name
 from crfmap.study import StudyMapping
 from crfmap.study.waivers import load_waivers
 from crfmap.template import STAMP_SHEET
@@ -142,20 +144,26 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
         if not (issue.code == "R011" and issue.sheet == STAMP_SHEET):
             report.add(issue)
 
-    with open_workbook(workbook, options, add) as opened:
-        stamp = read_stamp(opened)
-        book: Workbook = opened
-        if stamp is not None:
-            report.extend(check_stamp(stamp, mapping, result.source.file))
-            book = WithoutTemplateSheets(opened, stamp.sheets)
-        if keep_cells:
-            recording = RecordingWorkbook(book, CellGrid())
-            _validate_book(recording, mapping, result, progress, headers)
-            recording.record_unread(progress)
-            result.grid = recording.grid
-        else:
-            _validate_book(book, mapping, result, progress, headers)
-        input_format, sheets = book.format, book.sheets()
+    out_of_memory = False
+    try:
+        with open_workbook(workbook, options, add) as opened:
+            stamp = read_stamp(opened)
+            book: Workbook = opened
+            if stamp is not None:
+                report.extend(check_stamp(stamp, mapping, result.source.file))
+                book = WithoutTemplateSheets(opened, stamp.sheets)
+            if keep_cells:
+                recording = RecordingWorkbook(book, CellGrid())
+                _validate_book(recording, mapping, result, progress, headers)
+                recording.record_unread(progress)
+                result.grid = recording.grid
+            else:
+                _validate_book(book, mapping, result, progress, headers)
+            input_format, sheets = book.format, book.sheets()
+    except MemoryError:
+        out_of_memory = True
+    if out_of_memory:  # outside the handler, so that the traceback (and all it holds) is freed first
+        raise _out_of_memory(result)
     report.sheets = [_layout(info, headers.get(info.name)) for info in sheets]
     report.coverage = [CoverageLine(account.sheet, account.form, account.non_empty, account.header,
                                     account.mapped, account.ignored, account.unmapped)
@@ -174,6 +182,21 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
         "cells_unaccounted": sum(account.unaccounted for account in result.coverage),
     })
     return result
+
+
+def _out_of_memory(result: ValidationResult) -> FatalIssue:
+    """R007 instead of an internal error when what a run keeps (records, cross-form state) outgrows the memory
+    ceiling: what was kept is let go first, so that the refusal itself can be made (the command line keeps the
+    echoes of the same MemoryError from finalised generators off stderr: cli.run)."""
+    rows = result.rows_read
+    result.records.clear()
+    result.left_out.clear()
+    result.report.issues.clear()
+    result.grid = None
+    gc.collect()
+    return FatalIssue(make_issue("R007", file=result.source.file, detail=(
+        f"the run needs more memory than is available after {rows:,} rows (each row's records are kept until "
+        "they are written); split the file, or raise CRFMAP_MAX_MEMORY_MB")))
 
 
 def _layout(info: SheetInfo, found: tuple[str, HeaderMap | None] | None) -> SheetLayout:
@@ -233,14 +256,18 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         for _ in rows:  # anything validation left unread still counts
             pass
         counter.settle()
-    for info in sheets:  # sheets no form reads: counted once by match_sheets (ignored sheets here)
-        if any(info.name == sheet.name for sheet in matched.values()):
+    ignored = {normalize_name(name) for name in mapping.study.ignore_sheets}
+    read_by_forms = {sheet.name for sheet in matched.values()}
+    for info in sheets:  # sheets no form reads: counted once by match_sheets (the others here)
+        if info.name in read_by_forms:
             continue
         account = SheetAccount(sheet=info.name, form=None)
         if info.name in unused_counts:
             account.non_empty = account.unmapped = unused_counts[info.name]
-        elif info.name in mapping.study.ignore_sheets:
+        elif normalize_name(info.name_in_file) in ignored:
             account.non_empty = account.ignored = count_sheet(info.name)
+        else:  # one of several sheets a form's names match (S006): no form reads it
+            account.non_empty = account.unmapped = count_sheet(info.name)
         if account.non_empty:
             result.coverage.append(account)
     context.finish()

@@ -84,7 +84,8 @@ class MappingEngine:
         record_type = RECORD_TYPES[concept.record]
         try:
             return record_type(subject_id=subject_id, concept=concept.id, key=self._key(concept, row),
-                               sources=sources, qualifiers=qualifiers, **values)
+                               sources=sources, qualifiers=qualifiers,
+                               subject_cell=row.cells.get(self.study.forms[row.form].identity.subject), **values)
         except TypeError as problem:  # a required record field (e.g. a finding's test) has no value
             cell = row.cells.get(self.study.forms[row.form].identity.subject)
             self.sink(make_issue("M002", at=cell, form=row.form, subject=row.subject_id,

@@ -75,6 +75,8 @@ class Record:
     key: str
     sources: Mapping[str, tuple[SourceCell, ...]] = field(default_factory=dict)
     qualifiers: Mapping[str, Value] = field(default_factory=dict)
+    # Where the subject id was read (issues about USUBJID point there); provenance, not part of what a record is.
+    subject_cell: SourceCell | None = field(default=None, compare=False)
     visit: str | None = None
     visit_number: Decimal | None = None
 

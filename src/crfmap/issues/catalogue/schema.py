@@ -70,6 +70,17 @@ ENTRIES = (
     IssueType("S114", "invalid-value", E, "Value of the wrong kind",
               "{value!r} is not a valid {expected}",
               "Check the value against the CRF completion guidelines."),
+    # S150–S159: cells that hold something other than data (found while reading, reported at the cell).
+    IssueType("S150", "excel-error-value", E, "Excel error value in a cell",
+              "the cell holds Excel's error value {value!r} (a formula that failed), not data",
+              "Correct the formula or type the value in Excel, let it recalculate, and save."),
+    IssueType("S151", "control-character", E, "Control character in a cell",
+              "{value!r} holds the control character {detail}, which no one types (it comes from a damaged file "
+              "or a paste from another program)",
+              "Retype the value in the cell; the character is invisible in Excel."),
+    IssueType("S152", "line-break-in-text", W, "Line break or tab inside a value",
+              "{value!r} holds {detail} inside; it is kept as written and reaches the outputs so",
+              "Replace it with a space or '; ' if it was pasted by accident (Alt+Enter makes a line break in Excel)."),
     # Rows and forms
     IssueType("S201", "end-before-start", E, "End before start",
               "{column!r} {value!r} is before {detail}",

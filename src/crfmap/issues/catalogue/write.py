@@ -23,6 +23,11 @@ ENTRIES = (
     IssueType("W006", "target-missing", W, "No output target for a record",
               "{detail}",
               "Add an sdtm:/fhir: target to the concept in concepts.yaml."),
+    # W007–W019: what --allow-errors leaves out, and output failures (issue #15).
+    IssueType("W007", "subject-left-out", W, "Subject left out with everything that depends on it",
+              "subject {subject!r} is left out of every output: {detail}",
+              "Fix the subject's row in the form that makes subjects (see the errors above), then convert again; "
+              "the subject's other rows were valid and come back with it."),
     # W030–W039: SDTM file formats (XPT, Dataset-JSON, Define-XML, CSV).
     IssueType("W030", "sdtm-value-type", E, "Value does not match the SDTM variable's type",
               "{value!r} cannot be written as {expected} ({detail})",

@@ -47,7 +47,8 @@ class Variable:
 class Dataset:
     """One domain (or SUPP--/TS) dataset. `rows` are dicts keyed by variable name: str, int, float or None.
 
-    `sources` parallels `rows`: the input cells each row came from (for traceability side files).
+    `sources` parallels `rows`: the input cells each row came from (for traceability side files);
+    `value_sources` the cells of each of its values.
     """
 
     name: str  # "DM", "SUPPDM", …
@@ -58,6 +59,9 @@ class Dataset:
     rows: list[dict[str, str | int | float | None]] = field(default_factory=list)
     sources: list[tuple[SourceCell, ...]] = field(default_factory=list)
     keys: tuple[str, ...] = ()  # Define-XML KeySequence order
+    # Parallel to `rows` too: variable → the cells its value was read from, where the value has cells of its
+    # own (what issues about one value point at); see domains/value_sources.py.
+    value_sources: list[dict[str, tuple[SourceCell, ...]]] = field(default_factory=list)
 
     def variable(self, name: str) -> Variable:
         return next(variable for variable in self.variables if variable.name == name)

@@ -25,6 +25,8 @@ class Draft:
     codelists: dict[str, str] = field(default_factory=dict)  # variable → study code list id
     constants: dict[str, str] = field(default_factory=dict)  # the target's constants: fill what stays null
     supp: list[tuple[SuppTarget, str]] = field(default_factory=list)
+    supp_sources: list[tuple[SourceCell, ...]] = field(default_factory=list)  # parallel to `supp`
+    origins: dict[str, tuple[SourceCell, ...]] = field(default_factory=dict)  # variable → cells, set explicitly
 
     @property
     def sources(self) -> tuple[SourceCell, ...]:
@@ -62,12 +64,15 @@ class BuildContext:
         """A field with a value that has no variable in the domain and no SUPP-- target: said once per concept."""
         self.warn_once(("field", record.concept, field_name), record,
                        detail=f"{field_name!r} of concept {record.concept!r} has values but no {target.domain} "
-                              f"variable; add it to the concept's sdtm.supp to keep it")
+                              f"variable; add it to the concept's sdtm.supp to keep it",
+                       cells=record.sources.get(field_name) or record.sources.get(f"qualifiers.{field_name}"))
 
-    def warn_once(self, key: tuple[str, ...], record: Record, detail: str) -> None:
+    def warn_once(self, key: tuple[str, ...], record: Record, detail: str,
+                  cells: tuple[SourceCell, ...] | None = None) -> None:
+        """W060 once per key, at the cells of the value it is about when known, else the record's first."""
         if key in self._warned:
             return
         self._warned.add(key)
-        cells = record.all_sources
+        cells = cells or record.all_sources
         self.issues.append(make_issue("W060", at=cells[0] if cells else None, subject=record.subject_id,
                                       detail=detail))

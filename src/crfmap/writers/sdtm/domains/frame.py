@@ -10,6 +10,7 @@ from crfmap.writers.sdtm.dataset import Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.specs import DomainSpec, VariableSpec
 from crfmap.writers.sdtm.domains.timing import assign_sequence, date_sort_key, study_day
+from crfmap.writers.sdtm.domains.value_sources import variable_sources
 
 COLLECTED = Origin("Collected", "Investigator")
 ASSIGNED = Origin("Assigned", "Sponsor")
@@ -57,6 +58,7 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext,
         rows=[{name: row.get(name) for name in names} for row in rows],
         sources=[draft.sources for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
+        value_sources=[{**variable_sources(draft.record, spec.name, names), **draft.origins} for draft in drafts],
     )
 
 

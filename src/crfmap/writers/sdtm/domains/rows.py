@@ -49,3 +49,4 @@ def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> No
         text = qualifier_text(value)
         if text is not None:
             draft.supp.append((supp, text))
+            draft.supp_sources.append(record.sources.get(f"qualifiers.{name}") or record.sources.get(name) or ())

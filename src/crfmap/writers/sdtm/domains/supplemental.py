@@ -16,9 +16,12 @@ def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildCo
     spec = supp_spec(parent.name)
     rows = []
     for draft in drafts:
-        for target, text in draft.supp:
-            rows.append(_supp_draft(parent, draft, target.qnam, target.qlabel, text, target.origin,
-                                    target.evaluator, context))
+        for (target, text), cells in zip(draft.supp, draft.supp_sources, strict=True):
+            row = _supp_draft(parent, draft, target.qnam, target.qlabel, text, target.origin, target.evaluator,
+                              context)
+            if cells:
+                row.origins["QVAL"] = cells
+            rows.append(row)
     if not rows:
         return None
     rows.sort(key=lambda row: (row.values["USUBJID"], _sequence(row.values["IDVARVAL"]), row.values["QNAM"]))
