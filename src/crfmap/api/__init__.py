@@ -5,12 +5,17 @@ formats are in the registries (`FORMATS` of readers, `WRITERS` of writers, `OPER
     result = validate_workbook(Path("site.xlsx"), mapping)
     outcome = convert_workbook(Path("site.xlsx"), mapping, ConvertOptions(out=Path("out"), targets=("fhir",)))
     result = push_fhir(Path("out"), make_push_options(PushSettings(server="https://fhir.example.org/fhir")))
+    outcome = convert_many(Path("exports"), mapping, ConvertOptions(out=Path("out")),
+                           ManyOptions(executor="dask", scheduler="tcp://host:8786", partitions=4))
 """
 
 from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
 from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
+from crfmap.api.executors import EXECUTORS, Executor, ExecutorSettings
+from crfmap.api.many import ExportSummary, ManyOptions, ManyOutcome, convert_many, list_exports
 from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
+from crfmap.api.partitions import Partition, PartitionResult, convert_partition, merge_partitions
 from crfmap.api.progress import Progress
 from crfmap.api.reports import (
     REPORT_FORMATS,
@@ -27,14 +32,22 @@ from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
 
 __all__ = [
+    "EXECUTORS",
     "FORMATS",
     "REPORT_FORMATS",
     "WRITERS",
     "CellGrid",
     "ConvertOptions",
     "ConvertOutcome",
+    "Executor",
+    "ExecutorSettings",
+    "ExportSummary",
     "InitOutcome",
+    "ManyOptions",
+    "ManyOutcome",
     "OptionSpec",
+    "Partition",
+    "PartitionResult",
     "Progress",
     "PushSettings",
     "ReadLimits",
@@ -44,12 +57,16 @@ __all__ = [
     "ValidationResult",
     "annotate_workbook",
     "check_report_targets",
+    "convert_many",
+    "convert_partition",
     "convert_workbook",
     "html_report",
     "init_mapping",
+    "list_exports",
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
+    "merge_partitions",
     "page_policy",
     "push_fhir",
     "target_models",
