@@ -24,6 +24,18 @@ _OWN = (
     DefineMethod("MT.STRESC", "Algorithm to derive --STRESC, --STRESN and --STRESU",
                  "The original result in standard format: the same value and unit (no unit conversion); "
                  "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01')."),
+    DefineMethod("MT.STRESCU", "Algorithm to derive --STRESC, --STRESN and --STRESU in standard units",
+                 "The original result converted into the standard unit declared for the test (UCUM conversion, "
+                 "exact decimal arithmetic, rounded where the mapping declares decimals); a result below/above a "
+                 "limit keeps its sign and has no --STRESN. Results already in the standard unit are copied."),
+    DefineMethod("MT.BLFL", "Algorithm to derive --BLFL",
+                 "Y on the record that --LOBXFL marks: the last non-missing result before RFXSTDTC per USUBJID, "
+                 "--TESTCD and --SPEC; otherwise null."),
+    DefineMethod("MT.EPOCH", "Algorithm to derive EPOCH",
+                 "From the record's (start) date against the subject's first and last study treatment in EX: "
+                 "before the first exposure, from first to last exposure, after the last; null for partial dates."),
+    DefineMethod("MT.VISITNUM", "Algorithm to derive VISITNUM",
+                 "The planned visit number of VISIT, from the study's list of planned visits."),
     DefineMethod("MT.LOBXFL", "Algorithm to derive --LOBXFL",
                  "Y on the latest record with a result per USUBJID, --TESTCD and --SPEC taken before RFXSTDTC: on "
                  "an earlier day, or on the same day when both times are known and the observation is not later; "
