@@ -8,13 +8,13 @@ formats are in the registries (`FORMATS` of readers, `WRITERS` of writers, `OPER
 
 from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
-from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
+from crfmap.api.mapping import load_mapping, mapping_json_schema, mapping_reference, target_models
 from crfmap.api.validation import CellGrid, Progress, SheetAccount, ValidationResult, validate_workbook
 from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
 
 __all__ = [
     "FORMATS", "WRITERS", "CellGrid", "ConvertOptions", "ConvertOutcome", "OptionSpec", "Progress", "ReadLimits", "ReadOptions",
-    "SheetAccount", "ValidationResult", "convert_workbook", "load_mapping", "mapping_json_schema", "target_models",
+    "SheetAccount", "ValidationResult", "convert_workbook", "load_mapping", "mapping_json_schema", "mapping_reference", "target_models",
     "validate_workbook", "write_annotation",
 ]

@@ -129,8 +129,8 @@ class Subject(Record):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Intervention(Record):
-    """Drug exposure, procedures, prior and concomitant therapy (SDTM Interventions: EX/CM/PR/SU/AG/EC/ML or a
-    custom domain / FHIR MedicationAdministration, Procedure)."""
+    """Drug exposure, procedures, prior and concomitant therapy (any SDTM Interventions-class domain, e.g. EX or PR,
+    or a custom one / FHIR MedicationAdministration, Procedure)."""
 
     category: Literal["exposure", "procedure", "prior_therapy", "concomitant"] = field(metadata=about(
         "text", "Required. exposure | procedure | prior_therapy | concomitant: chooses the FHIR resource; EX "
@@ -181,8 +181,8 @@ class Event(Record):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding(Record):
-    """Tests, measurements, questionnaire items and assessments (SDTM Findings and Findings About: VS/LB/QS/EG/
-    FA/… or a custom domain / FHIR Observation): one test, one result."""
+    """Tests, measurements, questionnaire items and assessments (any SDTM Findings or Findings About domain, e.g. LB,
+    RS or FA, or a custom one / FHIR Observation): one test, one result."""
 
     category: str = field(metadata=about(
         "text", "Required. The kind of finding, e.g. laboratory, vital-signs, survey (an R4 observation-category "
@@ -212,17 +212,18 @@ class Finding(Record):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Visit(Record):
-    """A visit that took place (or was planned and missed): SDTM SV / FHIR Encounter."""
+    """A visit that took place (or was planned and missed): SDTM Subject Visits (the special-purpose domain whose
+    topic is VISITNUM)."""
 
-    start: PartialDate | None = field(default=None, metadata=about("date", "Visit start (SVSTDTC)"))
-    end: PartialDate | None = field(default=None, metadata=about("date", "Visit end (SVENDTC)"))
+    start: PartialDate | None = field(default=None, metadata=about("date", "Visit start (--STDTC)"))
+    end: PartialDate | None = field(default=None, metadata=about("date", "Visit end (--ENDTC)"))
     occurred: bool | None = field(default=None, metadata=about(
-        "boolean", "Whether the planned visit took place (SVOCCUR, with SVPRESP Y)"))
-    reason: str | None = field(default=None, metadata=about("text", "Why it did not take place (SVREASOC)"))
+        "boolean", "Whether the planned visit took place (--OCCUR, with --PRESP Y)"))
+    reason: str | None = field(default=None, metadata=about("text", "Why it did not take place (--REASOC)"))
     contact_mode: Coded | None = field(default=None, metadata=about(
-        "coded", "How the contact was made (SVCNTMOD)"))
+        "coded", "How the contact was made (--CNTMOD)"))
     description: str | None = field(default=None, metadata=about(
-        "text", "What an unplanned visit was for (SVUPDES)"))
+        "text", "What an unplanned visit was for (--UPDES)"))
 
 
 RECORD_TYPES: dict[str, type[Record]] = {

@@ -124,7 +124,7 @@ def _draft_domain(spec: DomainSpec, pairs: list[tuple[Record, SdtmTarget]], cont
         drafts.append(draft)
     ordered = sort_drafts(drafts, context)
     run_derivations(spec, ordered, context)
-    if spec.name == "SV":  # no --SEQ: visits in VISITNUM order within the subject
+    if not spec.has(f"{spec.prefix}SEQ"):  # Subject Visits: keyed by VISITNUM, in its order within the subject
         ordered.sort(key=lambda draft: (draft.values["USUBJID"], _number(draft.values.get("VISITNUM"))))
     return ordered
 

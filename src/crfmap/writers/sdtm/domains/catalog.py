@@ -39,8 +39,9 @@ CLASSES_BY_RECORD: dict[str, tuple[str, ...]] = {
     "event": ("Events",),
     "finding": ("Findings", "Findings About"),
 }
-# The special-purpose domains a record kind makes (others of that class are #11's trial-design work or derived).
-SPECIAL_BY_RECORD: dict[str, str] = {"subject": "DM", "visit": "SV"}
+# A record kind that goes to a special-purpose domain goes to the one whose topic variable (SDTMIG metadata) is
+# the record's own subject: a subject (SUBJID: Demographics), a visit (VISITNUM: Subject Visits).
+SPECIAL_TOPICS: dict[str, str] = {"subject": "SUBJID", "visit": "VISITNUM"}
 CUSTOM_PREFIXES = ("X", "Y", "Z")  # SDTMIG 3.4 section 2.6: reserved for sponsor-defined domains
 COUNTER = re.compile(r"^(?:..(?:SEQ|DY|STDY|ENDY|NSTDY|NENDY)|VISITDY|TAETORD)$")
 DATE_DOMAIN = "ISO 8601 datetime or interval"
@@ -197,6 +198,10 @@ def trial_summary_spec(sdtmig: str) -> DomainSpec:
     return DomainSpec(spec.name, spec.label, spec.klass, spec.class_name, spec.structure, tuple(variables))
 
 
+def topic_of(spec: DomainSpec) -> str | None:
+    return next((variable.name for variable in spec.variables if variable.role == "Topic"), None)
+
+
 def natural_keys(spec: DomainSpec) -> tuple[str, ...]:
     prefix = spec.prefix
     if spec.name.startswith("SUPP"):
@@ -205,7 +210,7 @@ def natural_keys(spec: DomainSpec) -> tuple[str, ...]:
         candidates = ("STUDYID", "TSPARMCD", "TSSEQ")
     elif spec.name == "DM":
         candidates = ("STUDYID", "USUBJID")
-    elif spec.name == "SV":
+    elif topic_of(spec) == "VISITNUM":
         candidates = ("STUDYID", "USUBJID", "VISITNUM")
     elif spec.class_name == "Events":
         decod = spec.variable(f"{prefix}DECOD")
@@ -230,12 +235,12 @@ class DomainCatalog:
     custom: tuple[CustomDomain, ...] = ()
 
     def domain(self, name: str) -> DomainSpec | None:
-        """A domain a concept may target (general observation class, DM, SV, or a declared custom one)."""
+        """A domain a concept may target (general observation class, DM, Subject Visits, or a declared custom one)."""
         declared = next((domain for domain in self.custom if domain.name == name), None)
         if declared is not None:
             return custom_domain(self.sdtm, declared)
         spec = ig_domain(self.sdtmig, self.sdtm, name)
-        if spec is None or (spec.class_name == "Special-Purpose" and name not in SPECIAL_BY_RECORD.values()):
+        if spec is None or (spec.class_name == "Special-Purpose" and topic_of(spec) not in SPECIAL_TOPICS.values()):
             return None
         return spec
 
@@ -255,17 +260,14 @@ class DomainCatalog:
 
     def accepts(self, record: str, spec: DomainSpec) -> bool:
         """Whether records of this kind can go to the domain (its class must be the record's)."""
-        special = SPECIAL_BY_RECORD.get(record)
-        if special is not None:
-            return spec.name == special
-        return spec.class_name in CLASSES_BY_RECORD[record] and spec.name not in SPECIAL_BY_RECORD.values()
+        topic = SPECIAL_TOPICS.get(record)
+        if topic is not None:
+            return spec.class_name == "Special-Purpose" and topic_of(spec) == topic
+        return spec.class_name in CLASSES_BY_RECORD[record]
 
     def domains_for(self, record: str) -> list[str]:
         """Every domain name a record kind may target, for messages."""
-        special = SPECIAL_BY_RECORD.get(record)
-        if special is not None:
-            return [special]
-        names = [name for name, domain in load_sdtmig(self.sdtmig).domains.items()
-                 if domain.class_name in CLASSES_BY_RECORD[record]]
+        names = [name for name in load_sdtmig(self.sdtmig).domains
+                 if (spec := self.domain(name)) is not None and self.accepts(record, spec)]
         names += [domain.name for domain in self.custom if domain.class_name in CLASSES_BY_RECORD[record]]
         return sorted(names)

@@ -1,4 +1,4 @@
-"""Finding records → any Findings or Findings About domain (VS, LB, QS, EG, CP, RS, FA … or a custom one).
+"""Finding records → any Findings or Findings About domain (LB, CP, RS, FA and the others of the classes, or a custom one).
 
 --ORRES/--ORRESU hold the result as collected (SDTMIG 4.5.1); --STRESC/--STRESN/--STRESU are derived from it
 by the `standard_result` derivation (derivations.py), in a declared standard unit when the concept asks for one.

@@ -1,4 +1,4 @@
-"""Intervention records → any Interventions-class domain (EX, CM, PR, SU, AG, EC, ML … or a custom one).
+"""Intervention records → any Interventions-class domain (EX, PR and the others of the class, or a custom one).
 
 --TRT is the treatment as the site named it (the verbatim text, else the coded value's own words). --DECOD, where
 the domain has it, is the dictionary-derived name: the display of the treatment's RxNorm, ATC or SNOMED CT coding

@@ -1,7 +1,7 @@
 """Everything about `sdtm:` targets that can be known from the mapping alone, reported with file and line.
 
 P011 for a target the writer cannot use (unknown domain, a domain of another class, a variable it does not
-have …), P020 for a Req variable of the domain that nothing in the concept fills (SITEID, COUNTRY, QSCAT …),
+have …), P020 for a Req variable of the domain that nothing in the concept fills (SITEID, COUNTRY, a Req --CAT …),
 P021 when it is filled only from an optional column, P023 for a unit that is not UCUM.
 """
 

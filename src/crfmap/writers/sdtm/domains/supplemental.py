@@ -13,7 +13,7 @@ from crfmap.writers.sdtm.domains.frame import make_dataset
 
 def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset | None:
     """SUPP<domain> for numbered drafts of `parent`, or None when none has a qualifier. IDVAR is --SEQ; a parent
-    without --SEQ (DM one record per subject, SV keyed by VISITNUM) is identified as SDTMIG 8.4.1 says."""
+    without --SEQ (DM one record per subject; Subject Visits keyed by VISITNUM) is identified as SDTMIG 8.4.1 says."""
     spec = context.catalog.supp(parent.name)
     rows = []
     for draft in drafts:

@@ -1,13 +1,14 @@
 """The `sdtm:` key of a concept and of study.yaml, as the SDTM writer reads them (models only; lint in lint.py).
 
     sdtm:
-      domain: VS                    # any SDTMIG domain of the record's class, DM/SV, or a custom X-/Y-/Z- domain
+      domain: LB                    # any SDTMIG domain of the record's class (DM for subjects, Subject Visits for
+                                    # visits), or a custom X-/Y-/Z- domain declared in study.yaml
       category: "…"                 # --CAT     subcategory: "…"  # --SCAT
       epoch: "…"                    # EPOCH constant (or derive: [{op: epoch}])
       end_reference: "…"            # --ENTPT text when the record is ongoing (--ENRTPT = ONGOING)
       constants: {EXDOSFRM: "…"}    # study constants for variables of the domain that no record field fills
-      variables: {VSPOS: position}  # a qualifier (or record field) into a standard variable of the domain
-      derive: [{op: standard_units, units: {WEIGHT: kg}}, {op: baseline_flag}, {op: visit_number}, {op: epoch}]
+      variables: {LBPOS: position}  # a qualifier (or record field) into a standard variable of the domain
+      derive: [{op: standard_units, units: {GLUC: mmol/L}}, {op: baseline_flag}, {op: visit_number}, {op: epoch}]
       supp: {<qualifier or record field>: {qnam: XXXXXXXX, qlabel: "≤ 40", origin: Collected, evaluator: …}}
 """
 
@@ -78,7 +79,7 @@ class SdtmTarget(_Strict):
     """A concept's `sdtm:` keys: where its records go in SDTM."""
 
     domain: str = Field(pattern=r"^[A-Z][A-Z0-9]$", description="Two-letter domain code: an SDTMIG domain of the "
-                        "record's class, DM (subject), SV (visit), or a custom domain from study.yaml")
+                        "record's class, DM (subject), Subject Visits (visit), or a custom domain from study.yaml")
     category: str | None = Field(None, description="--CAT")
     subcategory: str | None = Field(None, description="--SCAT")
     epoch: str | None = Field(None, description="EPOCH, the same for every record")
@@ -86,7 +87,7 @@ class SdtmTarget(_Strict):
     constants: dict[str, str] = Field(default_factory=dict,
                                       description="Variable → value, for variables no record field fills")
     variables: dict[str, str] = Field(default_factory=dict, description="Variable of the domain → the qualifier "
-                                      "or record field whose value it holds (e.g. VSPOS: position)")
+                                      "or record field whose value it holds (e.g. LBPOS: position)")
     derive: list[Derivation] = Field(default_factory=list, description="Named derivations beyond the standard ones")
     supp: dict[str, SuppTarget] = Field(default_factory=dict,
                                         description="Qualifier or record field → its SUPP-- qualifier")
@@ -96,6 +97,8 @@ class SdtmTarget(_Strict):
 
 
 class TrialSummaryEntry(_Strict):
+    """One TS parameter value (SDTMIG 3.4 section 7.6.1)."""
+
     parmcd: str = Field(pattern=QNAM_PATTERN)
     parm: str | None = Field(None, max_length=40, description="TSPARM; known parameters need none")
     value: str | None = None
@@ -118,6 +121,8 @@ class CustomDomainSettings(_Strict):
 
 
 class PlannedVisit(_Strict):
+    """A planned visit: its name as records give it, and its number."""
+
     name: str = Field(description="VISIT as the records name it")
     number: float = Field(description="VISITNUM")
 
