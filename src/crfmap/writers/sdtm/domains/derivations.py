@@ -103,7 +103,8 @@ def _standard_quantity(draft: Draft, spec: DomainSpec, context: BuildContext, qu
     standard_unit = quantity.unit
     value: Decimal | None = quantity.value
     method = "D:MT.STRESC"
-    if isinstance(declared, StandardUnits):
+    if isinstance(declared, StandardUnits):  # one method for the concept's results, converted or already standard
+        method = "D:MT.STRESCU"
         wanted = declared.units.get(str(draft.values.get(f"{prefix}TESTCD")), declared.units.get("*"))
         if wanted is not None and wanted != quantity.unit:
             value = None if quantity.unit is None else convert(quantity.value, quantity.unit, wanted,
@@ -116,10 +117,10 @@ def _standard_quantity(draft: Draft, spec: DomainSpec, context: BuildContext, qu
                     detail=f"{prefix}STRESN/{prefix}STRESU left empty: {quantity.unit!r} cannot be converted to the "
                            f"standard unit {wanted!r}"))
                 return
-            standard_unit, method = wanted, "D:MT.STRESCU"
+            standard_unit = wanted
             _convert_lloq(draft, spec, quantity.unit or "", wanted, declared.decimals)
     assert value is not None
-    if limited and method == "D:MT.STRESC":
+    if limited and standard_unit == quantity.unit:
         text = limited  # as written: "<0.01"
     elif limited and limited.startswith(LIMIT_SIGNS):
         text = limited[:1] + decimal_text(value)  # the limit, converted: "<0.01" % → "<0.0001" (ratio)
