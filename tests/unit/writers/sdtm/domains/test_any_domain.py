@@ -94,9 +94,10 @@ def rows(datasets, name, *variables):
 
 
 def test_every_domain_is_built_from_metadata(built):
-    datasets, build, study = built
+    datasets, _, study = built
     assert [name for name in datasets] == ["DM", "CE", "CM", "EG", "EX", "FA", "QS", "SV", "VS", "XW", "TS"]
-    assert lint_sdtm_targets(study) == [] or {issue.code for issue in lint_sdtm_targets(study)} <= {"P020"}
+    # every target is valid (no P011); the test concepts map no fields, so Req variables are unfilled (P020)
+    assert {issue.code for issue in lint_sdtm_targets(study)} == {"P020"}
 
 
 def test_vs_standard_units_by_ucum_baseline_epoch_visit_number(built):
