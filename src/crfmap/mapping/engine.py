@@ -103,8 +103,9 @@ class MappingEngine:
 
 
 def as_field_kind(value: Any, kind: str | None) -> Any:
-    """A value in the form its field holds: numbers as text for text fields, numbers as Decimal for number
-    fields, integral Decimals as int for integer fields (the linter allows only these pairs, P022)."""
+    """A value in the form its field holds: numbers and coded values (their code list value) as text for text
+    fields, numbers as Decimal for number fields, integral Decimals as int for integer fields (the linter allows
+    only these pairs, P022)."""
     if kind == "text" and not isinstance(value, str):
         return text_of(value)
     if kind == "number" and isinstance(value, int) and not isinstance(value, bool):

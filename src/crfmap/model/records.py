@@ -41,6 +41,7 @@ class Coded:
     nci_code: str | None = None
     codings: tuple[Coding, ...] = ()
     verbatim: str | None = None
+    score: Decimal | None = None  # a questionnaire answer's numeric score (QRS --STRESC/--STRESN)
 
     def coding(self, system: str) -> Coding | None:
         """The first coding in `system` (a URI), if any."""

@@ -13,10 +13,10 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from crfmap.model import RECORD_TYPES, FieldKind, record_fields
 from crfmap.study import models
 
-# What a field of each kind accepts from an operation; the engine turns numbers into text and integers into
-# numbers where accepted.
+# What a field of each kind accepts from an operation; the engine turns numbers and coded values (their code list
+# value) into text, and integers into numbers, where accepted.
 ACCEPTS: dict[str, frozenset[str]] = {
-    "text": frozenset({"text", "integer", "number"}),
+    "text": frozenset({"text", "integer", "number", "coded"}),
     "integer": frozenset({"integer"}),
     "number": frozenset({"integer", "number"}),
     "boolean": frozenset({"boolean"}),

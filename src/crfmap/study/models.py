@@ -223,6 +223,8 @@ class CodelistValue(Strict):
     synonyms: list[str] = Field(default_factory=list, description="What sites write: case, language, abbreviations")
     codings: list[CodingEntry] = Field(default_factory=list)
     definition: str | None = None
+    score: Decimal | None = Field(None, description="The answer's numeric score, for questionnaire answers "
+                                  "(SDTM --STRESC/--STRESN beside the answer text in --ORRES)")
 
 
 class CdiscCodelist(Strict):

@@ -42,6 +42,7 @@ def line_of(folder: Path, file: str, text: str) -> int:
     ("date: {op: copy, column: lab_date}", "date: {op: constant, value: 2024}", "date: {op: constant"),
     ("category: {op: constant, value: laboratory}", "category: {op: copy, column: lab_date}", "category:"),
     ("birth_date: {op: copy, column: birth_date}", "birth_date: {op: code, column: sex}", "birth_date:"),
+    ("date: {op: copy, column: lab_date}", "date: {op: copy, column: blasts}", "date: {op: copy, column: blasts"),
 ])
 def test_an_operation_of_the_wrong_kind_for_its_field_is_p022_at_its_line(tmp_path, old, new, at):
     folder = edited(tmp_path, "concepts.yaml", old, new)

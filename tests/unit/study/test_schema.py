@@ -99,3 +99,26 @@ def test_every_bundled_mapping_validates_against_the_published_schema():
             validator = Draft7Validator({**folder_schema, "$ref": f"#/$defs/{part}"})
             for path in paths:
                 assert [error.message for error in validator.iter_errors(load(path))] == [], path
+
+
+def test_the_bundled_schema_files_the_modelines_name_are_the_published_ones():
+    """mappings/schema/<part>.schema.json are what the `# yaml-language-server: $schema=…` lines of the bundled
+    mappings point to (one file per kind of mapping file, no JSON pointer, which every editor follows); each must be
+    exactly `crfmap schema --part <part>` (regenerate with that command)."""
+    import json
+
+    folder = STUDY.parent / "schema"
+    for part in ("study", "form", "codelist", "concepts"):
+        bundled = json.loads((folder / f"{part}.schema.json").read_text(encoding="utf-8"))
+        assert bundled == mapping_json_schema(part), part
+    study = STUDY.parent / "vitals_phq9_cohort"
+    files = sorted(study.rglob("*.yaml"))
+    for path in files:
+        first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        assert first.startswith("# yaml-language-server: $schema="), path
+        target = (path.parent / first.split("$schema=", 1)[1]).resolve()
+        part = "study" if path.name == "study.yaml" else "concepts" if path.name == "concepts.yaml" else (
+            "form" if path.parent.name == "forms" else "codelist")
+        assert target == (folder / f"{part}.schema.json").resolve(), path
+        schema = json.loads(target.read_text(encoding="utf-8"))
+        assert [error.message for error in Draft7Validator(schema).iter_errors(load(path))] == [], path

@@ -26,6 +26,7 @@ from crfmap.writers.sdtm.domains.demographics import (
     find_deaths,
     find_exposure,
     find_last_dates,
+    find_reference_starts,
 )
 from crfmap.writers.sdtm.domains.derivations import run_derivations
 from crfmap.writers.sdtm.domains.events import draft_event
@@ -64,8 +65,10 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
     specs: dict[str, DomainSpec] = {}
     routed = _route_records(records, targets, context, specs)
     exposure = find_exposure(record for record, _ in routed.get("EX", []))  # type: ignore[misc]
-    context.reference_start = {subject: found.first for subject, found in exposure.items() if found.first}
+    context.exposure_start = {subject: found.first for subject, found in exposure.items() if found.first}
     context.reference_end = {subject: found.last for subject, found in exposure.items() if found.last}
+    context.reference_start = find_reference_starts(settings.reference_start, context.exposure_start,
+                                                    [record for record, _ in routed.get("DM", [])])
     drafts = {domain: _draft_domain(specs[domain], pairs, context) for domain, pairs in routed.items()
               if domain != "DM"}
     deaths = find_deaths(drafts.get("DS", []))

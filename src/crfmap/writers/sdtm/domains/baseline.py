@@ -18,16 +18,28 @@ from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 
 def last_before_exposure(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> list[Draft]:
     """The drafts that are the last observation before exposure, per USUBJID, --TESTCD and --SPEC (sorted input)."""
+    return last_before(spec, drafts, context.exposure_start, inclusive=False)
+
+
+def last_before(spec: DomainSpec, drafts: list[Draft], references: dict[str, PartialDate],
+                inclusive: bool) -> list[Draft]:
+    """The last observation with a result before each subject's reference date (on or before it, `inclusive`)."""
     prefix = spec.prefix
     latest: dict[tuple[Any, ...], Draft] = {}
     for draft in drafts:  # sorted by subject and date, so a later eligible draft replaces an earlier one
         values = draft.values
         if draft.record is None or values.get(f"{prefix}ORRES") is None:
             continue
-        first_dose = context.reference_start.get(draft.record.subject_id)
-        if is_before(values.get("_DTC"), first_dose):
+        reference = references.get(draft.record.subject_id)
+        when = values.get("_DTC")
+        if is_before(when, reference) or (inclusive and is_same_day(when, reference)):
             latest[(values["USUBJID"], values.get(f"{prefix}TESTCD"), values.get(f"{prefix}SPEC"))] = draft
     return list(latest.values())
+
+
+def is_same_day(when: PartialDate | None, reference: PartialDate | None) -> bool:
+    day = when.to_date() if when is not None else None
+    return day is not None and reference is not None and day == reference.to_date()
 
 
 def is_before(when: PartialDate | None, first_dose: PartialDate | None) -> bool:

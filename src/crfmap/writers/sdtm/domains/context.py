@@ -59,7 +59,8 @@ class BuildContext:
     study: StudyMapping
     settings: StudySdtm
     catalog: DomainCatalog
-    reference_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFSTDTC
+    reference_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFSTDTC (every --DY)
+    exposure_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXSTDTC (--LOBXFL)
     reference_end: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXENDTC
     issues: list[Issue] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)

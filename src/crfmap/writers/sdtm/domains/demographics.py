@@ -46,6 +46,21 @@ def find_exposure(records: Iterable[Intervention]) -> dict[str, Exposure]:
             for subject in subjects}
 
 
+REFERENCE_FIELDS = {"consent": ("consent_date", "D:MT.RFSTDTC.CONSENT"),
+                    "enrolment": ("enrolment_date", "D:MT.RFSTDTC.ENROL")}
+
+
+def find_reference_starts(reference: str, exposure_start: dict[str, PartialDate],
+                          subjects: Iterable[Record]) -> dict[str, PartialDate]:
+    """RFSTDTC per subject: the first exposure, or (study.yaml sdtm.reference_start) the consent or enrolment
+    date of the subject's DM record, as collected."""
+    if reference == "exposure":
+        return dict(exposure_start)
+    field_name = REFERENCE_FIELDS[reference][0]
+    return {record.subject_id: when for record in subjects
+            if isinstance(when := getattr(record, field_name, None), PartialDate)}
+
+
 def find_last_dates(records: Iterable[Record]) -> dict[str, PartialDate]:
     """Per subject, the latest date of any record (RFPENDTC)."""
     latest: dict[str, PartialDate] = {}
@@ -70,7 +85,10 @@ def draft_subject(record: Subject, spec: DomainSpec, target: SdtmTarget, context
     draft = start_draft(record, spec, target, context, None)
     first = exposure.first if exposure else None
     last = exposure.last if exposure else None
-    derived = {"RFSTDTC": (first, "D:MT.RFSTDTC"), "RFXSTDTC": (first, "D:MT.RFSTDTC"),
+    reference = context.settings.reference_start
+    start_method = REFERENCE_FIELDS[reference][1] if reference in REFERENCE_FIELDS else "D:MT.RFSTDTC"
+    derived = {"RFSTDTC": (context.reference_start.get(record.subject_id), start_method),
+               "RFXSTDTC": (first, "D:MT.RFSTDTC"),
                "RFENDTC": (last, "D:MT.RFENDTC"), "RFXENDTC": (last, "D:MT.RFENDTC"),
                "RFPENDTC": (last_date, "D:MT.RFPENDTC")}
     for name, (when, method) in derived.items():
@@ -83,7 +101,7 @@ def draft_subject(record: Subject, spec: DomainSpec, target: SdtmTarget, context
     put(draft, spec, "BRTHDTC", dtc(record.birth_date), field="birth_date")
     put(draft, spec, "COUNTRY", record.country, field="country")
     put(draft, spec, "COUNTRY", None if record.country else context.study.study.country, origin=ASSIGNED)
-    age, unit, age_derived = _age(record, first)
+    age, unit, age_derived = _age(record, context.reference_start.get(record.subject_id))
     put(draft, spec, "AGE", age, field="age", origin="D:MT.AGE" if age_derived else None)
     put(draft, spec, "AGEU", unit, field="age", origin="D:MT.AGE" if age_derived else None)
     put_coded(draft, spec, target, context, "SEX", "sex", record.sex)

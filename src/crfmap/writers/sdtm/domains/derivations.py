@@ -16,7 +16,7 @@ from decimal import Decimal
 from crfmap.issues import make_issue
 from crfmap.model import Coded, Quantity
 from crfmap.standards.ucum import convert
-from crfmap.writers.sdtm.domains.baseline import is_before, last_before_exposure
+from crfmap.writers.sdtm.domains.baseline import is_before, last_before, last_before_exposure
 from crfmap.writers.sdtm.domains.catalog import DomainSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.findings import LIMIT_SIGNS, RESULT
@@ -74,7 +74,8 @@ def derive_study_day(spec: DomainSpec, drafts: list[Draft], context: BuildContex
 
 def derive_standard_result(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> None:
     """--STRESC/--STRESN/--STRESU from the collected result: the same value and unit, or converted into the
-    standard unit the concept declares (`standard_units`) with UCUM; M003 at the cell when it cannot be."""
+    standard unit the concept declares (`standard_units`) with UCUM (M003 at the cell when it cannot be); a coded
+    answer with a score (a questionnaire's 'Several days' = 1) gives the score, as CDISC's QRS supplements do."""
     for draft in drafts:
         result = draft.values.get(RESULT)
         if result is None or draft.target is None:
@@ -82,7 +83,10 @@ def derive_standard_result(spec: DomainSpec, drafts: list[Draft], context: Build
         value, limited = result
         prefix = spec.prefix
         stresc, stresn, stresu = f"{prefix}STRESC", f"{prefix}STRESN", f"{prefix}STRESU"
-        if isinstance(value, Coded):
+        if isinstance(value, Coded) and value.score is not None:  # a scored answer: its score (QRS)
+            put(draft, spec, stresc, decimal_text(value.score), field="value_coded", origin="D:MT.STRESC")
+            put(draft, spec, stresn, number(value.score), field="value_coded", origin="D:MT.STRESC")
+        elif isinstance(value, Coded):
             if put(draft, spec, stresc, submission_text(value), field="value_coded", origin="D:MT.STRESC"):
                 draft.codelists[stresc] = value.codelist
         elif isinstance(value, Quantity):
@@ -151,11 +155,15 @@ def derive_last_before_exposure(spec: DomainSpec, drafts: list[Draft], context: 
 
 
 def derive_baseline_flag(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> None:
-    """--BLFL = Y on the same record as --LOBXFL, for concepts that ask for it."""
+    """--BLFL = Y, for concepts that ask for it, on the last non-missing result before first exposure (the --LOBXFL
+    record) when RFSTDTC is the first exposure; when the study's reference start is consent or enrolment (a study
+    without treatment), on the last one on or before that day."""
     variable = f"{spec.prefix}BLFL"
     asking = [draft for draft in drafts if draft.target is not None and draft.target.derivation(BaselineFlag)]
     if asking and spec.has(variable):
-        chosen = {id(draft) for draft in last_before_exposure(spec, drafts, context)}
+        baseline = (last_before_exposure(spec, drafts, context) if context.settings.reference_start == "exposure"
+                    else last_before(spec, drafts, context.reference_start, inclusive=True))
+        chosen = {id(draft) for draft in baseline}
         for draft in asking:
             if id(draft) in chosen:
                 put(draft, spec, variable, "Y", origin="D:MT.BLFL")
@@ -169,7 +177,7 @@ def derive_epoch(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
         if not isinstance(asked, EpochFromExposure) or draft.record is None or draft.sort_date is None:
             continue
         subject = draft.record.subject_id
-        first, last = context.reference_start.get(subject), context.reference_end.get(subject)
+        first, last = context.exposure_start.get(subject), context.reference_end.get(subject)
         if first is None:
             continue
         day, last_day = draft.sort_date.to_date(), last.to_date() if last is not None else None
@@ -202,7 +210,8 @@ def derive_visit_number(spec: DomainSpec, drafts: list[Draft], context: BuildCon
 
 DERIVATIONS: tuple[DerivationEntry, ...] = (
     DerivationEntry("visit_number", "VISITNUM", "MT.VISITNUM", False, derive_visit_number),
-    DerivationEntry("standard_result", "--STRESC, --STRESN, --STRESU (`standard_units`: converted with UCUM)",
+    DerivationEntry("standard_result", "--STRESC, --STRESN, --STRESU (a scored answer: its score; "
+                    "`standard_units`: converted with UCUM)",
                     "MT.STRESC", True, derive_standard_result),
     DerivationEntry("sequence", "--SEQ", "MT.SEQ", True, derive_sequence),
     DerivationEntry("study_day", "--DY, --STDY, --ENDY", "MT.DY", True, derive_study_day),

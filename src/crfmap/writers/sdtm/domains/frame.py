@@ -64,7 +64,7 @@ def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft
         context.methods.add(method)
     data_type = _data_type(spec, [row.get(spec.name) for row in rows])
     return Variable(name=spec.name, label=spec.label, data_type=data_type, role=spec.role, core=spec.core,
-                    codelist=_codelist(spec.name, drafts), method=method, origin=origin, key_sequence=None)
+                    codelist=_codelist(spec.name, rows, drafts), method=method, origin=origin, key_sequence=None)
 
 
 # The origin of a variable no record filled (an Exp one kept although null), by what would fill it.
@@ -90,9 +90,10 @@ def _origin(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft])
     return {"C": COLLECTED, "A": ASSIGNED, "P": PROTOCOL}[code], None
 
 
-def _codelist(name: str, drafts: list[Draft]) -> str | None:
-    """The study code list of a variable when every coded value in it came from the same one."""
-    ids = {draft.codelists[name] for draft in drafts if name in draft.codelists}
+def _codelist(name: str, rows: list[dict[str, Any]], drafts: list[Draft]) -> str | None:
+    """The study code list of a variable when every value in it came from the same one (a result column that mixes
+    coded and numeric results, intervals beside an interpretation, has none: that is value-level metadata)."""
+    ids = {draft.codelists.get(name) for draft, row in zip(drafts, rows, strict=True) if row.get(name) is not None}
     return ids.pop() if len(ids) == 1 else None
 
 

@@ -13,6 +13,12 @@ _OWN = (
     DefineMethod("MT.RFSTDTC", "Algorithm to derive RFSTDTC and RFXSTDTC",
                  "Earliest start date/time of the subject's study treatment records in EX (EXSTDTC), at the "
                  "precision collected."),
+    DefineMethod("MT.RFSTDTC.CONSENT", "Algorithm to derive RFSTDTC from informed consent",
+                 "The subject's date of informed consent (RFICDTC), at the precision collected: the study has no "
+                 "study treatment, so its reference start is consent."),
+    DefineMethod("MT.RFSTDTC.ENROL", "Algorithm to derive RFSTDTC from enrolment",
+                 "The subject's enrolment date, at the precision collected: the study has no study treatment, so "
+                 "its reference start is enrolment."),
     DefineMethod("MT.RFENDTC", "Algorithm to derive RFENDTC and RFXENDTC",
                  "Latest end date/time of the subject's study treatment records in EX (EXENDTC, or EXSTDTC when "
                  "no end was collected), at the precision collected."),
@@ -23,7 +29,8 @@ _OWN = (
                  "one, otherwise null."),
     DefineMethod("MT.STRESC", "Algorithm to derive --STRESC, --STRESN and --STRESU",
                  "The original result in standard format: the same value and unit (no unit conversion); "
-                 "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01')."),
+                 "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01'); a scored "
+                 "questionnaire answer gives its score."),
     DefineMethod("MT.STRESCU", "Algorithm to derive --STRESC, --STRESN and --STRESU in standard units",
                  "The original result converted into the standard unit declared for the test (UCUM conversion, "
                  "exact decimal arithmetic, rounded where the mapping declares decimals); a result below/above a "

@@ -135,6 +135,9 @@ class StudySdtm(_Strict):
     custom_domains: dict[str, CustomDomainSettings] = Field(
         default_factory=dict, description="Custom domain code (X-, Y-, Z-) → its label, class and structure")
     visits: list[PlannedVisit] = Field(default_factory=list, description="Planned visits: VISIT → VISITNUM")
+    reference_start: Literal["exposure", "consent", "enrolment"] = Field(
+        "exposure", description="What RFSTDTC (day 1 of every --DY) is: the first study treatment in EX, or, for a "
+                                "study without one, the subject's informed consent or enrolment date")
 
 
 def read_target(concept: ConceptSpec) -> SdtmTarget | None:
