@@ -7,7 +7,6 @@ the closest spelling from difflib, computed once per distinct text.
 from __future__ import annotations
 
 import dataclasses
-
 import difflib
 from dataclasses import dataclass, field
 
