@@ -239,6 +239,8 @@ class CoreRule:
 @dataclass(frozen=True)
 class CoreFinding:
     core_id: str
+    cdisc_ids: tuple[str, ...]
+    fda_ids: tuple[str, ...]
     dataset: str | None
     domain: str | None
     variables: tuple[str, ...]
@@ -311,12 +313,14 @@ class CoreResult:
         reasons: dict[tuple[str, str], set[str]] = defaultdict(set)
         for skip in self.skipped:
             reasons[(skip.core_id, skip.reason)].add(skip.dataset or "-")
-        skipped = self.rules_with("skipped")
-        lines.append(f"skipped rules: {len(skipped)}")
-        for core_id in skipped:
+        with_skips = sorted({core_id for core_id, _reason in reasons})
+        lines.append(f"rules skipped: {len(self.rules_with('skipped'))} entirely, "
+                     f"{len(with_skips) - len(self.rules_with('skipped'))} on some datasets")
+        for core_id in with_skips:
             why = "; ".join(f"{reason} ({', '.join(sorted(datasets))})"
                             for (rule_id, reason), datasets in sorted(reasons.items()) if rule_id == core_id)
-            lines.append(f"  {core_id}: {why}")
+            scope = "" if self.rules[core_id].status == "skipped" else " [ran on other datasets]"
+            lines.append(f"  {core_id}{scope}: {why}")
         lines.append(f"rules that failed to execute: {len(self.rules_with('execution error'))}")
         for error in self.errors:
             lines.append(f"  {error.core_id} on {error.dataset}: {error.error}: {(error.detail or '')[:160]}")
@@ -333,7 +337,8 @@ def read_report(path: Path, ct_origins: Mapping[str, str]) -> CoreResult:
         data_format=raw["format"], datasets=tuple(entry["name"] for entry in raw["datasets"]),
         ct_packages={name: ct_origins.get(name, "not in the cache") for name in raw["ct_packages"]},
         elapsed_seconds=raw["elapsed_seconds"], pool_size=raw["pool_size"], rules=rules,
-        findings=tuple(CoreFinding(item["core_id"], item["dataset"], item["domain"], tuple(item["variables"]),
+        findings=tuple(CoreFinding(item["core_id"], tuple(item["cdisc_ids"]), tuple(item["fda_ids"]),
+                                   item["dataset"], item["domain"], tuple(item["variables"]),
                                    item["row"], item["usubjid"], item["seq"], item["values"], item["message"],
                                    item["detail"]) for item in raw["findings"]),
         skipped=tuple(CoreSkip(item["core_id"], item["dataset"], item["reason"], item["detail"])

@@ -21,6 +21,7 @@ import math
 import multiprocessing
 import os
 import pickle
+import re
 import sys
 import time
 from contextlib import ExitStack
@@ -217,6 +218,7 @@ def json_value(value: Any) -> Any:
 
 OUTSIDE_SCOPE = "Outside scope"  # the engine's skip reason for a dataset the rule is not about
 COLUMN_NOT_FOUND = "Column not found in data"
+VARIABLE_LIST = re.compile(r"[A-Za-z0-9_.$-]+(, [A-Za-z0-9_.$-]+)*")
 
 
 def record_containers(rule: dict[str, Any], containers: list[dict[str, Any]], report: dict[str, Any]) -> str:
@@ -252,7 +254,8 @@ def record_containers(rule: dict[str, Any], containers: list[dict[str, Any]], re
             elif status == "skipped":
                 if error.get("error") != OUTSIDE_SCOPE:
                     detail = json_value(error.get("message"))
-                    if error.get("error") == COLUMN_NOT_FOUND and isinstance(detail, str):
+                    if error.get("error") == COLUMN_NOT_FOUND and isinstance(detail, str) \
+                            and VARIABLE_LIST.fullmatch(detail):
                         detail = ", ".join(sorted(detail.split(", ")))  # the engine lists a set, in any order
                     report["skipped"].append({**base, "reason": json_value(error.get("error")), "detail": detail})
             else:
@@ -355,8 +358,12 @@ def validate(arguments: argparse.Namespace) -> dict[str, Any]:
         "pool_size": arguments.pool_size, "cache_sharing": arguments.cache_sharing, "elapsed_seconds": round(elapsed, 1),
         "rules": [], "findings": [], "skipped": [], "errors": [], "not_run": unknown}
     for rule in rules:
+        described = describe_rule(rule, standard, version)
+        first = len(report["findings"])
         status = record_containers(rule, results[rule["core_id"]], report)
-        report["rules"].append({**describe_rule(rule, standard, version), "status": status})
+        for finding in report["findings"][first:]:
+            finding.update(cdisc_ids=described["cdisc_ids"], fda_ids=described["fda_ids"])
+        report["rules"].append({**described, "status": status})
     # Workers finish in any order; sort so that the same input gives the same report.
     for kind in ("findings", "skipped", "errors"):
         report[kind].sort(key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))

@@ -64,6 +64,8 @@ def test_fatal_event_ending_off_the_death_date(msg_core: CoreResult, msg_folder:
     assert expected == {("AE", 41, "CDISC008"), ("AE", 50, "CDISC013")}
     assert found(msg_core, "CORE-000841") == expected
     assert msg_core.rules["CORE-000841"].fda_ids == ("FB0612",)
+    assert {(finding.fda_ids, finding.cdisc_ids) for finding in msg_core.findings_of("CORE-000841")} == {
+        (("FB0612",), ())}
 
 
 def test_relrec_pointing_to_absent_datasets(msg_core: CoreResult, msg_folder: Path) -> None:

@@ -48,3 +48,22 @@ def test_exact_ct_package_for_the_engine_is_the_nci_release() -> None:
             (term.code, term.submission_value) for term in codelist.terms]
     # Plain data only, like the engine's own cache: it unpickles with no globals.
     assert pickle.loads(pickle.dumps(package)) == package
+
+
+def test_without_python312_core_is_unavailable_and_skips_or_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.sdtm_core import harness
+    from tests.sdtm_core.conftest import skip_or_fail
+
+    monkeypatch.setattr(harness, "find_python312", lambda: None)
+    harness.core_python.cache_clear()
+    try:
+        with pytest.raises(harness.CoreUnavailable, match="needs Python 3.12"):
+            harness.core_python()
+    finally:
+        harness.core_python.cache_clear()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"CI=true: CDISC CORE must run"):
+        skip_or_fail("no Python 3.12")
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="no Python 3.12"):
+        skip_or_fail("no Python 3.12")

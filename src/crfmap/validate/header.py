@@ -31,7 +31,7 @@ class HeaderMap:
     ignored: frozenset[int] = frozenset()  # under a header the form ignores on purpose
     rejected: frozenset[int] = frozenset()  # a second header for one column (reported once, as S005)
     positions: dict[str, int] = field(default_factory=dict)  # form column name → sheet column number
-    texts: dict[int, str] = field(default_factory=dict)  # the header row as written, by sheet column number
+    titles: dict[int, str] = field(default_factory=dict)  # sheet column number → header text as the site wrote it
 
     def __post_init__(self) -> None:
         self.positions = {name: number for number, name in self.columns.items()}
@@ -161,12 +161,12 @@ def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: V
                             sheet=sheet, row=header.number, cell=cell, form=form.name))
     if context is not None:
         report_missing_columns(form, sheet, header.number, columns, unknown, context)
-    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected), texts=texts)
+    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected), titles=texts)
 
 
 def map_sibling_header(form: Form, header: HeaderMap) -> HeaderMap:
     """Where another form sharing the sheet has its columns, from the header row already read (no issues)."""
-    row = Row(header.row, dict(header.texts))
+    row = Row(header.row, dict(header.titles))
     return map_header(form, "", row, build_header_keys(form), None)
 
 

@@ -110,7 +110,7 @@ def test_the_bundled_schema_files_the_modelines_name_are_the_published_ones():
     folder = STUDY.parent / "schema"
     for part in ("study", "form", "codelist", "concepts"):
         bundled = json.loads((folder / f"{part}.schema.json").read_text(encoding="utf-8"))
-        assert bundled == mapping_json_schema(part), part
+        assert bundled == mapping_json_schema(part), f"regenerate: crfmap schema --part {part} > mappings/schema/{part}.schema.json"
     study = STUDY.parent / "vitals_phq9_cohort"
     files = sorted(study.rglob("*.yaml"))
     for path in files:

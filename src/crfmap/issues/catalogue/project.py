@@ -31,15 +31,15 @@ ENTRIES = (
               "Use an alias (snomed, loinc, rxnorm, ucum, meddra, ncit, …) or the system's full URI."),
     IssueType("P009", "unknown-record-field", E, "Unknown record field",
               "{value!r} is not a field of a {expected} record",
-              "Use a field the README's 'Record fields' table lists for this kind of record (also `crfmap fields`); "
-              "items with no field go under `qualifiers:`."),
+              "Use a field the README's 'Record fields' table lists for this kind of record (also `crfmap schema "
+              "--format markdown`); items with no field go under `qualifiers:`."),
     IssueType("P010", "synonym-clash", E, "Synonym used twice in a code list",
               "{value!r} is a synonym of both {expected}",
               "A site spelling must point to one value only."),
     IssueType("P011", "invalid-target", E, "Invalid output target",
               "{detail}",
-              "See the README's 'Output targets' table for the sdtm:/fhir: keys (also `crfmap fields` and "
-              "`crfmap schema`)."),
+              "See the README's 'Output targets' table for the sdtm:/fhir: keys (also `crfmap schema --format "
+              "markdown`)."),
     IssueType("P012", "unknown-code-value", E, "Unknown value in code list",
               "{value!r} is not a value of code list {expected!r}",
               "Use one of the code list's values."),
@@ -67,4 +67,23 @@ ENTRIES = (
     IssueType("P025", "sheet-shared-without-select", E, "Several forms read one sheet without selecting rows",
               "{detail}",
               "Give each form that shares the sheet a `select:` condition (e.g. on an instrument column)."),
+    # P014–P019: FHIR settings and targets of a mapping.
+    IssueType("P014", "fhir-canonical-invalid", E, "FHIR canonical URL unusable",
+              "{detail} {value!r} is not an absolute http(s) URL crfmap can build canonical URLs on",
+              "Give a URL such as https://fhir.example.org/studies/my-study (no query, no fragment); crfmap's "
+              "extensions become <base>/StructureDefinition/<name> and `crfmap fhir-definitions` publishes them."),
+    IssueType("P015", "fhir-status-unknown", E, "Not a FHIR status code",
+              "{detail} {value!r} is not a code of R4's research-subject-status (expected one of: {expected})",
+              "Use a code of http://hl7.org/fhir/research-subject-status, e.g. off-study for a study whose data "
+              "collection has ended, or leave the setting out (the status is then marked data-absent)."),
+    # P060–P069: the waivers file (accepted issues, reviewed by the data manager)
+    IssueType("P060", "waivers-unreadable", E, "Waivers file cannot be read",
+              "the waivers file cannot be used: {detail}",
+              "Pass --waivers a YAML file with a list under `waivers:` (see the README section on waivers)."),
+    IssueType("P061", "waiver-invalid", E, "Waiver entry is incomplete or wrong",
+              "{detail}",
+              "Each waiver needs code, cell (Sheet!D14) or subject, reason, by and date (yyyy-mm-dd)."),
+    IssueType("P062", "waiver-stale", W, "Waiver matches no issue",
+              "the waiver of {value} for {expected} matches no issue in this run",
+              "The issue is gone (fixed or moved): remove the waiver, or correct its cell or subject."),
 )

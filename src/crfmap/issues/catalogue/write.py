@@ -44,6 +44,9 @@ ENTRIES = (
     IssueType("W043", "fhir-time-dropped", W, "Times of day cut to the date in FHIR",
               "{detail}",
               "Set fhir: {timezone: \"+03:00\"} (the sites' UTC offset) in study.yaml to keep the times; SDTM keeps them."),
+    IssueType("W044", "fhir-package-name-invalid", E, "Not a FHIR package name",
+              "{value!r} cannot name a FHIR package: {detail}",
+              "Pass --package-name like my.sponsor.study-x.extensions."),
     # W060–W079: SDTM domain builders (W060–W064) and SDTMIG structural checks (W065–W079).
     IssueType("W060", "sdtm-value-not-carried", W, "A value has no place in the SDTM output",
               "{detail}",
@@ -78,4 +81,11 @@ ENTRIES = (
     IssueType("W073", "sdtm-visit-unknown", W, "Visit not in the study's visit list",
               "visit {value!r} is not in study.yaml sdtm.visits ({expected}); its VISITNUM stays empty",
               "Add the visit with its number to study.yaml sdtm.visits, or correct the visit name."),
+    # W130–W139: reports and the annotated copy
+    IssueType("W130", "annotation-macros-dropped", W, "Annotated copy written without macros",
+              "the annotated copy is written as {value} without the input's macros ({detail})",
+              "The annotated copy is for reading the issues; open the original .xlsm to run its macros."),
+    IssueType("W131", "report-format-unknown", E, "Unknown report format",
+              "--report {value!r}: {detail}",
+              "Name the report with one of the endings .html, .xlsx, .json or .txt."),
 )
