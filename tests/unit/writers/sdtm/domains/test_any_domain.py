@@ -184,3 +184,23 @@ def test_the_lint_table_of_field_variables_is_what_the_builders_fill(record):
         (row,) = datasets[domain].rows
         for suffix in suffixes:
             assert row.get(domain + suffix) is not None, (field_name, domain + suffix)
+
+
+def test_a_decimal_age_is_valid_sdtm_and_an_issue_names_the_cell_of_its_own_field():
+    """The issue's two write-time holes: a decimal age (AGE is Num in the SDTMIG, 2.5 years is valid) used to be a
+    W030 'report it'; and a value's issue pointed at the record's first cell, not at the cell it came from."""
+    from crfmap.writers.sdtm.preparation import prepare_dataset
+
+    study = make_study([concept("dm", "subject", {"domain": "DM"}), concept("ae", "event", {"domain": "AE"})])
+    records = [
+        Subject(subject_id="01", concept="dm", key="1", site="01", sex=coded("sex", "F", submission="F"),
+                age=Quantity(Decimal("2.5"), "a"), sources={"age": cell("DM", 2, 4)}),
+        Event(subject_id="01", concept="ae", key="1", category="adverse_event", term="Лихорадка",
+              start=day("2024-02-05"), sources={"start": cell("AE", 2, 2), "term": cell("AE", 2, 4)}),
+    ]
+    datasets = {dataset.name: dataset for dataset in build_sdtm(records, study).datasets}
+    dm, issues = prepare_dataset(datasets["DM"])
+    assert (dm.rows[0]["AGE"], dm.variable("AGE").data_type, issues) == (2.5, "float", [])
+    _, issues = prepare_dataset(datasets["AE"])
+    (non_ascii,) = [issue for issue in issues if issue.code == "W002"]
+    assert (non_ascii.sheet, non_ascii.cell) == ("AE", "D2")  # AETERM's own cell, not the first cell of the row
