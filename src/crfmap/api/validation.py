@@ -24,12 +24,13 @@ from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, colum
 from crfmap.study import StudyMapping
 from crfmap.study.models import Form
 from crfmap.study.waivers import load_waivers
+from crfmap.template import STAMP_SHEET
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap, locate_header, map_sibling_header
 from crfmap.validate.plan import plan_forms
 from crfmap.validate.select import selects
-from crfmap.validate.sheet import SheetValidator
 from crfmap.validate.sheets import count_cells_in, match_sheets
+from crfmap.validate.wide import locate_form_header, validate_form_sheet
 from crfmap.values.cells import display_raw
 from crfmap.values.row import FormRow
 
@@ -110,17 +111,22 @@ class RecordingWorkbook:
                     pass
 
 
-def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_options: ReadOptions | None = None,
+def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
                       report_time: bool = False) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
+    `study` None: the study a workbook made by `crfmap template` names (api/templates.py).
     `keep_cells` keeps every cell read in `result.grid`, for an annotated copy. `waivers` is a reviewed
     waivers.yaml: the issues it accepts become notes marked waived. `report_time` puts the time of the run in
     the report's header (otherwise reports are byte-identical for the same input).
     """
+    from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
+
     workbook = Path(workbook)
+    if study is None:
+        study = find_study(workbook, read_options or ReadOptions())
     mapping_issues: list[Issue]
     if isinstance(study, StudyMapping):
         mapping, mapping_issues = study, []
@@ -135,7 +141,17 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
     headers: dict[str, tuple[str, HeaderMap | None]] = {}
-    with open_workbook(workbook, options, report.add) as book:
+
+    def add(issue: Issue) -> None:  # reading a template's hidden stamp is not news
+        if not (issue.code == "R011" and issue.sheet == STAMP_SHEET):
+            report.add(issue)
+
+    with open_workbook(workbook, options, add) as opened:
+        stamp = read_stamp(opened)
+        book: Workbook = opened
+        if stamp is not None:
+            report.extend(check_stamp(stamp, mapping, result.source.file))
+            book = WithoutTemplateSheets(opened, stamp.sheets)
         if keep_cells:
             recording = RecordingWorkbook(book, CellGrid())
             _validate_book(recording, mapping, result, progress, headers)
@@ -242,16 +258,19 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
                headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
     form, context = step.form, step.context
     counter = None
-    rows: Iterator[Row] = rows_with_progress(step.book.iter_rows(step.sheet), progress, f"sheet:{step.sheet}:{form.name}",
-                                             f"checking {step.sheet}" + (f" ({form.name})" if len(step.group) > 1
-                                                                          else ""), last_row(step.info.dimension))
+    shown = f"checking {step.sheet}" + (f" ({form.name})" if len(step.group) > 1 else "")
+    rows: Iterator[Row] = rows_with_progress(step.book.iter_rows(step.sheet), progress,
+                                             f"sheet:{step.sheet}:{form.name}", shown, last_row(step.info.dimension))
     if step.owner:
         account = SheetAccount(sheet=step.sheet, form=" + ".join(member.name for member in step.group))
         result.coverage.append(account)
         counter = _CellCounter(account)
         rows = counter.count(rows)
     siblings = tuple(member for member in step.group if member is not form)
-    header, rows = locate_header(form, step.sheet, rows, context, siblings, report_above=step.owner)
+    if siblings or form.select is not None:  # a shared sheet is long: one row per instrument
+        header, rows = locate_header(form, step.sheet, rows, context, siblings, report_above=step.owner)
+    else:  # a sheet of its own may also be wide (the form's `wide:` layout)
+        header, rows = locate_form_header(form, step.sheet, rows, context)
     names = " + ".join(member.name for member in step.group)
     if step.owner:
         headers[step.sheet] = (names, header)
@@ -267,18 +286,18 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
         headers[step.sheet] = (names, HeaderMap(header.row, merged, titles=header.titles))
     if counter is not None:
         counter.settle(header)
-    validator = SheetValidator(form, step.sheet, header, context)
-    for row in rows:
-        chosen = [member for member in step.group if selects(member, maps[member.name], row, context.parsing)]
-        if counter is not None:
-            counter.classify(row, [(maps[member.name], _ignored(member)) for member in chosen])
-            if not chosen and row.cells:
-                _report_unselected(step, header, row)
-        if form not in chosen:
-            continue
-        form_row = validator.validate_row(row)
-        if form_row is None:
-            continue
+
+    def selected(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            chosen = [member for member in step.group if selects(member, maps[member.name], row, context.parsing)]
+            if counter is not None:
+                counter.classify(row, [(maps[member.name], _ignored(member)) for member in chosen])
+                if not chosen and row.cells:
+                    _report_unselected(step, header, row)
+            if form in chosen:
+                yield row
+
+    for form_row in validate_form_sheet(form, step.sheet, selected(rows), header, context):
         result.rows_read += 1
         if form_row.has_errors:
             result.left_out.append(form_row)
@@ -336,10 +355,10 @@ class _CellCounter:
         """The header is known: the rows read while looking for it, up to the header, are counted."""
         self.header = header
         for row in self.pending:
-            if row.number < header.row:
-                self.account.unmapped += len(row.cells)
-            elif row.number == header.row:
+            if row.number == header.row or row.number in header.title_rows:  # a wide sheet's group labels too
                 self.account.header += len(row.cells)
+            elif row.number < header.row:
+                self.account.unmapped += len(row.cells)
         self.pending.clear()
 
     def give_up(self) -> None:

@@ -55,10 +55,14 @@ def value_text(value: TypedValue) -> str:
 
 
 def condition_holds(condition: Condition, values: dict[str, TypedValue]) -> bool:
-    """Whether a row's typed values meet a `when:`/`select:` condition (present / equals / in)."""
+    """Whether a row's typed values meet a `when:`/`select:` condition (present / equals / in); a multi-valued
+    column meets equals/in when one of its values does."""
     value = values.get(condition.column)
     if condition.present is not None:
-        return (value not in (None, "")) is condition.present
+        return (value not in (None, "", ())) is condition.present
+    if isinstance(value, tuple):
+        wanted = [condition.equals] if condition.equals is not None else list(condition.in_ or ())
+        return any(value_text(item) in wanted for item in value)
     text = value_text(value) if value is not None else None
     if condition.equals is not None:
         return text == condition.equals
