@@ -69,13 +69,13 @@ def test_the_mapping_is_clean_and_the_export_validates_with_no_issue():
 
 def test_sdtm_holds_what_the_export_says(converted):
     rows = export_rows()
-    vitals = [row for row in rows if row["redcap_repeat_instrument"] == "vital_signs"]
+    vitals = [row for row in rows if row["instrument"] == "vital_signs"]
     vs = read_xpt(converted, "vs")
     weights = vs[vs.VSTESTCD == "WEIGHT"].set_index(["USUBJID", "VISIT"])
     temperatures = vs[vs.VSTESTCD == "TEMP"].set_index(["USUBJID", "VISIT"])
     visits = {"screening_arm_1": "SCREENING", "week_6_arm_1": "WEEK 6", "week_12_arm_1": "WEEK 12"}
     for row in vitals:
-        key = (f"VPC-01-{row['record_id']}", visits[row["redcap_event_name"]])
+        key = (f"VPC-01-{row['record_id']}", visits[row["event_name"]])
         weight = weights.loc[key]
         if row["weight_unit"] == "lb":  # converted by UCUM into the declared standard unit, 1 decimal
             kilograms = (Decimal(row["weight"]) * POUND).quantize(Decimal("0.1"), ROUND_HALF_EVEN)
@@ -95,10 +95,10 @@ def test_sdtm_holds_what_the_export_says(converted):
 
     qs = read_xpt(converted, "qs")
     assert set(qs.QSCAT) == {"PHQ-9"}
-    phq = [row for row in rows if row["redcap_repeat_instrument"] == "phq9"]
+    phq = [row for row in rows if row["instrument"] == "phq9"]
     items = qs[qs.QSTESTCD == "PHQ0101"].set_index("USUBJID")
     for row in phq:
-        if row["redcap_event_name"] != "screening_arm_1":
+        if row["event_name"] != "screening_arm_1":
             continue
         item = items.loc[f"VPC-01-{row['record_id']}"]
         item = item[item.VISIT == "SCREENING"].iloc[0] if hasattr(item, "VISIT") and item.ndim == 2 else item
@@ -114,7 +114,7 @@ def test_sdtm_holds_what_the_export_says(converted):
 
     dm = read_xpt(converted, "dm").set_index("USUBJID")
     for row in rows:
-        if row["redcap_repeat_instrument"] == "":
+        if row["instrument"] == "":
             subject = dm.loc[f"VPC-01-{row['record_id']}"]
             assert (subject.RFSTDTC, subject.RFICDTC, subject.ARMNRS, subject.COUNTRY) == (
                 iso(row["consent_date"]), iso(row["consent_date"]), "NOT ASSIGNED", "USA")
@@ -130,7 +130,7 @@ def test_sdtm_holds_what_the_export_says(converted):
     assert set(eg[eg.EGTESTCD == "QTCFAG"].EGORRESU) == {"ms"}
 
     xw = read_xpt(converted, "xw")
-    assert len(xw) == sum(row["redcap_repeat_instrument"] == "activity" for row in rows)
+    assert len(xw) == sum(row["instrument"] == "activity" for row in rows)
     assert set(xw.XWTESTCD) == {"STEPS"} and set(xw.XWORRESU) == {"steps/day"}
 
 
