@@ -231,10 +231,10 @@ def _lint_required(study: StudyMapping, concept: ConceptSpec, target: SdtmTarget
         if fields is None:
             hint = _source_hint(concept, spec, variable.name)
             # a draft of `crfmap init` is known to be unfinished: said, but not yet an error
-            severity = {"severity": Severity.WARNING} if concept.draft else {}
             yield make_issue("P020", **study.locations.at_concept(concept.id, ("sdtm", "domain")),
                              value=variable.name, detail=f"concept {concept.id!r}: {variable.name} is required "
-                             f"(Req) in {spec.name}, but nothing fills it; {hint}", **severity)
+                             f"(Req) in {spec.name}, but nothing fills it; {hint}",
+                             severity=Severity.WARNING if concept.draft else None)
         elif fields and all(_optional_source(study, concept, name) for name in fields):
             yield make_issue("P021", **study.locations.at_concept(concept.id, ("fields", fields[0])),
                              value=variable.name, detail=f"concept {concept.id!r}: {variable.name} (Req in "
