@@ -14,7 +14,7 @@ from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbo
 from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
 from crfmap.api.executors import EXECUTORS, Executor, ExecutorSettings
 from crfmap.api.many import ExportSummary, ManyOptions, ManyOutcome, convert_many, list_exports
-from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
+from crfmap.api.mapping import load_mapping, mapping_json_schema, mapping_reference, target_models
 from crfmap.api.partitions import Partition, PartitionResult, convert_partition, merge_partitions
 from crfmap.api.progress import Progress
 from crfmap.api.reports import (
@@ -66,6 +66,7 @@ __all__ = [
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
+    "mapping_reference",
     "merge_partitions",
     "page_policy",
     "push_fhir",
