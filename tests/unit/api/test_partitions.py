@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -15,19 +16,38 @@ from crfmap.api.executors import EXECUTORS, ExecutorSettings
 from crfmap.api.partitions import Partition, convert_partition, merge_partitions
 from crfmap.api.selection import subject_partition
 from crfmap.sources import FlawedText
+from crfmap.study.models import StudyMapping
 from tests.e2e.reference import CLEAN, MESSY, STUDY
+from tests.shared_data import REPO_ROOT
+
+COHORT = REPO_ROOT / "mappings" / "vitals_phq9_cohort"
+COHORT_EXPORTS = REPO_ROOT / "fixtures" / "vitals_phq9_cohort"
+CASES = {  # an xlsx study and a csv one, each clean and messy
+    "clean": (STUDY, CLEAN), "messy": (STUDY, MESSY),
+    "cohort-csv": (COHORT, COHORT_EXPORTS / "export.csv"),
+    "cohort-csv-messy": (COHORT, COHORT_EXPORTS / "messy" / "export.csv"),
+}
+MAPPINGS: dict[Path, StudyMapping] = {}
+
+
+def mapping_of(folder: Path) -> StudyMapping:
+    if folder not in MAPPINGS:
+        MAPPINGS[folder] = load_mapping(folder)[0]
+    return MAPPINGS[folder]
 
 
 @pytest.fixture(scope="module")
-def study():  # type: ignore[no-untyped-def]
-    mapping, _issues = load_mapping(STUDY)
-    return mapping
+def study() -> StudyMapping:
+    return mapping_of(STUDY)
 
 
-@pytest.mark.parametrize("workbook", [CLEAN, MESSY], ids=["clean", "messy"])
+@pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("count", [1, 2, 3, 5])
-def test_merged_partitions_are_one_validation_in_its_order(study, workbook, count) -> None:  # type: ignore[no-untyped-def]
+def test_merged_partitions_are_one_validation_in_its_order(case: str, count: int) -> None:
+    folder, workbook = CASES[case]
+    study = mapping_of(folder)
     whole = validate_workbook(workbook, study)
+    assert whole.records and (case.endswith("messy") == bool(whole.report.errors))
     partitions = [Partition(workbook.resolve(), index, count) for index in range(count)]
     results = EXECUTORS["local"].run(partial(convert_partition, study, None), partitions, ExecutorSettings())
     merged = merge_partitions(results)
@@ -43,7 +63,7 @@ def test_merged_partitions_are_one_validation_in_its_order(study, workbook, coun
         assert sum(1 for result in results if result.records) > 1  # the work was really split
 
 
-def test_partition_results_travel_by_pickle(study) -> None:  # type: ignore[no-untyped-def]
+def test_partition_results_travel_by_pickle(study: StudyMapping) -> None:
     result = convert_partition(study, None, Partition(MESSY.resolve(), 1, 3))
     again = pickle.loads(pickle.dumps(result))
     assert again.records == result.records and again.issues == result.issues
@@ -51,7 +71,7 @@ def test_partition_results_travel_by_pickle(study) -> None:  # type: ignore[no-u
     assert (flawed, flawed.flaw, flawed.detail) == ("#DIV/0!", "excel-error", "formula")
 
 
-def test_a_refused_export_comes_back_as_its_issues(tmp_path, study) -> None:  # type: ignore[no-untyped-def]
+def test_a_refused_export_comes_back_as_its_issues(tmp_path: Path, study: StudyMapping) -> None:
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a workbook")
     result = convert_partition(study, None, Partition(broken, 0, 2))
