@@ -328,3 +328,14 @@ def test_an_unreachable_scheduler_is_w146(tmp_path: Path) -> None:
                      ManyOptions(executor="dask", scheduler="tcp://127.0.0.1:9"))
     assert [issue.code for issue in refused.value.issues] == ["W146"]
     assert not (tmp_path / "out").exists()
+
+
+def test_dask_without_scheduler_runs_on_a_cluster_of_its_own(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    split_by_site(CLEAN, tmp_path / "exports")
+    local = convert_many(tmp_path / "exports", tmp_path / "local", "--partitions", "2")
+    dask = convert_many(tmp_path / "exports", tmp_path / "dask", "--partitions", "2", "--executor", "dask",
+                        "--workers", "1")
+    assert local.exit_code == dask.exit_code == 0, dask.output[-3000:]
+    assert dask.stdout == local.stdout
+    assert read_published(tmp_path / "dask") == read_published(tmp_path / "local")
