@@ -60,7 +60,7 @@ def hang_guard() -> Iterator[None]:
 def scheduler() -> Iterator[str]:
     """A LocalCluster of two single-threaded worker processes, as `--scheduler` names an existing cluster."""
     distributed = pytest.importorskip("distributed")
-    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     try:
         yield cluster.scheduler_address
     finally:

@@ -36,8 +36,9 @@ def run(function: Callable[[Any], Any], items: Sequence[Any], settings: Executor
                                         detail=f"the scheduler cannot be reached ({problem})")) from None
         cluster = None
     else:
+        # its status pages on a free port (":0"): several runs, or a cluster already there, never collide
         cluster = LocalCluster(n_workers=settings.workers, threads_per_worker=1, processes=True,
-                               dashboard_address=None)
+                               dashboard_address=":0")
         client = Client(cluster)
     try:
         futures = [client.submit(function, item, pure=False) for item in items]
