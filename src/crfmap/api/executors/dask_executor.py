@@ -41,7 +41,9 @@ def run(function: Callable[[Any], Any], items: Sequence[Any], settings: Executor
                                dashboard_address=":0")
         client = Client(cluster)
     try:
-        futures = [client.submit(function, item, pure=False) for item in items]
+        # the function (with the mapping it carries) goes to each worker once, not once per partition
+        shared = client.scatter(function, broadcast=True, hash=False)
+        futures = [client.submit(apply_to, shared, item, pure=False) for item in items]
         try:
             return list(client.gather(futures))
         except (KilledWorker, FutureCancelledError) as problem:
@@ -52,3 +54,8 @@ def run(function: Callable[[Any], Any], items: Sequence[Any], settings: Executor
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def apply_to(function: Callable[[Any], Any], item: Any) -> Any:
+    """Runs on a worker: the scattered function (dask passes its value) on one item."""
+    return function(item)
