@@ -128,6 +128,7 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
         raise FatalIssue(*fatal)
     merged = [merge_partitions([result for result in results if result.partition.position == position])
               for position in range(len(exports))]
+    results.clear()  # the merged lists hold the same records; let the partitions' own lists go
     validation = _merge_exports(Path(exports_folder), mapping, mapping_issues, merged, options, waivers_sha256)
     apply_waivers(validation.report, accepted)
     _add_facts(validation, merged)
