@@ -2,8 +2,9 @@
 
 Results (SDTMIG 4.5.1): --ORRES as collected; --STRESC/--STRESN/--STRESU the same value in the same unit
 (crfmap converts no units). A result written with a limit ("<0.01") keeps that text in --ORRES and --STRESC and
-leaves --STRESN null; the assay's negativity/quantitation threshold goes to --LLOQ (a Findings qualifier of
-SDTM v2.0), in the result's unit.
+leaves --STRESN null; the assay's negativity/quantitation threshold goes to --LLOQ where the domain has it (a
+Findings qualifier of SDTM v2.0; SDTMIG 3.4 lists it for none of LB, CP, RS), in the result's unit, else to
+SUPP-- when the concept maps `threshold` there.
 """
 
 from __future__ import annotations
@@ -66,9 +67,10 @@ def _fill_threshold(draft: Draft, record: Finding, target: SdtmTarget, context: 
     threshold = record.threshold
     if threshold is None:
         return
-    if result_unit is not None and threshold.unit == result_unit:
+    has_lloq = DOMAINS[target.domain].variable(f"{prefix}LLOQ") is not None  # LB and CP have none in SDTMIG 3.4
+    if has_lloq and result_unit is not None and threshold.unit == result_unit:
         draft.values[f"{prefix}LLOQ"] = number(threshold.value)
-    else:  # --LLOQ is in the standard unit of the result; another unit would mislead
+    else:  # no --LLOQ, or one in another unit than the result's (it would mislead): SUPP-- or warned
         place_extra(draft, target, context, "threshold", threshold)
 
 

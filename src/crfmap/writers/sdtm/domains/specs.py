@@ -5,12 +5,20 @@ STUDYID, DOMAIN, USUBJID are added in front). Columns: name | label (≤ 40) | t
 Type "dtc" is an ISO 8601 date/time whose Define-XML DataType is chosen from the values (date, datetime,
 partialDate, partialDatetime). Origin: C collected, A assigned, P protocol, D:<method> derived.
 A domain's dataset keeps the variables that hold a value plus every Req and Exp one (SDTMIG 4.1.2 / 2.5).
+
+The tables below give crfmap's types and origins; names, labels, roles, core and order come from the generated
+SDTMIG metadata (`crfmap.standards`), so a domain has exactly the IG's variables (`align_with_ig`): a variable the
+IG does not list for the domain is not written (TS keeps TSVAL1–TSVAL4, which the IG's TS assumption defines for
+text over 200 characters), and every IG variable can be filled (SS, SE and the AE seriousness criteria included).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
+
+from crfmap.standards import Variable as IgVariable
+from crfmap.standards import load_sdtmig
 
 Core = Literal["Req", "Exp", "Perm"]
 
@@ -286,7 +294,49 @@ TSVCDREF|Name of the Reference Terminology|text|Result Qualifier|Exp|P
 TSVCDVER|Version of the Reference Terminology|text|Result Qualifier|Exp|P
 """
 
-DOMAINS: dict[str, DomainSpec] = {spec.name: spec for spec in (
+_SS = ""  # Subject Status: every variable from the IG (types and origins by rule, below)
+
+SDTMIG_VERSION = "3.4"  # the tables above are SDTMIG 3.4's
+TSVAL_CONTINUATIONS = ("TSVAL1", "TSVAL2", "TSVAL3", "TSVAL4")
+_DATE_DOMAIN = "ISO 8601 datetime or interval"
+_COUNTERS = ("SEQ", "DY", "STDY", "ENDY")
+_INTEGERS = ("VISITDY", "TAETORD")
+_DERIVED_BY_SUFFIX = {"SEQ": "D:MT.SEQ", "DY": "D:MT.DY", "STDY": "D:MT.DY", "ENDY": "D:MT.DY",
+                      "STRESC": "D:MT.STRESC", "STRESN": "D:MT.STRESC", "STRESU": "D:MT.STRESC"}
+
+
+def _by_rule(domain: str, variable: IgVariable) -> VariableSpec:
+    """Type and origin of an IG variable the tables above do not list: by its IG type and value domain."""
+    suffix = variable.name[2:] if variable.name.startswith(domain) else ""
+    if variable.type == "Num":
+        integral = suffix in _COUNTERS or variable.name in _INTEGERS or variable.value_domain == "MedDRA"
+        kind = "integer" if integral else "float"
+    else:
+        kind = "dtc" if variable.value_domain == _DATE_DOMAIN else "text"
+    origin = _DERIVED_BY_SUFFIX.get(suffix, "C")
+    return VariableSpec(variable.name, variable.label, kind, variable.role, variable.core or "Perm", origin)
+
+
+def align_with_ig(spec: DomainSpec, version: str = SDTMIG_VERSION) -> DomainSpec:
+    """The domain with the IG's variables, in the IG's order, with the IG's labels, roles and core; crfmap's
+    types and origins where its table gives them. Variables the IG does not list for the domain are left out
+    (TSVAL1–TSVAL4 stay after TSVAL)."""
+    guide = load_sdtmig(version).domain(spec.name)
+    own = {variable.name: variable for variable in spec.variables}
+    variables = []
+    for standard in guide.variables:
+        mine = own.get(standard.name)
+        if mine is None:
+            variables.append(_by_rule(spec.name, standard))
+        else:
+            variables.append(replace(mine, label=standard.label, role=standard.role,
+                                     core=standard.core or mine.core))
+        if standard.name == "TSVAL":
+            variables.extend(own[name] for name in TSVAL_CONTINUATIONS if name in own)
+    return replace(spec, label=guide.label, variables=tuple(variables))
+
+
+_TABLES = (
     _domain("DM", "Demographics", "SPECIAL PURPOSE", "One record per subject", "STUDYID USUBJID", _DM),
     _domain("AE", "Adverse Events", "EVENTS", "One record per adverse event per subject",
             "STUDYID USUBJID AEDECOD AESTDTC AESEQ", _AE),
@@ -312,16 +362,19 @@ DOMAINS: dict[str, DomainSpec] = {spec.name: spec for spec in (
             "One record per response assessment or clinical classification assessment per time point per "
             "visit per subject per assessor per medical evaluator",
             "STUDYID USUBJID RSTESTCD VISITNUM RSDTC RSSEQ", _RS),
+    _domain("SS", "Subject Status", "FINDINGS", "One record per status per visit per subject",
+            "STUDYID USUBJID SSTESTCD VISITNUM SSDTC SSSEQ", _SS),
     _domain("TS", "Trial Summary", "TRIAL DESIGN", "One record per trial summary parameter value",
             "STUDYID TSPARMCD TSSEQ", _TS, identifiers=_TS_IDENTIFIERS),
-)}
+)
+DOMAINS: dict[str, DomainSpec] = {spec.name: align_with_ig(spec) for spec in _TABLES}
 
 # Which record kinds may go to which domain (the canonical record's class must match the SDTM class).
 DOMAINS_BY_RECORD: dict[str, frozenset[str]] = {
     "subject": frozenset({"DM"}),
     "intervention": frozenset({"EX", "PR", "CM"}),
     "event": frozenset({"AE", "MH", "DS"}),
-    "finding": frozenset({"LB", "CP", "RS"}),
+    "finding": frozenset({"LB", "CP", "RS", "SS"}),
 }
 
 

@@ -65,9 +65,12 @@ def test_cp_result_below_threshold_keeps_the_text_and_no_number(built):
     (row,) = cp.rows
     assert (row["CPTESTCD"], row["CPTEST"], row["CPCAT"]) == ("MRD", "Minimal Residual Disease",
                                                               "MINIMAL RESIDUAL DISEASE")
-    assert (row["CPORRES"], row["CPORRESU"], row["CPSTRESC"], row["CPSTRESN"], row["CPSTRESU"]) == (
-        "<0.01", "%", "<0.01", None, "%")
-    assert (row["CPLLOQ"], row["CPSPEC"], row["CPMETHOD"]) == (0.01, "BONE MARROW", "FLOW CYTOMETRY")
+    assert (row["CPORRES"], row["CPORRESU"], row["CPSTRESC"], row["CPSTRESU"]) == ("<0.01", "%", "<0.01", "%")
+    # CPSTRESN (Perm) is null in every row, so it is left out; SDTMIG 3.4 CP has no CPLLOQ: the threshold goes to
+    # SUPPCP, as the concept maps it (test_supplemental_qualifiers)
+    names = [variable.name for variable in cp.variables]
+    assert "CPSTRESN" not in names and "CPLLOQ" not in names
+    assert (row["CPSPEC"], row["CPMETHOD"]) == ("BONE MARROW", "FLOW CYTOMETRY")
     # 2024-04-08 − RFSTDTC 2024-03-11 = 28 days → day 29
     assert (row["CPDTC"], row["CPDY"]) == ("2024-04-08", 29)
 
@@ -112,7 +115,8 @@ def test_supp_rows_point_at_the_parent_sequence(built):
         ("PR", "BLINA-PED-01-01-001", "PRSEQ", "1", "DONORTYP", "Donor Type", "HAPLOIDENTICAL", "Collected")]
     assert values(datasets["SUPPMH"], "QNAM", "QVAL") == [("RELAPSNO", "2")]
     # the interpretation has no NRIND code list, so the mapping sends it to SUPPCP
-    assert values(datasets["SUPPCP"], "IDVAR", "IDVARVAL", "QNAM", "QVAL") == [("CPSEQ", "1", "MRDINTP", "NEGATIVE")]
+    assert values(datasets["SUPPCP"], "IDVAR", "IDVARVAL", "QNAM", "QVAL") == [
+        ("CPSEQ", "1", "MRDINTP", "NEGATIVE"), ("CPSEQ", "1", "MRDTHR", "0.01 %")]
 
 
 def test_ts_parameters_from_the_study(built):
