@@ -29,13 +29,15 @@ from crfmap.writers.sdtm.domains.demographics import (
 )
 from crfmap.writers.sdtm.domains.events import draft_event
 from crfmap.writers.sdtm.domains.findings import draft_finding
-from crfmap.writers.sdtm.domains.frame import COLLECTED, make_dataset, number_drafts, sort_drafts
+from crfmap.writers.sdtm.domains.frame import COLLECTED, DERIVED, make_dataset, number_drafts, sort_drafts
 from crfmap.writers.sdtm.domains.interventions import draft_intervention
 from crfmap.writers.sdtm.domains.methods import methods_used
+from crfmap.writers.sdtm.domains.rows import apply_variables
 from crfmap.writers.sdtm.domains.specs import DOMAINS
 from crfmap.writers.sdtm.domains.supplemental import build_supplemental
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, lint_sdtm_targets, read_study_sdtm, read_target
 from crfmap.writers.sdtm.domains.trial_summary import build_trial_summary
+from crfmap.writers.sdtm.trial_design.apply import apply_trial_design
 
 __all__ = ["SdtmBuild", "build_sdtm", "lint_sdtm_targets"]
 
@@ -66,9 +68,16 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
                                last_dates.get(record.subject_id),
                                (record.subject_id in deaths, deaths.get(record.subject_id)))
                  for record, target in routed.get("DM", [])]
+    for draft, (_, target) in zip(dm_drafts, routed.get("DM", []), strict=True):
+        apply_variables(draft, DOMAINS["DM"], target)
     drafts["DM"] = sort_drafts(dm_drafts, context)
-    datasets = _assemble(drafts, context)
-    datasets.append(build_trial_summary(context, len(dm_drafts)))
+    design = apply_trial_design(drafts, context, last_dates)  # SE, EPOCH, VISIT/VISITNUM, SV, TA/TE/TV/TI
+    datasets = _assemble(drafts, context, design.derived)
+    special = [dataset for dataset in design.datasets if dataset.name in ("SE", "SV")]
+    trial = [dataset for dataset in design.datasets if dataset.name not in ("SE", "SV")]
+    summary = build_trial_summary(context, [draft.values for draft in drafts["DM"]], special)
+    datasets[1:1] = special  # DM, SE, SV, the observation domains, SUPP--, then TA, TE, TI, TS, TV
+    datasets.extend(sorted([*trial, summary], key=lambda dataset: dataset.name))
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 
 
@@ -103,21 +112,24 @@ def _draft_domain(domain: str, pairs: list[tuple[Record, SdtmTarget]], context: 
     drafts = []
     for record, target in pairs:
         drafter = _DRAFTERS[type(record)]
-        drafts.append(drafter(record, target, context))  # type: ignore[operator]
+        draft = drafter(record, target, context)  # type: ignore[operator]
+        apply_variables(draft, DOMAINS[domain], target)
+        drafts.append(draft)
     ordered = sort_drafts(drafts, context)
     number_drafts(DOMAINS[domain], ordered, context)
     flag_last_before_exposure(DOMAINS[domain], ordered, context)
     return ordered
 
 
-def _assemble(drafts: dict[str, list[Draft]], context: BuildContext) -> list[Dataset]:
+def _assemble(drafts: dict[str, list[Draft]], context: BuildContext, derived: dict[str, set[str]]) -> list[Dataset]:
     order = ["DM"] + sorted(domain for domain in drafts if domain != "DM")
     datasets, supplements = [], []
     for domain in order:
         if not drafts.get(domain):
             continue
         spec = DOMAINS[domain]
-        datasets.append(make_dataset(spec, drafts[domain], context, _origins(domain, drafts[domain])))
+        origins = {**_origins(domain, drafts[domain]), **{name: DERIVED for name in derived.get(domain, ())}}
+        datasets.append(make_dataset(spec, drafts[domain], context, origins))
         supplement = build_supplemental(spec, drafts[domain], context)
         if supplement is not None:
             supplements.append(supplement)

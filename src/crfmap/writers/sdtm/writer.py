@@ -48,9 +48,9 @@ def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, op
     Raises FatalIssue with every error (invalid targets, conformance, XPT limits, define references) and
     writes nothing then.
     """
-    from crfmap.writers.sdtm.domains.targets import lint_sdtm_targets
+    from crfmap.writers.sdtm.entry import lint_sdtm_study
 
-    problems = [issue for issue in lint_sdtm_targets(study) if issue.severity is Severity.ERROR]
+    problems = [issue for issue in lint_sdtm_study(study) if issue.severity is Severity.ERROR]
     if problems:  # a study built in code has not been through the loader's lint
         raise FatalIssue(*problems)
     with atomic_output_dir(Path(out_dir)) as staging:
@@ -73,6 +73,7 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
         ready, preparation_issues = prepare_dataset(dataset, transliterate=options.transliterate)
         prepared.append(ready)
         issues.extend(preparation_issues)
+    issues.extend(check_controlled_terms(prepared, study))
     errors = [issue for issue in issues if issue.severity is Severity.ERROR]
     if errors:
         raise FatalIssue(*errors)
@@ -105,6 +106,16 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
     result.files.append("define.xml")
     result.files.sort()
     return result
+
+
+def check_controlled_terms(datasets: list[Dataset], study: StudyMapping) -> list[Issue]:
+    """Every CT-bound value against the study's CT release and declared sponsor terms (W080–W082)."""
+    from crfmap.writers.sdtm.controlled_terms.check import check_terminology
+    from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology
+    from crfmap.writers.sdtm.domains.targets import read_study_sdtm
+
+    terms = StudyTerminology.of(study, read_study_sdtm(study).ct_extensions)
+    return [] if terms is None else check_terminology(datasets, terms, study)  # None: P040 stopped the mapping
 
 
 def _raise_errors(issues: list[Issue]) -> None:

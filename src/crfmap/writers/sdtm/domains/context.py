@@ -64,10 +64,10 @@ class BuildContext:
                        detail=f"{field_name!r} of concept {record.concept!r} has values but no {target.domain} "
                               f"variable; add it to the concept's sdtm.supp to keep it")
 
-    def warn_once(self, key: tuple[str, ...], record: Record, detail: str) -> None:
+    def warn_once(self, key: tuple[str, ...], record: Record, detail: str, code: str = "W060") -> None:
         if key in self._warned:
             return
         self._warned.add(key)
         cells = record.all_sources
-        self.issues.append(make_issue("W060", at=cells[0] if cells else None, subject=record.subject_id,
+        self.issues.append(make_issue(code, at=cells[0] if cells else None, subject=record.subject_id,
                                       detail=detail))

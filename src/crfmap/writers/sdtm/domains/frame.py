@@ -86,13 +86,17 @@ def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, An
                               f"in SDTMIG; map the record field to a SUPP-- qualifier (sdtm.supp) to keep it")
 
 
+# Methods of variables a builder derives where the domain table says they are collected or assigned.
+DERIVED_METHODS = {"EPOCH": "MT.EPOCH", "VISIT": "MT.VISIT", "VISITNUM": "MT.VISIT"}
+
+
 def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext,
               origin: Origin | None) -> Variable:
     method = None
     if origin is None:
         origin, method = _origin(spec.origin)
     elif origin.type == "Derived":
-        method = spec.origin[2:] if spec.origin.startswith("D:") else None
+        method = spec.origin[2:] if spec.origin.startswith("D:") else DERIVED_METHODS.get(spec.name)
     if method:
         context.methods.add(method)
     data_type = _data_type(spec, [row.get(spec.name) for row in rows])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from crfmap.model import Coded, PartialDate, Record
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.specs import DomainSpec
@@ -34,6 +36,27 @@ def place_extra(draft: Draft, target: SdtmTarget, context: BuildContext, field_n
     context.warn_not_carried(draft.record, target, field_name)
 
 
+def apply_variables(draft: Draft, spec: DomainSpec, target: SdtmTarget) -> None:
+    """The target's `variables`: a qualifier (or record field) into a standard variable of the domain (a boolean
+    as Y/N, a coded value as its submission value, a number or date as SDTM writes it). The linter checks that
+    the variable is the domain's."""
+    record = draft.record
+    if record is None:
+        return
+    for variable, name in target.variables.items():
+        value = record.qualifiers[name] if name in record.qualifiers else getattr(record, name, None)
+        standard = spec.variable(variable)
+        if value is None or standard is None:
+            continue
+        if isinstance(value, Coded):
+            set_coded(draft, variable, value)
+        elif standard.type in ("integer", "float") and isinstance(value, (Decimal, int)) \
+                and not isinstance(value, bool):
+            draft.values[variable] = number(Decimal(value))
+        else:
+            draft.values[variable] = qualifier_text(value)
+
+
 def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> None:
     record = draft.record
     if record is None:  # study-level rows (TS) have no qualifiers
@@ -41,7 +64,7 @@ def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> No
     for name, value in record.qualifiers.items():
         if value is None:
             continue
-        if name not in target.supp:
+        if name not in target.supp and name not in target.variables.values():
             context.warn_not_carried(record, target, name)
             continue
     for name, supp in target.supp.items():

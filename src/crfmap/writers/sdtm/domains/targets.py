@@ -3,10 +3,15 @@
     sdtm:
       domain: AE                    # required; must suit the record kind (event → AE/MH/DS …)
       category: "…"                 # --CAT     subcategory: "…"  # --SCAT
-      epoch: "…"                    # EPOCH constant
+      epoch: "…"                    # EPOCH; with a trial design: only for records that have no date
+      visit: {qualifier: timepoint} # VISIT/VISITNUM from a qualifier/field ({field: …}) or {by_date: true}
       end_reference: "…"            # --ENTPT text when the record is ongoing (--ENRTPT = ONGOING)
       constants: {EXDOSFRM: "…"}    # study constants for variables of the domain that no record field fills
+      variables: {AESHOSP: sae_hospitalisation}  # a qualifier (or record field) into a standard variable
       supp: {<qualifier or record field>: {qnam: XXXXXXXX, qlabel: "≤ 40", origin: Collected, evaluator: …}}
+
+study.yaml `sdtm:` holds the study-level settings: `ts`, `units`, `trial_design` (trial_design/models.py),
+`ct_extensions` (controlled_terms/models.py), `not_collected` and `annotated_crf`.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from crfmap.issues import Issue, make_issue
 from crfmap.model import record_field_names
 from crfmap.study.locations import MappingSource
 from crfmap.study.models import ConceptSpec, StudyMapping
+from crfmap.writers.sdtm.controlled_terms.models import SponsorTerm
 from crfmap.writers.sdtm.domains.specs import DOMAINS, DOMAINS_BY_RECORD
 from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
+from crfmap.writers.sdtm.trial_design.models import TrialDesign, VisitTarget
 
 QNAM_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
 
@@ -41,9 +48,13 @@ class SdtmTarget(_Strict):
     domain: str
     category: str | None = None
     subcategory: str | None = None
-    epoch: str | None = None
+    epoch: str | None = Field(None, description="EPOCH of every record; with a trial design, of records that have "
+                                                "no date (the others get the epoch of the element they fall in)")
+    visit: VisitTarget | None = Field(None, description="Where VISIT/VISITNUM come from (trial design visits)")
     end_reference: str | None = None
     constants: dict[str, str] = Field(default_factory=dict)
+    variables: dict[str, str] = Field(default_factory=dict, description="Variable of the domain → the qualifier "
+                                      "or record field whose value it holds (e.g. AESHOSP: sae_hospitalisation)")
     supp: dict[str, SuppTarget] = Field(default_factory=dict)
 
 
@@ -61,6 +72,16 @@ class TrialSummaryEntry(_Strict):
 class StudySdtm(_Strict):
     ts: list[TrialSummaryEntry] = Field(default_factory=list)
     units: dict[str, str] = Field(default_factory=dict, description="UCUM unit → CDISC UNIT submission value")
+    trial_design: TrialDesign | None = Field(None, description="Arms, elements, visits and criteria (TA/TE/TV/TI), "
+                                             "from which SE, SV, EPOCH and VISIT/VISITNUM are derived")
+    ct_extensions: dict[str, list[str | SponsorTerm]] = Field(
+        default_factory=dict, description="Extensible CDISC code list (submission short name, e.g. EPOCH) → the "
+                                          "sponsor terms the study adds to it")
+    not_collected: dict[str, str] = Field(
+        default_factory=dict, description="DM.RACE, DM.ETHNIC … (dataset.variable) → why the CRF does not collect "
+                                          "it; the variable is written empty and define.xml says why")
+    annotated_crf: str | None = Field(None, description="File name of the annotated CRF (e.g. the site template "
+                                                        "from `crfmap template`), for define.xml origins")
 
 
 def read_target(concept: ConceptSpec) -> SdtmTarget | None:

@@ -122,11 +122,13 @@ def test_supp_rows_point_at_the_parent_sequence(built):
 def test_ts_parameters_from_the_study(built):
     ts = built[0]["TS"]
     rows = {row["TSPARMCD"]: row for row in ts.rows}
-    assert set(rows) == {"ACTSUB", "DCUTDTC", "FCNTRY", "NARMS", "SDTIGVER", "SDTMVER", "SPONSOR", "TITLE",
-                         "TPHASE"}
+    assert set(rows) == {"ACTSUB", "DCUTDTC", "FCNTRY", "NARMS", "SDTIGVER", "SDTMVER", "SPONSOR", "SSTDTC",
+                         "TITLE", "TPHASE"}
     assert (rows["ACTSUB"]["TSVAL"], rows["SDTIGVER"]["TSVAL"], rows["SDTMVER"]["TSVAL"]) == ("3", "3.4", "2.0")
-    assert (rows["FCNTRY"]["TSVAL"], rows["FCNTRY"]["TSVALCD"], rows["FCNTRY"]["TSVCDREF"]) == (
-        "RUS", "RUS", "ISO 3166-1 alpha-3")
+    # DICTNAM (C66788) spells the country code system "ISO 3166"
+    assert (rows["FCNTRY"]["TSVAL"], rows["FCNTRY"]["TSVALCD"], rows["FCNTRY"]["TSVCDREF"]) == ("RUS", "RUS", "ISO 3166")
+    # the earliest informed consent (RFICDTC): 01-002's, 2024-01-20, the only one collected
+    assert (rows["SSTDTC"]["TSVAL"], rows["SSTDTC"]["TSVCDREF"]) == ("2024-01-20", "ISO 8601")
     assert rows["TITLE"]["TSPARM"] == "Trial Title" and rows["TITLE"]["TSSEQ"] == 1
 
 
