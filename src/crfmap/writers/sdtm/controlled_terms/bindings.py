@@ -55,8 +55,9 @@ FIELD_VARIABLES: dict[str, dict[str, tuple[str, ...]]] = {
     "event": {"decoded": ("DECOD",), "grade": ("TOXGR",), "relation": ("REL",), "action": ("ACN",),
               "outcome": ("OUT",), "body_site": ("LOC",), "serious": ("SER",)},
     "intervention": {"route": ("ROUTE",), "frequency": ("DOSFRQ",), "body_site": ("LOC",), "occurred": ("OCCUR",)},
+    # `interpretation` goes to --NRIND only from a code list linked to CDISC NRIND (checked as that code list)
     "finding": {"test": ("TESTCD",), "value_coded": ("ORRES", "STRESC"), "specimen": ("SPEC",),
-                "method": ("METHOD",), "interpretation": ("NRIND",), "evaluator": ("EVAL",)},
+                "method": ("METHOD",), "evaluator": ("EVAL",)},
     "subject": {"sex": ("SEX",), "race": ("RACE",), "ethnicity": ("ETHNIC",)},
 }
 

@@ -17,6 +17,20 @@ from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology, V
 from crfmap.writers.sdtm.dataset import Dataset, Variable
 from crfmap.writers.sdtm.preparation import locate_row
 
+# A result's code list (e.g. LBSTRESC C102580) holds its character results; a number is no term of it.
+RESULT_SUFFIXES = ("ORRES", "STRESC")
+_LIMITS = "<>≤≥="
+
+
+def is_numeric_result(value: str) -> bool:
+    """'12.5', '<0.01', '>= 3': a number, or one below/above a limit."""
+    text = value.strip().lstrip(_LIMITS).strip()
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
 
 @dataclass(frozen=True, slots=True)
 class Binding:
@@ -75,7 +89,7 @@ def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminolog
             seen.setdefault(key, []).append(index)
             continue
         binding = value_binding(terms, study, dataset, variable, row)
-        if binding is None:
+        if binding is None or (variable.name.endswith(RESULT_SUFFIXES) and is_numeric_result(value)):
             continue
         key = (value, binding.codes[0] if binding.codes else "")
         if key not in found:

@@ -49,8 +49,11 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext,
     """The dataset of `spec` holding `drafts` (already sorted and numbered)."""
     rows = [_row(draft) for draft in drafts]
     _warn_dropped(spec, drafts, rows, context)
+    not_collected = {name.partition(".")[2] for name in context.settings.not_collected
+                     if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
     chosen = [variable for variable in spec.variables
-              if variable.core in ("Req", "Exp") or any(row.get(variable.name) is not None for row in rows)]
+              if variable.core in ("Req", "Exp") or variable.name in not_collected
+              or any(row.get(variable.name) is not None for row in rows)]
     variables = [_variable(variable, rows, drafts, context, (origins or {}).get(variable.name)) for variable in chosen]
     names = [variable.name for variable in chosen]
     return Dataset(

@@ -64,7 +64,9 @@ def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> No
     for name, value in record.qualifiers.items():
         if value is None:
             continue
-        if name not in target.supp and name not in target.variables.values():
+        carried = name in target.supp or name in target.variables.values() or (
+            target.visit is not None and target.visit.qualifier == name)  # VISIT (trial_design/visits.py)
+        if not carried:
             context.warn_not_carried(record, target, name)
             continue
     for name, supp in target.supp.items():

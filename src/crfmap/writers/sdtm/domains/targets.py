@@ -101,22 +101,37 @@ def lint_sdtm_targets(study: StudyMapping) -> list[Issue]:
     except ValidationError as problem:
         issues.append(_invalid(study.locations.at_study(("sdtm",)), "study", problem))
     else:
-        issues.extend(_lint_trial_summary(study.locations, settings))
+        issues.extend(_lint_trial_summary(study.locations, settings, study.study.standards.ct))
+        issues.extend(_lint_not_collected(study.locations, settings))
     for concept in study.concepts:
         issues.extend(_lint_concept(study.locations, concept))
     return issues
 
 
-def _lint_trial_summary(where: MappingSource, settings: StudySdtm) -> list[Issue]:
+def _lint_trial_summary(where: MappingSource, settings: StudySdtm, ct_version: str) -> list[Issue]:
+    from crfmap.writers.sdtm.trial_design.parameters import parameter_name
+
     issues = []
     for entry in settings.ts:
-        if entry.parm is None and entry.parmcd not in PARAMETERS:
+        if entry.parm is None and entry.parmcd not in PARAMETERS and parameter_name(entry.parmcd, ct_version) is None:
             issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
-                                     detail=f"sdtm.ts: parameter {entry.parmcd!r} is not one crfmap knows; give its "
-                                            "TSPARM as `parm`"))
+                                     detail=f"sdtm.ts: parameter {entry.parmcd!r} is not a TSPARMCD of CDISC CT "
+                                            f"{ct_version}; give its TSPARM as `parm`"))
         if entry.value is None and entry.null_flavor is None:
             issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
                                      detail=f"sdtm.ts: parameter {entry.parmcd!r} needs a value or a null_flavor"))
+    return issues
+
+
+def _lint_not_collected(where: MappingSource, settings: StudySdtm) -> list[Issue]:
+    issues = []
+    for name in settings.not_collected:
+        domain, _, variable = name.partition(".")
+        spec = DOMAINS.get(domain)
+        if spec is None or spec.variable(variable) is None:
+            issues.append(make_issue("P011", **where.at_study(("sdtm", "not_collected", name)), value=name,
+                                     detail=f"sdtm.not_collected: {name!r} is not DATASET.VARIABLE of a domain crfmap "
+                                            "writes (e.g. DM.RACE)"))
     return issues
 
 
@@ -133,7 +148,22 @@ def _lint_concept(where: MappingSource, concept: ConceptSpec) -> list[Issue]:
                            detail=f"concept {concept.id!r}: sdtm.domain {target.domain!r} is not a domain crfmap "
                                   f"builds from {concept.record} records; use one of {', '.join(sorted(allowed))}")]
     return (_lint_supp(where, concept, target) + _lint_constants(where, concept, target)
-            + _lint_options(where, concept, target))
+            + _lint_options(where, concept, target) + _lint_variables(where, concept, target))
+
+
+def _lint_variables(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
+    """`variables`: each a variable of the domain, filled from a qualifier or record field of the concept."""
+    spec = DOMAINS[target.domain]
+    fields = record_field_names(concept.record)
+    issues = []
+    for variable, name in target.variables.items():
+        if spec.variable(variable) is None:
+            issues.append(_detail(where, concept, f"sdtm.variables names {variable!r}, which is not a {target.domain} "
+                                                  "variable in SDTMIG"))
+        if name not in concept.qualifiers and name not in fields:
+            issues.append(_detail(where, concept, f"sdtm.variables takes {variable} from {name!r}, which is neither "
+                                                  "a qualifier of the concept nor a field of its record"))
+    return issues
 
 
 def _lint_supp(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
