@@ -5,6 +5,8 @@ Kept light: the domain builders and file writers are imported only when somethin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from crfmap.issues import Issue
 from crfmap.study.models import StudyMapping
 from crfmap.writers.base import OptionSpec, Writer, WriteRequest, WriteResult
@@ -19,6 +21,9 @@ OPTIONS = (
                kind="choice", default=("xpt", "json"), choices=FILE_FORMATS, multiple=True),
     OptionSpec("transliterate", "--transliterate",
                "SDTM XPT: transliterate Cyrillic to Latin instead of refusing non-ASCII values."),
+    OptionSpec("meddra", "--meddra", "SDTM: the study's MedDRA ASCII distribution (folder with llt.asc and "
+               "mdhier.asc) for the AE hierarchy; without it the hierarchy stays empty, never guessed.",
+               kind="text", metavar="DIR"),
 )
 
 
@@ -26,7 +31,9 @@ def write(request: WriteRequest) -> WriteResult:
     from crfmap.writers.sdtm.writer import SdtmOptions, write_sdtm_into
 
     formats = tuple(dict.fromkeys(request.options["sdtm_formats"]))
-    options = SdtmOptions(formats=formats, transliterate=request.options["transliterate"])
+    meddra = request.options.get("meddra")
+    options = SdtmOptions(formats=formats, transliterate=request.options["transliterate"],
+                          meddra=Path(meddra) if meddra else None)
     written = write_sdtm_into(request.records, request.study, request.folder, options,
                               request.source.crfmap_version or "unknown")
     # errors stopped the writing (FatalIssue); what is left are warnings and notes
