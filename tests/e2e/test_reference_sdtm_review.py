@@ -201,7 +201,7 @@ def test_test_names_are_the_cdisc_names_of_their_codes(sdtm: Path) -> None:
 
 
 def test_the_issue_s_non_ct_values_are_gone(sdtm: Path) -> None:
-    assert {row["DSDECOD"] for row in rows(sdtm, "DS")} == {"DEATH"}
+    assert {row["DSDECOD"] for row in rows(sdtm, "DS")} == {"DEATH", "COMPLETED"}
     assert {row["RSTESTCD"] for row in rows(sdtm, "RS")} == {"BESTRESP", "MRDRESP", "OVRLRESP"}
     assert {row["RSCAT"] for row in rows(sdtm, "RS")} == {"PROTOCOL DEFINED RESPONSE CRITERIA"}
     assert {row["RSEVAL"] for row in rows(sdtm, "RS")} == {"INVESTIGATOR"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crfmap.issues import FatalIssue, Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset
@@ -73,9 +74,10 @@ def _rows(path: Path, width: int) -> list[list[str]]:
     return rows
 
 
-def apply_meddra(datasets: list[Dataset], dictionary: MeddraDictionary | None,
-                 declared_version: str | None) -> tuple[list[Dataset], list[Issue]]:
-    """AE with its hierarchy from the dictionary; without one, the hierarchy variables carry the reason."""
+def apply_meddra(datasets: list[Dataset], dictionary: MeddraDictionary | None, declared_version: str | None,
+                 place: dict[str, Any] | None = None) -> tuple[list[Dataset], list[Issue]]:
+    """AE with its hierarchy from the dictionary; without one, the hierarchy variables carry the reason. `place`
+    locates the study's MedDRA declaration (study.yaml standards.meddra) for W086."""
     issues: list[Issue] = []
     result = []
     for dataset in datasets:
@@ -83,8 +85,9 @@ def apply_meddra(datasets: list[Dataset], dictionary: MeddraDictionary | None,
             result.append(dataset)
             continue
         if dictionary is None:
-            issues.append(make_issue("W086", detail="AELLT, AEHLT, AEHLGT, AESOC and AEBODSYS (and their codes) are "
-                                                    "empty: no MedDRA dictionary was supplied"))
+            issues.append(make_issue("W086", **(place or {}),
+                                     detail="AELLT, AEHLT, AEHLGT, AESOC and AEBODSYS (and their codes) are empty: "
+                                            "no MedDRA dictionary was supplied"))
             variables = [dataclasses.replace(variable, comment=NOT_POPULATED) if variable.name in HIERARCHY_VARIABLES
                          else variable for variable in dataset.variables]
             result.append(dataclasses.replace(dataset, variables=variables))

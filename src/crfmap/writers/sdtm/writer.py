@@ -77,7 +77,8 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
 
     built = build_sdtm(records, study)
     dictionary = read_meddra(options.meddra) if options.meddra is not None else None
-    datasets, meddra_issues = apply_meddra(built.datasets, dictionary, study.study.standards.meddra)
+    datasets, meddra_issues = apply_meddra(built.datasets, dictionary, study.study.standards.meddra,
+                                           study.locations.at_study(("standards", "meddra")))
     issues = list(built.issues) + meddra_issues + list(check_datasets(datasets))
     prepared: list[Dataset] = []
     for dataset in datasets:

@@ -2,7 +2,8 @@
 
 P044 for a reference that does not resolve (an arm that is not one of study.yaml's `arms`, an element, a concept,
 a record field or qualifier, a visit window's element, a duplicate code); P045, one warning listing them, for the
-Trial Summary parameters FDA expects that neither study.yaml nor crfmap's derivations provide.
+Trial Summary parameters FDA expects that neither study.yaml nor crfmap's derivations provide, in a study that
+declares its trial design (the step from a quick conversion to a submission).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def lint_trial_design(study: StudyMapping) -> list[Issue]:
     issues.extend(_lint_concept_visits(study, design, where))
     declared = {entry.parmcd for entry in settings.ts}
     missing = [code for code in FDA_EXPECTED if code not in declared and code not in derived_parameters(study)]
-    if missing:
+    if missing and design is not None:  # a study that declares its design is held to FDA's TS expectations
         issues.append(make_issue("P045", value=", ".join(missing), **where.at_study(("sdtm", "ts")),
                                  detail="FDA Study Data Technical Conformance Guide / CDISC SDTM-MSG v2 TS"))
     return issues
