@@ -55,7 +55,7 @@ FILES = {
           - value: BLAST
             display: Blasts
             codings:
-              - {system: loinc, code: "77147-7", checked: "as in the reference study's lb_test"}
+              - {system: loinc, code: "77147-7", checked: "test data only: a verified-flagged coding, not a claim about marrow blasts"}
               - {system: snomed, code: "00000000", unverified: true}
         """,
     "concepts.yaml": """

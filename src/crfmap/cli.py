@@ -15,8 +15,8 @@ import click
 
 from crfmap import __version__, api
 from crfmap.issues import ExitStatus, FatalIssue, Report
-from crfmap.issues.text import render_coverage, render_issue, render_report
-from crfmap.terminal import row_progress
+from crfmap.issues.text import render_concise, render_coverage, render_issue, render_report
+from crfmap.terminal import report_width, row_progress, use_colour
 
 MIB = 1024 * 1024
 
@@ -28,6 +28,35 @@ redact_option = click.option(
     "--redact", is_flag=True,
     help="Never print cell values (possible patient data) in messages; positions and codes stay.")
 debug_option = click.option("--debug", is_flag=True, help="Show the Python traceback of an unexpected failure.")
+
+
+def report_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """What validate and convert share about their reports."""
+    formats = ", ".join(f"{entry.extensions[0]} ({entry.summary})" for entry in api.REPORT_FORMATS)
+    options = [
+        click.option("--format", "output_format", type=click.Choice(["text", "concise", "json"]), default="text",
+                     show_default=True, help="What to print: text for people (counts first, then the issues by "
+                     "sheet, wrapped), concise (one line per issue, for logs and grep), or json: "
+                     "{\"run\": …, \"issues\": […], \"summary\": …}."),
+        click.option("--report", "reports", type=click.Path(path_type=Path), multiple=True,
+                     help=f"Also write the report to a file; repeat for several. The ending picks the format: "
+                          f"{formats}."),
+        click.option("--annotate", type=click.Path(path_type=Path), default=None,
+                     help="Write a copy of the workbook with an index sheet first, each bad cell coloured and the "
+                          "issue as a comment; the .xlsx report's cell links open it."),
+        click.option("--waivers", type=click.Path(path_type=Path), default=None,
+                     help="A reviewed waivers.yaml: issues it accepts become notes marked waived; a waiver that "
+                          "matches nothing is reported (P062)."),
+        click.option("--quiet", "-q", is_flag=True, help="Print only the counts (and errors that stop the run)."),
+        click.option("--verbose", "-v", is_flag=True,
+                     help="Also print the run header and the mapping's form and column names."),
+        click.option("--timestamp", is_flag=True,
+                     help="Put the time of the run in report headers (without it, reports are byte-identical "
+                          "for the same input)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
 
 
 def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,46 +119,40 @@ def main() -> None:
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @study_option
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one line per issue, then counts. json: {\"issues\": [...], \"summary\": {...}}.")
-@click.option("--annotate", type=click.Path(path_type=Path), default=None,
-              help="Write a copy of the workbook with each bad cell coloured and the issue as a comment.")
+@report_options
 @click.option("--coverage", is_flag=True, help="Also print where every non-empty cell went.")
-@click.option("--quiet", "-q", is_flag=True, help="Print only the counts (and errors that stop the run).")
 @read_options
 @redact_option
 @debug_option
-def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path | None, coverage: bool,
-             quiet: bool, redact: bool, debug: bool, **read: Any) -> None:
+def validate(workbook: Path, study_dir: Path, output_format: str, reports: tuple[Path, ...], annotate: Path | None,
+             waivers: Path | None, quiet: bool, verbose: bool, timestamp: bool, coverage: bool, redact: bool,
+             debug: bool, **read: Any) -> None:
     """Check WORKBOOK against the study's forms and print every problem at its cell.
 
     \b
-    Each issue names file, sheet and cell, the value, what was expected and what to do, e.g.
-      site.xlsx › AE!D14: error S104 value-not-in-codelist: 'Фебрильная лихорадка ' is not in
-      code list ae_term; closest: 'Фебрильная лихорадка'. Hint: …
+    The counts come first (per sheet in tab order, per issue code), then each issue under its sheet:
+      Терапия!D35  error S108 impossible-date · Дата начала · subject 02-004
+          '31.06.2022' is not a real calendar date.
+          Hint: June 2022 has 30 days; check day and month.
     Issue codes: `crfmap codes`.
     """
     def body() -> ExitStatus:
+        api.check_report_targets(reports)
         with row_progress(sys.stderr) as progress:
             result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read),
-                                           progress=progress, keep_cells=annotate is not None)
+                                           progress=progress, keep_cells=annotate is not None, waivers=waivers,
+                                           report_time=timestamp)
+            said = _write_extras(result, workbook, annotate, reports, redact, progress)
+        for line in said:
+            click.echo(line, err=True)
         report = result.report
         if output_format == "json":
-            data = report.as_dict(redact=redact)
-            if coverage:
-                data["coverage"] = [_account_dict(account) for account in result.coverage]
-            click.echo(_json(data))
+            click.echo(_json(report.as_dict(redact=redact, coverage=coverage)))
         else:
-            lines = render_report(report, redact=redact, colour=_colour(sys.stdout))
-            for line in lines:
-                if not quiet or not line.startswith(tuple("./\\") + (workbook.name,)):
+            _print_report(report, redact, quiet, verbose, concise=output_format == "concise")
+            if coverage and not quiet:
+                for line in render_coverage(report.coverage):
                     click.echo(line)
-            if coverage:
-                for line in render_coverage(result.coverage):
-                    click.echo(line)
-        if annotate is not None:
-            marked = api.write_annotation(result, annotate, report.presented(redact=redact), workbook)
-            click.echo(f"annotated copy: {annotate} ({marked} cell(s) marked)", err=True)
         return report.exit_status
 
     _run(body, debug, redact)
@@ -149,27 +172,41 @@ def validate(workbook: Path, study_dir: Path, output_format: str, annotate: Path
               help="Write the valid records even when some rows have errors; the left-out rows are listed.")
 @click.option("--allow-unmapped", is_flag=True,
               help="Convert even when some non-empty cells are read by no form (they are still reported).")
+@report_options
 @read_options
 @redact_option
 @debug_option
 def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, allow_errors: bool,
-            allow_unmapped: bool, redact: bool, debug: bool, **values: Any) -> None:
+            allow_unmapped: bool, output_format: str, reports: tuple[Path, ...], annotate: Path | None,
+            waivers: Path | None, quiet: bool, verbose: bool, timestamp: bool, redact: bool, debug: bool,
+            **values: Any) -> None:
     """Validate WORKBOOK, then write FHIR R4 and/or SDTM to OUT.
 
     Refuses to write when validation finds errors, unless --allow-errors.
     """
     def body() -> ExitStatus:
+        api.check_report_targets(reports)
         per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
                       for name, writer in api.WRITERS.items()}
         options = api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
-                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped)
+                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped, waivers=waivers,
+                                     report_time=timestamp)
         with row_progress(sys.stderr) as progress:
             outcome = api.convert_workbook(workbook, study_dir, options, read_options=build_read_options(**values),
-                                           progress=progress)
-        for line in render_report(outcome.report, redact=redact, colour=_colour(sys.stdout)):
-            click.echo(line)
-        for line in outcome.summary_lines():
-            click.echo(line)
+                                           progress=progress, keep_cells=annotate is not None)
+            said = [] if outcome.validation is None else _write_extras(outcome.validation, workbook, annotate,
+                                                                       reports, redact, progress)
+        for line in said:
+            click.echo(line, err=True)
+        if output_format == "json":
+            data = outcome.report.as_dict(redact=redact)
+            data["outputs"] = {target: {"files": files, "counts": outcome.counts.get(target, {})}
+                               for target, files in outcome.written.items()}
+            click.echo(_json(data))
+        else:
+            _print_report(outcome.report, redact, quiet, verbose, concise=output_format == "concise")
+            for line in outcome.summary_lines():
+                click.echo(line)
         return outcome.exit_status
 
     _run(body, debug, redact)
@@ -198,6 +235,42 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
 
 
 @main.command()
+@click.option("--mappings", type=click.Path(path_type=Path, file_okay=False), default=Path("mappings"),
+              show_default=True, help="The folder whose subfolders are the studies to offer (each with study.yaml).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on. Anything but loopback requires the access token.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--token", envvar="CRFMAP_TOKEN", default=None,
+              help="Access token (also $CRFMAP_TOKEN); made up and printed when the host is not loopback.")
+@click.option("--max-upload-mb", type=click.IntRange(1), default=50, show_default=True,
+              help="Refuse uploads larger than this (HTTP 413).")
+@click.option("--workers", type=click.IntRange(1), default=2, show_default=True,
+              help="Workbooks checked at once; more wait their turn.")
+@read_options
+@debug_option
+def serve(mappings: Path, host: str, port: int, token: str | None, max_upload_mb: int, workers: int, debug: bool,
+          **read: Any) -> None:
+    """A local page to drop a workbook on: pick the study, see the HTML report, download the annotated copy, the
+    reports and the outputs. The same endpoints answer JSON (POST /runs with Accept: application/json).
+
+    Needs the serve extra: pip install 'crfmap[serve]'.
+    """
+    def body() -> ExitStatus:
+        try:
+            from crfmap.web import ServeSettings
+            from crfmap.web import serve as run_server
+        except ImportError as missing:
+            click.echo(f"crfmap serve needs {missing.name}: pip install 'crfmap[serve]'", err=True)
+            return ExitStatus.CANNOT_RUN
+        settings = ServeSettings(mappings=mappings, host=host, port=port, token=token, max_upload_mb=max_upload_mb,
+                                 workers=workers, read_limits=build_read_options(**read).limits)
+        run_server(settings, announce=lambda line: click.echo(line, err=True))
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+@main.command()
 @click.option("--part", type=click.Choice(["study", "form", "codelist", "concepts"]), default=None,
               help="Only the schema of one kind of mapping file (default: all, under $defs).")
 def schema(part: str | None) -> None:
@@ -213,6 +286,113 @@ def codes(output_format: str) -> None:
     from crfmap.issues.reference import render_codes
 
     click.echo(render_codes(output_format))
+
+
+@main.command("fhir-definitions")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--study", "study_dir", type=click.Path(path_type=Path), default=None,
+              help="Publish under this study's fhir.canonical_base (study.yaml) instead of crfmap's own.")
+@click.option("--canonical-base", default=None, metavar="URL",
+              help="Publish under this canonical base URL (overrides --study's).")
+@click.option("--package-name", default=None, help="FHIR package name (default: crfmap.fhir.extensions, with the "
+                                                   "study's id appended for another base).")
+@debug_option
+def fhir_definitions(out: Path, study_dir: Path | None, canonical_base: str | None, package_name: str | None,
+                     debug: bool) -> None:
+    """Write the FHIR package of crfmap's extensions to OUT: package/ (package.json and StructureDefinitions with
+    snapshots) and a .tgz that a FHIR server or validator can load."""
+    def body() -> ExitStatus:
+        from crfmap.api import write_fhir_definitions
+
+        result = write_fhir_definitions(out, study_dir, canonical_base, package_name)
+        click.echo(f"fhir-definitions: {len(result.files)} file(s) in {result.folder} ({result.package}; "
+                   f"canonical base {result.canonical_base})")
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+def push_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--server", required=True, metavar="URL", help="FHIR base URL, e.g. https://host/fhir."),
+        click.option("--ndjson", is_flag=True, help="Send the Bulk NDJSON files (as batches of PUTs) instead of "
+                                                    "the bundles."),
+        click.option("--max-entries", type=click.IntRange(1), default=100, show_default=True,
+                     help="Most entries in one request (servers commonly allow 100-500)."),
+        click.option("--concurrency", type=click.IntRange(1, 64), default=4, show_default=True,
+                     help="Requests in flight at once."),
+        click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
+                     help="Seconds to wait for one answer."),
+        click.option("--max-attempts", type=click.IntRange(1), default=6, show_default=True,
+                     help="Attempts per request on 5xx, 429, 408 and connection failures."),
+        click.option("--retry-max-wait", type=click.FloatRange(min=0.0), default=30.0, show_default=True,
+                     help="Longest back-off between attempts, in seconds (Retry-After is honoured)."),
+        click.option("--ca-bundle", type=click.Path(path_type=Path, exists=True, dir_okay=False), default=None,
+                     help="PEM file of the CA certificates to trust (TLS is always verified)."),
+        click.option("--token-env", default=None, metavar="NAME", help="Bearer token: from this environment "
+                                                                        "variable."),
+        click.option("--token-file", type=click.Path(path_type=Path), default=None, help="Bearer token: from "
+                                                                                         "this file."),
+        click.option("--basic-user", default=None, help="HTTP basic user (password from --password-env or "
+                                                        "--password-file)."),
+        click.option("--password-env", default=None, metavar="NAME"),
+        click.option("--password-file", type=click.Path(path_type=Path), default=None),
+        click.option("--smart-client-id", default=None, help="SMART Backend Services: the registered client id."),
+        click.option("--smart-key", type=click.Path(path_type=Path), default=None,
+                     help="SMART: the client's private key (PEM; RSA signs RS384, EC P-384 signs ES384)."),
+        click.option("--smart-token-url", default=None, metavar="URL",
+                     help="SMART token endpoint (default: from the server's .well-known/smart-configuration)."),
+        click.option("--smart-scope", default="system/*.write", show_default=True),
+        click.option("--smart-kid", default=None, help="SMART: key id (kid) of the signing key."),
+        click.option("--smart-alg", type=click.Choice(["RS384", "ES384"]), default=None),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@main.command()
+@click.argument("out", type=click.Path(path_type=Path))
+@push_options
+@click.option("--dry-run", is_flag=True, help="List what would be sent (and what the push log skips); send nothing.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@redact_option
+@debug_option
+def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool, **settings: Any) -> None:
+    """Send the FHIR output in OUT (convert's --out folder, or its fhir/) to a FHIR server.
+
+    \b
+    Study-level resources first, then the bundles in parallel; retries 5xx/429/timeouts with back-off;
+    a push log in OUT lets a rerun send only what was not accepted. Every refusal is reported at the
+    cells the resource came from. Exit status: 0 all accepted, 1 something refused, 2 the server could
+    not be reached (or bad options/credentials). Needs: pip install 'crfmap[push]'.
+    """
+    def body() -> ExitStatus:
+        from crfmap.api import PushSettings, make_push_options, push_fhir
+
+        options = make_push_options(PushSettings(dry_run=dry_run, **settings))
+        result = push_fhir(out, options)
+        summary = result.summary()
+        if output_format == "json":
+            data = result.report.as_dict(redact=redact)
+            data["push"] = {"server": options.server, "folder": result.folder.name, **summary,
+                            "units": [{"unit": item.unit.name, "file": item.unit.origin, "status": item.status,
+                                       "http": item.http_status, "attempts": item.attempts}
+                                      for item in sorted(result.outcomes, key=lambda item: item.unit.name)]}
+            if dry_run:
+                data["push"]["plan"] = result.plan_lines
+            click.echo(_json(data))
+        else:
+            for line in result.plan_lines:
+                click.echo(line)
+            for issue in result.report.presented(redact=redact):
+                click.echo(render_issue(issue))
+            counts = ", ".join(f"{count} {status}" for status, count in summary.items() if count)
+            verb = "would push" if dry_run else "push"
+            click.echo(f"{verb}: {options.server}: {counts or 'nothing to send'}")
+        return ExitStatus.OK if dry_run else result.exit_status
+
+    _run(body, debug, redact)
 
 
 # ── plumbing ──────────────────────────────────────────────────────────────────────────────────────────
@@ -236,10 +416,30 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
     sys.exit(int(status))
 
 
-def _account_dict(account: Any) -> dict[str, Any]:
-    return {"sheet": account.sheet, "form": account.form, "non_empty": account.non_empty,
-            "header": account.header, "mapped": account.mapped, "ignored": account.ignored,
-            "unmapped": account.unmapped, "unaccounted": account.unaccounted}
+def _write_extras(result: api.ValidationResult, workbook: Path, annotate: Path | None, reports: tuple[Path, ...],
+                  redact: bool, progress: api.Progress | None) -> list[str]:
+    """The annotated copy first (the reports link to it), then the reports; returns where each went, to be said
+    on stderr once the progress display is gone."""
+    said = []
+    linked: Path | None = workbook if workbook.suffix.lower() in (".xlsx", ".xlsm") else None
+    if annotate is not None:
+        linked, marked = api.annotate_workbook(result, annotate, workbook, redact=redact, progress=progress)
+        said.append(f"annotated copy: {linked} ({marked} cell(s) marked)")
+    for written in api.write_reports(result.report, reports, redact=redact, linked_workbook=linked,
+                                     progress=progress):
+        said.append(f"report: {written}")
+    return said
+
+
+def _print_report(report: Report, redact: bool, quiet: bool, verbose: bool, concise: bool = False) -> None:
+    colour = use_colour(sys.stdout)
+    if concise and not quiet:
+        lines = render_concise(report, redact=redact, colour=colour)
+    else:
+        lines = render_report(report, redact=redact, colour=colour, width=report_width(sys.stdout), quiet=quiet,
+                              verbose=verbose)
+    for line in lines:
+        click.echo(line, color=colour)  # click would strip the colour FORCE_COLOR asked for on a pipe
 
 
 def _json(data: Any, pretty: bool = True) -> str:
@@ -247,10 +447,6 @@ def _json(data: Any, pretty: bool = True) -> str:
 
     option = orjson.OPT_INDENT_2 if pretty else 0
     return orjson.dumps(data, option=option | orjson.OPT_NON_STR_KEYS).decode()
-
-
-def _colour(stream: Any) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)())
 
 
 DEFAULT_MEMORY_LIMIT_MB = 4096

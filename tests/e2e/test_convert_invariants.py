@@ -57,7 +57,7 @@ def test_errors_block_output_and_leave_previous_output_intact(tmp_path: Path) ->
 def test_allow_errors_writes_valid_records_and_lists_the_rest(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["convert", str(MESSY), "--study", str(STUDY), "--out", str(out),
-                                       "--allow-errors", "--allow-unmapped", "--to", "fhir"])
+                                       "--allow-errors", "--allow-unmapped", "--to", "fhir", "--format", "concise"])
     assert result.exit_code == 1  # written, but the data still has errors: the status says so
     assert (out / "fhir").is_dir() and any((out / "fhir").iterdir())
     left_out = [line for line in result.stdout.splitlines() if " M004 " in line]

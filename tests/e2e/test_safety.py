@@ -110,7 +110,7 @@ def test_reference_study_refuses_hostile_ids_and_writes_only_inside_out(tmp_path
     workbook.save(path)
     out = tmp_path / "deep" / "out"
     completed = run_crfmap("convert", path, "--study", STUDY, "--out", out, "--allow-errors", "--allow-unmapped",
-                           "--sdtm-format", "csv", "--ndjson")
+                           "--sdtm-format", "csv", "--ndjson", "--format", "concise")
     assert completed.returncode == 1
     for row in hostile:  # the id pattern rejects them at their cells
         assert f"Demographics!A{row}: error S106 " in completed.stdout, row
@@ -161,7 +161,7 @@ def test_annotated_copy_adds_no_formula(tmp_path):
     completed = run_crfmap("validate", source, "--study", STUDY, "--annotate", annotated)
     assert completed.returncode == 1
     original, copy = openpyxl.load_workbook(source), openpyxl.load_workbook(annotated)
-    assert copy.sheetnames == original.sheetnames + ["crfmap issues"]
+    assert copy.sheetnames == ["crfmap issues", *original.sheetnames]  # the index sheet first
     for sheet in original.worksheets:  # the site's own cells stay exactly as they were, none added
         before = {(cell.coordinate, cell.value, cell.data_type) for row in sheet.iter_rows() for cell in row
                   if cell.value is not None}

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from crfmap import __version__
-from crfmap.api.validation import Progress, ValidationResult, validate_workbook
+from crfmap.api.progress import Progress, phase
+from crfmap.api.validation import ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Report, make_issue
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
@@ -34,6 +35,8 @@ class ConvertOptions:
     writer_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     allow_errors: bool = False
     allow_unmapped: bool = False
+    waivers: Path | None = None  # a reviewed waivers.yaml (see crfmap.study.waivers)
+    report_time: bool = False  # the time of the run in the report's header
 
     def options_of(self, target: str) -> dict[str, Any]:
         return {**WRITERS[target].default_options(), **self.writer_options.get(target, {})}
@@ -58,13 +61,15 @@ class ConvertOutcome:
 
 
 def convert_workbook(workbook: Path, study: Path | StudyMapping, options: ConvertOptions, *,
-                     read_options: ReadOptions | None = None, progress: Progress | None = None) -> ConvertOutcome:
+                     read_options: ReadOptions | None = None, progress: Progress | None = None,
+                     keep_cells: bool = False) -> ConvertOutcome:
     unknown = [target for target in options.targets if target not in WRITERS]
     if unknown:
         raise FatalIssue(make_issue("W001", detail=f"unknown output target(s) {', '.join(unknown)}; known: "
                                                    f"{', '.join(WRITERS)}"))
     _check_output_folder(Path(workbook), Path(options.out), options.targets)
-    validation = validate_workbook(workbook, study, read_options=read_options, progress=progress)
+    validation = validate_workbook(workbook, study, read_options=read_options, progress=progress,
+                                   keep_cells=keep_cells, waivers=options.waivers, report_time=options.report_time)
     report = validation.report
     outcome = ConvertOutcome(report=report, validation=validation)
     if not _may_write(validation, options, report):
@@ -83,8 +88,9 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping, options: Conver
             for target in options.targets:
                 folder = staging / target
                 folder.mkdir()
-                result = WRITERS[target].write(WriteRequest(records=records, study=mapping, folder=folder,
-                                                            source=source, options=options.options_of(target)))
+                with phase(progress, f"write:{target}", f"writing {target} ({len(records):,} records)"):
+                    result = WRITERS[target].write(WriteRequest(records=records, study=mapping, folder=folder,
+                                                                source=source, options=options.options_of(target)))
                 report.extend(result.issues)
                 outcome.written[target], outcome.counts[target] = result.files, result.counts
             replace_folders([(staging / target, out / target) for target in options.targets])

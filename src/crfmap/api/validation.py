@@ -7,25 +7,28 @@ themselves are kept, plus, when an annotated copy is asked for, the cells read (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
+from crfmap import __version__
+from crfmap.api.progress import Progress, last_row, rows_with_progress
 from crfmap.issues import Issue, Report, Severity
+from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
+from crfmap.issues.waivers import apply_waivers
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
 from crfmap.study import StudyMapping
+from crfmap.study.waivers import load_waivers
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap, locate_header
 from crfmap.validate.plan import plan_forms
 from crfmap.validate.sheet import validate_sheet
 from crfmap.validate.sheets import count_cells_in, match_sheets
 from crfmap.values.row import FormRow
-
-Progress = Callable[[str, int], None]  # (what, how many rows so far)
 
 
 @dataclass(slots=True)
@@ -93,20 +96,25 @@ class RecordingWorkbook:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    def record_unread(self) -> None:
+    def record_unread(self, progress: Progress | None = None) -> None:
         """Read the sheets validation had no reason to read, so the copy has every sheet."""
         self.grid.sheets = self.book.sheets()
         for info in self.grid.sheets:
             if info.name not in self.grid.cells:
-                for _ in self.iter_rows(info.name):
+                for _ in rows_with_progress(self.iter_rows(info.name), progress, f"copy:{info.name}",
+                                            f"reading {info.name}", last_row(info.dimension)):
                     pass
 
 
 def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_options: ReadOptions | None = None,
-                      progress: Progress | None = None, keep_cells: bool = False) -> ValidationResult:
-    """Read, validate and map one workbook. Raises FatalIssue when the mapping or the file is unusable.
+                      progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
+                      report_time: bool = False) -> ValidationResult:
+    """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
+    is unusable.
 
-    `keep_cells` keeps every cell read in `result.grid`, for an annotated copy.
+    `keep_cells` keeps every cell read in `result.grid`, for an annotated copy. `waivers` is a reviewed
+    waivers.yaml: the issues it accepts become notes marked waived. `report_time` puts the time of the run in
+    the report's header (otherwise reports are byte-identical for the same input).
     """
     workbook = Path(workbook)
     mapping_issues: list[Issue]
@@ -116,19 +124,33 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
         from crfmap.api.mapping import load_mapping
 
         mapping, mapping_issues = load_mapping(study)
+    accepted, waivers_sha256 = load_waivers(waivers) if waivers is not None else ([], None)
     report = Report()
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
+    headers: dict[str, tuple[str, HeaderMap | None]] = {}
     with open_workbook(workbook, options, report.add) as book:
         if keep_cells:
             recording = RecordingWorkbook(book, CellGrid())
-            _validate_book(recording, mapping, result, progress)
-            recording.record_unread()
+            _validate_book(recording, mapping, result, progress, headers)
+            recording.record_unread(progress)
             result.grid = recording.grid
         else:
-            _validate_book(book, mapping, result, progress)
+            _validate_book(book, mapping, result, progress, headers)
+        input_format, sheets = book.format, book.sheets()
+    report.sheets = [_layout(info, headers.get(info.name)) for info in sheets]
+    report.coverage = [CoverageLine(account.sheet, account.form, account.non_empty, account.header,
+                                    account.mapped, account.ignored, account.unmapped)
+                       for account in result.coverage]
+    report.run = RunHeader(
+        crfmap_version=__version__, input_name=result.source.file, input_size=result.source.size,
+        input_sha256=result.source.sha256, input_format=input_format, mapping_id=mapping.study.id,
+        mapping_version=mapping.study.version, mapping_sha256=mapping.sha256,
+        waivers_name=None if waivers is None else Path(waivers).name, waivers_sha256=waivers_sha256,
+        generated_at=_now() if report_time else None)
+    apply_waivers(report, accepted)
     report.facts.update({
         "rows_read": result.rows_read,
         "records": len(result.records),
@@ -138,8 +160,22 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     return result
 
 
+def _layout(info: SheetInfo, found: tuple[str, HeaderMap | None] | None) -> SheetLayout:
+    form, header = found if found is not None else (None, None)
+    if header is None:
+        return SheetLayout(name=info.name, index=info.index, hidden=info.hidden, form=form)
+    return SheetLayout(name=info.name, index=info.index, hidden=info.hidden, form=form, header_row=header.row,
+                       titles=dict(header.titles), columns=dict(header.positions))
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
 def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResult,
-                   progress: Progress | None) -> None:
+                   progress: Progress | None, headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
     report = result.report
     context = ValidationContext(mapping, report.add, result.source.file, native_types=book.typed_cells)
     engine = MappingEngine(mapping, context.subject_row, report.add)
@@ -160,9 +196,12 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         account = SheetAccount(sheet=info.name, form=form.name)
         result.coverage.append(account)
         counter = _CellCounter(account, {column.name for column in form.columns if column.ignore})
-        counted = counter.count(book.iter_rows(info.name))
+        read = rows_with_progress(book.iter_rows(info.name), progress, f"sheet:{info.name}",
+                                  f"checking {info.name}", last_row(info.dimension))
+        counted = counter.count(read)
         header, rows = locate_header(form, info.name, counted, context)
         counter.header = header
+        headers[info.name] = (form.name, header)
         if header is None:  # S002 was reported; the sheet's cells are all unmapped
             counter.settle()
             counter.no_header = True
@@ -175,8 +214,6 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
                 result.left_out.append(form_row)
             else:
                 result.records.extend(engine.map_row(form_row))
-            if progress is not None and result.rows_read % 1000 == 0:
-                progress(form.name, result.rows_read)
         for _ in rows:  # anything validation left unread still counts
             pass
         counter.settle()

@@ -34,6 +34,23 @@ class Located(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class WaiverNote:
+    """Why an issue was accepted: the waiver's reason, who accepted it and when, where the waiver is written
+    (file and line), and the severity the issue had before it became a note."""
+
+    reason: str
+    by: str
+    date: str
+    file: str
+    line: int | None
+    severity: Severity
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"reason": self.reason, "by": self.by, "date": self.date, "file": self.file, "line": self.line,
+                "severity": self.severity.value}
+
+
+@dataclass(frozen=True, slots=True)
 class Issue:
     """One problem found in a mapping, a workbook or an output.
 
@@ -60,6 +77,8 @@ class Issue:
     expected: str | None = None
     related: tuple[str, ...] = field(default=())  # other cells involved, as "Sheet!A1"
     item: str | None = None
+    header: str | None = None  # the site's own header text of the cell's column, when known (views fill it)
+    waived: WaiverNote | None = None  # accepted by a waiver: the issue is then a note (severity info)
 
     @property
     def where(self) -> str:
@@ -78,6 +97,7 @@ class Issue:
         data = asdict(self)
         data["severity"] = self.severity.value
         data["related"] = list(self.related)
+        data["waived"] = None if self.waived is None else self.waived.as_dict()
         return data
 
 

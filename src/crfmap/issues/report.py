@@ -10,6 +10,7 @@ from typing import Any
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue
+from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 
 REDACTED = "‹redacted›"
 
@@ -39,6 +40,9 @@ class Report:
 
     issues: list[Issue] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # counts the run wants to show (rows read, …)
+    run: RunHeader | None = None  # which crfmap, mapping and input made the report
+    sheets: list[SheetLayout] = field(default_factory=list)  # the input's tabs in order, with header texts
+    coverage: list[CoverageLine] = field(default_factory=list)  # where every non-empty cell went
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -64,9 +68,24 @@ class Report:
     def exit_status(self) -> ExitStatus:
         return ExitStatus.DATA_ERRORS if self.has_errors else ExitStatus.OK
 
+    @property
+    def waived(self) -> list[Issue]:
+        return [issue for issue in self.issues if issue.waived is not None]
+
     def sorted(self) -> list[Issue]:
-        """Issues in reading order: mapping files first, then by sheet, row, column; stable otherwise."""
-        return sorted(self.issues, key=_reading_order)
+        """Issues in reading order: mapping files first, then by sheet in the workbook's tab order (sheets
+        the report does not know after, by name), row, column; stable otherwise."""
+        tabs = {sheet.name: sheet.index for sheet in self.sheets}
+        return sorted(self.issues, key=lambda issue: _reading_order(issue, tabs))
+
+    def sheet_order(self) -> list[str]:
+        """Every sheet named by the layout or an issue: tab order first, then the others by name."""
+        known = [sheet.name for sheet in sorted(self.sheets, key=lambda sheet: sheet.index)]
+        others = sorted({issue.sheet for issue in self.issues if issue.sheet is not None} - set(known))
+        return known + others
+
+    def layout_of(self, sheet: str | None) -> SheetLayout | None:
+        return next((layout for layout in self.sheets if layout.name == sheet), None)
 
     def flatten(self, fields: Iterable[str] = ("code", "sheet", "cell")) -> list[tuple[Any, ...]]:
         """Tuples of the named fields, in reading order: what tests assert on."""
@@ -79,22 +98,53 @@ class Report:
         for issue in self.issues:
             by_form.setdefault(issue.form or "(workbook)", Counter())[issue.severity.value] += 1
         by_code = Counter(issue.code for issue in self.issues)
+        by_sheet: dict[str, Counter[str]] = {}
+        for issue in self.issues:
+            if issue.sheet is not None:
+                by_sheet.setdefault(issue.sheet, Counter())[issue.severity.value] += 1
         return {
             "errors": by_severity.get("error", 0),
             "warnings": by_severity.get("warning", 0),
             "infos": by_severity.get("info", 0),
+            "waived": len(self.waived),
+            "by_sheet": {sheet: dict(sorted(by_sheet[sheet].items())) for sheet in self.sheet_order()
+                         if sheet in by_sheet},
             "by_form": {form: dict(sorted(counts.items())) for form, counts in sorted(by_form.items())},
             "by_code": dict(sorted(by_code.items())),
             **self.facts,
         }
 
-    def presented(self, *, redact: bool = False) -> list[Issue]:
-        """The issues as every view shows them (text, JSON, annotated copy): in reading order, and with
-        nothing taken from cells when `redact` — the one place redaction is applied."""
-        return [redact_issue(issue) if redact else issue for issue in self.sorted()]
+    def presented(self, *, redact: bool = False, site_words: bool = True) -> list[Issue]:
+        """The issues as every view shows them (text, JSON, HTML, spreadsheet, annotated copy): in reading
+        order, each with the site's header text of its column, with messages in the site's words unless
+        `site_words` is False (JSON keeps mapping names), and with nothing taken from cells when `redact` —
+        the one place redaction is applied."""
+        from crfmap.issues.wording import in_site_words
 
-    def as_dict(self, *, redact: bool = False) -> dict[str, Any]:
-        return {"issues": [issue.as_dict() for issue in self.presented(redact=redact)], "summary": self.summary()}
+        labels = {sheet.name: sheet.labels() for sheet in self.sheets}
+        shown = []
+        for issue in self.sorted():
+            layout = self.layout_of(issue.sheet)
+            if layout is not None and issue.header is None and issue.item is None:
+                below_header = layout.header_row is not None and (issue.row or 0) > layout.header_row
+                header = layout.title_at(issue.cell) if below_header else None
+                if header is None and issue.column is not None:
+                    header = labels[layout.name].get(issue.column)
+                issue = replace(issue, header=header)
+            if site_words and issue.sheet in labels:
+                issue = in_site_words(issue, labels[issue.sheet])
+            shown.append(redact_issue(issue) if redact else issue)
+        return shown
+
+    def as_dict(self, *, redact: bool = False, coverage: bool = False) -> dict[str, Any]:
+        """The JSON view: the run header, the issues (mapping names in messages; the site's header text in
+        `header`), the counts, and with `coverage` where every non-empty cell went."""
+        data: dict[str, Any] = {} if self.run is None else {"run": self.run.as_dict()}
+        data["issues"] = [issue.as_dict() for issue in self.presented(redact=redact, site_words=False)]
+        data["summary"] = self.summary()
+        if coverage:
+            data["coverage"] = [line.as_dict() for line in self.coverage]
+        return data
 
 
 def redact_issue(issue: Issue) -> Issue:
@@ -108,7 +158,8 @@ def redact_issue(issue: Issue) -> Issue:
     from crfmap.issues.catalogue import lookup
 
     entry = lookup(issue.code)
-    message = entry.title + (f" (column {issue.column!r})" if issue.column else "")
+    column = issue.header or issue.column
+    message = entry.title + (f" (column {column!r})" if column else "")
     return replace(issue, message=message, hint=entry.hint,
                    value=None if issue.value is None else REDACTED, expected=None)
 
@@ -116,11 +167,12 @@ def redact_issue(issue: Issue) -> Issue:
 _SEVERITY_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
-def _reading_order(issue: Issue) -> tuple[Any, ...]:
+def _reading_order(issue: Issue, tabs: dict[str, int]) -> tuple[Any, ...]:
     return (
         issue.line is None or issue.item is not None,  # mapping problems first (an input's lines come later)
         issue.file or "",
         issue.line or 0,
+        tabs.get(issue.sheet or "", len(tabs)),
         issue.sheet or "",
         issue.row or 0,
         _cell_column(issue.cell),

@@ -1,7 +1,13 @@
-"""The text report: one line per issue (where, severity, code, message, hint), then counts."""
+"""The text report, for people at a terminal: the counts first (per sheet in the workbook's tab order, per issue
+code), then the issues grouped by sheet and ordered by row, each wrapped to the width given, in the site's
+words (tab names and header texts; mapping ids only when verbose). `render_issue` is the one-line form used
+for errors that stop a run and for mapping checks.
+"""
 
 from __future__ import annotations
 
+import textwrap
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from crfmap.issues.catalogue.entries import Severity
@@ -9,16 +15,15 @@ from crfmap.issues.issue import Issue
 from crfmap.issues.report import Report
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_NOUNS = {Severity.ERROR: "error(s)", Severity.WARNING: "warning(s)", Severity.INFO: "note(s)"}
+INDENT = "    "
 
 
 def render_issue(issue: Issue, *, colour: bool = False) -> str:
     """`file.xlsx › AE!D14: error S104 value-not-in-codelist: … (column "AE term", subject 01-007). Hint: …`"""
-    severity = issue.severity.value
-    if colour:
-        import click
-
-        severity = click.style(severity, fg=_COLOURS[issue.severity], bold=issue.severity is Severity.ERROR)
-    context = [f'column "{issue.column}"'] if issue.column and issue.column not in issue.message else []
+    severity = _severity(issue, colour)
+    column = issue.header or issue.column
+    context = [f'column "{column}"'] if column and column not in issue.message else []
     if issue.subject and issue.subject not in issue.message:
         context.append(f"subject {issue.subject}")
     text = f"{issue.where}: {severity} {issue.code} {issue.slug}: {issue.message}"
@@ -29,23 +34,72 @@ def render_issue(issue: Issue, *, colour: bool = False) -> str:
     return text
 
 
-def render_report(report: Report, *, redact: bool = False, colour: bool = False,
-                  show_info: bool = True) -> Iterator[str]:
+def render_report(report: Report, *, redact: bool = False, colour: bool = False, width: int = 100,
+                  verbose: bool = False, quiet: bool = False, show_info: bool = True) -> Iterator[str]:
+    """The whole text report. `quiet`: the counts only. `verbose`: also the run header, the mapping's form and
+    column names, and other cells involved."""
+    issues = report.presented(redact=redact)
+    if verbose and report.run is not None:
+        for label, text in report.run.rows():
+            yield f"{label + ':':<17}{text}"
+        yield ""
+    yield from render_summary(report, colour=colour)
+    if quiet:
+        return
+    shown = [issue for issue in issues if show_info or issue.severity is not Severity.INFO]
+    for title, group in _groups(report, shown):
+        yield ""
+        yield _rule(title, group, width, colour)
+        for issue in group:
+            yield from _render_entry(issue, width, colour, verbose)
+    if shown:
+        yield ""
+        yield _totals(report)
+
+
+def render_concise(report: Report, *, redact: bool = False, colour: bool = False) -> Iterator[str]:
+    """One line per issue, unwrapped, for logs and grep (`file › Sheet!D14: error S104 slug: message …`), then
+    the totals and the counts per sheet."""
     for issue in report.presented(redact=redact):
-        if issue.severity is Severity.INFO and not show_info:
-            continue
         yield render_issue(issue, colour=colour)
-    yield from render_summary(report)
-
-
-def render_summary(report: Report) -> Iterator[str]:
-    summary = report.summary()
     yield ""
-    yield (f"{summary['errors']} error(s), {summary['warnings']} warning(s), {summary['infos']} note(s)"
-           + (f" in {summary['rows_read']} row(s)" if "rows_read" in summary else ""))
-    for form, counts in summary["by_form"].items():
-        parts = ", ".join(f"{count} {severity}" for severity, count in counts.items())
-        yield f"  {form}: {parts}"
+    yield _totals(report).split(": ", 1)[-1] if report.run is not None else _totals(report)
+    counts: dict[str, Counter[str]] = {}
+    for issue in report.issues:
+        counts.setdefault(issue.sheet or _outside(issue), Counter())[issue.severity.value] += 1
+    for name in [*_outside_names(report), *report.sheet_order()]:
+        if name in counts:
+            yield f"  {name}: " + ", ".join(f"{count} {severity}" for severity, count in sorted(counts[name].items()))
+
+
+def render_summary(report: Report, *, colour: bool = False) -> Iterator[str]:
+    """The counts: the whole run, then per sheet (tab order) and per issue code."""
+    yield _totals(report)
+    by_sheet: dict[str, Counter[Severity]] = {}
+    for issue in report.issues:
+        by_sheet.setdefault(issue.sheet or _outside(issue), Counter())[issue.severity] += 1
+    if not by_sheet:
+        return
+    order = [name for name in [*_outside_names(report), *report.sheet_order()] if name in by_sheet]
+    name_width = max(12, *(len(name) for name in order))
+    yield ""
+    yield f"  {'sheet':<{name_width}}  errors  warnings  notes"
+    for name in order:
+        counts = by_sheet[name]
+        yield (f"  {name:<{name_width}}  {counts[Severity.ERROR]:>6}  {counts[Severity.WARNING]:>8}  "
+               f"{counts[Severity.INFO]:>5}")
+    by_code: dict[str, tuple[Issue, int]] = {}
+    for issue in report.issues:
+        first, count = by_code.get(issue.code, (issue, 0))
+        by_code[issue.code] = (first, count + 1)
+    code_width = max(len(f"{first.code} {first.slug}") for first, _ in by_code.values())
+    yield ""
+    yield f"  {'issue':<{code_width}}  count  severity"
+    for code in sorted(by_code):
+        first, count = by_code[code]
+        label = f"{first.code} {first.slug}"
+        severity = Counter(issue.severity.value for issue in report.issues if issue.code == code)
+        yield f"  {label:<{code_width}}  {count:>5}  {', '.join(sorted(severity))}"
 
 
 def render_coverage(accounts: Iterable) -> Iterator[str]:
@@ -57,3 +111,89 @@ def render_coverage(accounts: Iterable) -> Iterator[str]:
         if account.unaccounted:
             line += f"  ({account.unaccounted} unaccounted)"
         yield line
+
+
+# ── pieces ────────────────────────────────────────────────────────────────────────────────────────────
+
+def _totals(report: Report) -> str:
+    summary = report.summary()
+    name = f"{report.run.input_name}: " if report.run is not None else ""
+    text = (f"{name}{summary['errors']} error(s), {summary['warnings']} warning(s), {summary['infos']} note(s)"
+            + (f" in {summary['rows_read']} row(s)" if "rows_read" in summary else ""))
+    if summary["waived"]:
+        text += f"; {summary['waived']} waived (shown as notes)"
+    return text
+
+
+def _outside(issue: Issue) -> str:
+    """The group of an issue that has no sheet: the mapping or waivers file, or the input as a whole."""
+    return issue.file or "(run)"
+
+
+def _outside_names(report: Report) -> list[str]:
+    return sorted({_outside(issue) for issue in report.issues if issue.sheet is None})
+
+
+def _groups(report: Report, issues: list[Issue]) -> Iterator[tuple[str, list[Issue]]]:
+    grouped: dict[str, list[Issue]] = {}
+    for issue in issues:
+        grouped.setdefault(issue.sheet or _outside(issue), []).append(issue)
+    order = [*_outside_names(report), *report.sheet_order()]
+    for name in dict.fromkeys(order):
+        if name in grouped:
+            yield name, grouped[name]
+
+
+def _rule(title: str, group: list[Issue], width: int, colour: bool) -> str:
+    counts = Counter(issue.severity for issue in group)
+    parts = ", ".join(f"{counts[severity]} {_NOUNS[severity]}" for severity in _NOUNS if counts[severity])
+    text = f"── {title} · {parts} "
+    text += "─" * max(3, width - len(text))
+    if colour:
+        import click
+
+        return click.style(text, bold=True)
+    return text
+
+
+def _render_entry(issue: Issue, width: int, colour: bool, verbose: bool) -> Iterator[str]:
+    place = issue.where.split(" › ")[-1] if issue.sheet is not None or issue.item is not None else issue.where
+    context = [issue.header or (issue.column if verbose else None),
+               f"subject {issue.subject}" if issue.subject and issue.subject not in issue.message else None]
+    plain = f"{place}  {_severity(issue, False)} {issue.code}"
+    extra = " · ".join(part for part in context if part)
+    heading = _wrap(f"{plain} {issue.slug}" + (f" · {extra}" if extra else ""), width, "", INDENT)
+    if colour:  # coloured after wrapping: escape codes take no room on screen
+        heading[0] = heading[0].replace(plain, f"{place}  {_severity(issue, True)} {issue.code}", 1)
+    yield from heading
+    yield from _wrap(_sentence(issue.message), width, INDENT, INDENT)
+    if issue.hint:
+        yield from _wrap(f"Hint: {issue.hint}", width, INDENT, INDENT)
+    if issue.waived is not None:
+        note = issue.waived
+        where = f"{note.file}:{note.line}" if note.line is not None else note.file
+        yield from _wrap(f"Waived ({note.severity.value}) by {note.by} on {note.date}: {note.reason} [{where}]",
+                         width, INDENT, INDENT)
+    if verbose:
+        ids = [f"form {issue.form}" if issue.form else "", f"column {issue.column}" if issue.column else "",
+               f"also {', '.join(issue.related)}" if issue.related else ""]
+        if any(ids):
+            yield from _wrap("; ".join(part for part in ids if part), width, INDENT, INDENT)
+
+
+def _severity(issue: Issue, colour: bool) -> str:
+    text = "waived" if issue.waived is not None else issue.severity.value
+    if not colour:
+        return text
+    import click
+
+    return click.style(text, fg=_COLOURS[issue.severity], bold=issue.severity is Severity.ERROR)
+
+
+def _sentence(text: str) -> str:
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(text, width=max(40, width), initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]

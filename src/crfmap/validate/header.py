@@ -31,6 +31,7 @@ class HeaderMap:
     ignored: frozenset[int] = frozenset()  # under a header the form ignores on purpose
     rejected: frozenset[int] = frozenset()  # a second header for one column (reported once, as S005)
     positions: dict[str, int] = field(default_factory=dict)  # form column name → sheet column number
+    titles: dict[int, str] = field(default_factory=dict)  # sheet column number → header text as the site wrote it
 
     def __post_init__(self) -> None:
         self.positions = {name: number for number, name in self.columns.items()}
@@ -146,7 +147,8 @@ def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: V
             context.emit(make_issue("S004", value=text, expected=closest or "none", file=context.file_name,
                                     sheet=sheet, row=header.number, cell=cell, form=form.name))
     report_missing_columns(form, sheet, header.number, columns, unknown, context)
-    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected))
+    titles = {number: display_raw(value) for number, value in header.cells.items()}
+    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected), titles=titles)
 
 
 def report_missing_columns(form: Form, sheet: str, row: int, columns: dict[int, str], unknown: dict[int, str],

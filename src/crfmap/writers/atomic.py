@@ -2,6 +2,10 @@
 
 A failed or interrupted run leaves the previous output as it was and no half-written file. Names of files
 inside an output folder may come from data (subject ids); `safe_file_name` keeps them inside the folder.
+
+tempfile makes its folders 0700 and files 0600 whatever the umask; outputs are meant to be read by others
+(an integration engine's service account), so what is renamed into place gets the modes a plain mkdir/open
+would have given under the process's umask (0755/0644 under the usual 022).
 """
 
 from __future__ import annotations
@@ -22,6 +26,13 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def make_staging_dir(parent: Path) -> Path:
+    """A new temporary folder in `parent`, with the mode a plain mkdir would give it."""
+    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent))
+    os.chmod(staging, 0o777 & ~current_umask())
+    return staging
+
+
 @contextmanager
 def atomic_output_dir(target: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside `target`; on success it replaces `target` as a whole.
@@ -30,7 +41,7 @@ def atomic_output_dir(target: Path) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=target.parent))
+    staging = make_staging_dir(target.parent)
     try:
         yield staging
     except BaseException:
@@ -77,6 +88,7 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(handle)
+    os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs are shared as any new file
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(temporary, mode, encoding=encoding, newline=None if "b" in mode else "") as stream:
@@ -87,6 +99,21 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where the system says it (Linux /proc), since setting
+    it to read it back is not safe while other threads (the web server's) create files."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def safe_file_name(text: str) -> str:

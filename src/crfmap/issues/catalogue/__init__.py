@@ -7,11 +7,11 @@ Each stage keeps its entries in its own module so that the people working on a s
 
 from __future__ import annotations
 
-from crfmap.issues.catalogue import mapping, project, read, schema, write
+from crfmap.issues.catalogue import mapping, project, push, read, schema, write
 from crfmap.issues.catalogue.entries import IssueType, Severity
 
 CATALOGUE: dict[str, IssueType] = {}
-for _module in (project, read, schema, mapping, write):
+for _module in (project, read, schema, mapping, write, push):
     for _entry in _module.ENTRIES:
         if _entry.code in CATALOGUE:
             raise RuntimeError(f"issue code {_entry.code} is defined twice")

@@ -67,4 +67,23 @@ ENTRIES = (
     IssueType("P045", "ts-parameter-missing", W, "Trial Summary parameter expected by FDA is missing",
               "TS has no {value} ({detail})",
               "Add it to study.yaml sdtm.ts with a value, or with a null_flavor (e.g. NA, UNK, PINF) when it has none."),
+    # P014–P019: FHIR settings and targets of a mapping.
+    IssueType("P014", "fhir-canonical-invalid", E, "FHIR canonical URL unusable",
+              "{detail} {value!r} is not an absolute http(s) URL crfmap can build canonical URLs on",
+              "Give a URL such as https://fhir.example.org/studies/my-study (no query, no fragment); crfmap's "
+              "extensions become <base>/StructureDefinition/<name> and `crfmap fhir-definitions` publishes them."),
+    IssueType("P015", "fhir-status-unknown", E, "Not a FHIR status code",
+              "{detail} {value!r} is not a code of R4's research-subject-status (expected one of: {expected})",
+              "Use a code of http://hl7.org/fhir/research-subject-status, e.g. off-study for a study whose data "
+              "collection has ended, or leave the setting out (the status is then marked data-absent)."),
+    # P060–P069: the waivers file (accepted issues, reviewed by the data manager)
+    IssueType("P060", "waivers-unreadable", E, "Waivers file cannot be read",
+              "the waivers file cannot be used: {detail}",
+              "Pass --waivers a YAML file with a list under `waivers:` (see the README section on waivers)."),
+    IssueType("P061", "waiver-invalid", E, "Waiver entry is incomplete or wrong",
+              "{detail}",
+              "Each waiver needs code, cell (Sheet!D14) or subject, reason, by and date (yyyy-mm-dd)."),
+    IssueType("P062", "waiver-stale", W, "Waiver matches no issue",
+              "the waiver of {value} for {expected} matches no issue in this run",
+              "The issue is gone (fixed or moved): remove the waiver, or correct its cell or subject."),
 )

@@ -44,6 +44,9 @@ ENTRIES = (
     IssueType("W043", "fhir-time-dropped", W, "Times of day cut to the date in FHIR",
               "{detail}",
               "Set fhir: {timezone: \"+03:00\"} (the sites' UTC offset) in study.yaml to keep the times; SDTM keeps them."),
+    IssueType("W044", "fhir-package-name-invalid", E, "Not a FHIR package name",
+              "{value!r} cannot name a FHIR package: {detail}",
+              "Pass --package-name like my.sponsor.study-x.extensions."),
     # W060–W079: SDTM domain builders (W060–W064) and SDTMIG structural checks (W065–W079).
     IssueType("W060", "sdtm-value-not-carried", W, "A value has no place in the SDTM output",
               "{detail}",
@@ -106,4 +109,11 @@ ENTRIES = (
     IssueType("W088", "meddra-dictionary-unreadable", E, "MedDRA dictionary cannot be read",
               "{detail}",
               "Pass the folder holding MedDRA's ASCII files (llt.asc, mdhier.asc, meddra_release.asc) with --meddra."),
+    # W130–W139: reports and the annotated copy
+    IssueType("W130", "annotation-macros-dropped", W, "Annotated copy written without macros",
+              "the annotated copy is written as {value} without the input's macros ({detail})",
+              "The annotated copy is for reading the issues; open the original .xlsm to run its macros."),
+    IssueType("W131", "report-format-unknown", E, "Unknown report format",
+              "--report {value!r}: {detail}",
+              "Name the report with one of the endings .html, .xlsx, .json or .txt."),
 )

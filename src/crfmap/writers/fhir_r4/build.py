@@ -1,7 +1,11 @@
 """One subject's records to its resources, in a fixed order: Patient, ResearchSubject, the age
 Observation, then the records by (concept, key). Every resource gets an id and, where it has no natural
-business identifier, the id as a URI identifier (system urn:ietf:rfc:3986), so conditional creates can
-find it again."""
+business identifier, a record identifier: system `<canonical base>/identifier/<study>/record` (one namespace
+per study), value the record's UUID v5 (study, subject, concept, key), so conditional creates find it again.
+
+The value is the bare UUID, never the entry's `urn:uuid:` fullUrl: servers rewrite every string equal to a
+fullUrl (Medplum stores it as `Type/<new id>`, so the next load matches nothing and duplicates), and it holds
+no `|` or `,`, whose FHIR search escapes not every server honours (Medplum does not unescape an escaped bar)."""
 
 from __future__ import annotations
 
@@ -31,7 +35,6 @@ BUILDERS: dict[tuple[type[Record], str], Builder] = {
 }
 KINDS: dict[type[Record], str] = {Subject: "subject", Intervention: "intervention", Event: "event",
                                   Finding: "finding"}
-URI_SYSTEM = "urn:ietf:rfc:3986"
 SINGLE_IDENTIFIER = {"AdverseEvent"}  # R4 AdverseEvent.identifier is 0..1
 
 
@@ -88,16 +91,26 @@ def build_subject_resources(records: Sequence[Record], context: StudyContext,
     yield research_subject, build_research_subject(subject, research_subject, subject_context, context)
     if subject is not None and subject.age is not None:
         age = context.make_handle("Observation", subject_id, subject.concept, subject.key, "age")
-        yield age, add_uri_identifier(build_age_observation(subject, age, subject_context, context), age)
+        yield age, add_record_identifier(build_age_observation(subject, age, subject_context, context), age,
+                                         context)
     for record, handle in planned:
         builder = BUILDERS[(type(record), handle.resource_type)]
-        yield handle, add_uri_identifier(builder(record, handle, subject_context, context), handle)
+        yield handle, add_record_identifier(builder(record, handle, subject_context, context), handle, context)
 
 
-def add_uri_identifier(resource: dict[str, Any], handle: ResourceHandle) -> dict[str, Any]:
-    identifier = {"system": URI_SYSTEM, "value": handle.full_url}
-    resource["identifier"] = identifier if handle.resource_type in SINGLE_IDENTIFIER else [identifier]
-    return resource
+def add_record_identifier(resource: dict[str, Any], handle: ResourceHandle, context: StudyContext) -> dict[str, Any]:
+    """The record's business identifier, placed after id/meta/extension as R4's element order has it."""
+    identifier = {"use": "secondary", "system": context.record_system, "value": handle.id}
+    value: Any = identifier if handle.resource_type in SINGLE_IDENTIFIER else [identifier]
+    return insert_after(resource, ("resourceType", "id", "meta", "extension", "contained"), "identifier", value)
+
+
+def insert_after(resource: dict[str, Any], leading: tuple[str, ...], key: str, value: Any) -> dict[str, Any]:
+    """`resource` with `key` placed after its `leading` keys (dicts keep insertion order; output is not sorted)."""
+    ordered = {name: resource[name] for name in leading if name in resource}
+    ordered[key] = value
+    ordered.update((name, item) for name, item in resource.items() if name not in ordered)
+    return ordered
 
 
 def group_by_subject(records: Sequence[Record]) -> Iterator[list[Record]]:

@@ -8,7 +8,10 @@ contained Specimen with its type (Observation.specimen is a Reference in R4). No
 `cancelled` with dataAbsentReason `not-performed`.
 Condition: Event.status (relapsed/refractory …) goes to clinicalStatus when it carries a
 condition-clinical coding (e.g. `relapse`), else to a `record-field` extension; onset/abatement keep the
-source precision.
+source precision. category = the target's condition-category code, by default `problem-list-item`: a diagnosis
+or history item recorded on a CRF belongs to the subject's problem list, not to one encounter; it is also the
+code HL7's mCODE PrimaryCancerCondition examples use to fill the required US Core category slice
+(hl7.fhir.us.mcode 4.0.0, Condition-primary-cancer-condition-brian-l.json).
 """
 
 from __future__ import annotations
@@ -32,10 +35,12 @@ from crfmap.writers.fhir_r4.extensions import (
     make_qualifier_extensions,
 )
 from crfmap.writers.fhir_r4.ids import ResourceHandle
-from crfmap.writers.fhir_r4.targets import OBSERVATION_CATEGORIES
+from crfmap.writers.fhir_r4.targets import CONDITION_CATEGORIES, OBSERVATION_CATEGORIES
 
 CONDITION_CLINICAL = CODE_SYSTEMS["condition-clinical"]
 OBSERVATION_CATEGORY = CODE_SYSTEMS["observation-category"]
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+DEFAULT_CONDITION_CATEGORY = "problem-list-item"
 DATA_ABSENT_REASON_CODES = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 DISEASE_STATUS_PROFILE = "mcode-cancer-disease-status"
 THRESHOLD_TEXT = "Negativity threshold: results below it are negative"
@@ -158,6 +163,9 @@ def build_condition(record: Event, handle: ResourceHandle, subject_context: Subj
     add_extensions(resource, make_field_extensions(record, sorted(unmapped), context))
     if clinical is not None and record.status is not None:
         resource["clinicalStatus"] = make_codeable_concept(record.status)
+    category = context.target(record.concept).category or DEFAULT_CONDITION_CATEGORY
+    resource["category"] = [{"coding": [{"system": CONDITION_CATEGORY, "code": category,
+                                         "display": CONDITION_CATEGORIES[category]}]}]
     resource["code"] = _event_code(record)
     if record.body_site is not None:
         resource["bodySite"] = [make_codeable_concept(record.body_site)]

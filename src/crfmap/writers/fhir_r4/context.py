@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from crfmap.study.models import StudyMapping
 from crfmap.writers.fhir_r4.ids import ResourceHandle, make_resource_id
 from crfmap.writers.fhir_r4.options import FhirOptions
 from crfmap.writers.fhir_r4.targets import FhirTarget, StudyFhirSettings, read_target
 
-# Our extensions' canonical base. A study may name its own with `fhir: {extension_base: …}` in study.yaml.
-DEFAULT_EXTENSION_BASE = "https://crfmap.org/fhir/StructureDefinition"
+# crfmap's canonical base: its extensions are `<base>/StructureDefinition/<name>`, its record identifiers
+# `<base>/identifier/<study id>/record`. A study may set its own with `fhir: {canonical_base: …}` in study.yaml
+# (and publish crfmap's definitions under it with `crfmap fhir-definitions`); `extension_base` (the older
+# setting) names the StructureDefinition base alone.
+DEFAULT_CANONICAL_BASE = "https://crfmap.org/fhir"
+DEFAULT_EXTENSION_BASE = f"{DEFAULT_CANONICAL_BASE}/StructureDefinition"
 
 STUDY_SUBJECT = "*study*"  # the subject id under which study-wide resources get their ids
 
@@ -24,6 +29,7 @@ class StudyContext:
     targets: dict[str, FhirTarget]
     research_study: ResourceHandle
     extension_base: str
+    record_system: str  # Identifier.system of every record resource's business identifier
     zone: str | None
     in_bundle: bool = True  # False for NDJSON: references are then `Type/id`, not `urn:uuid:` fullUrls
 
@@ -54,11 +60,33 @@ class SubjectContext:
     patient_record_present: bool = False
 
 
+def choose_canonical_base(settings: StudyFhirSettings) -> str:
+    """The study's canonical base (no trailing slash): `canonical_base`, else derived from `extension_base`."""
+    if settings.canonical_base:
+        return settings.canonical_base.rstrip("/")
+    if settings.extension_base:
+        return settings.extension_base.rstrip("/").removesuffix("/StructureDefinition")
+    return DEFAULT_CANONICAL_BASE
+
+
+def choose_extension_base(settings: StudyFhirSettings) -> str:
+    """Where crfmap's StructureDefinitions live: `extension_base`, else `<canonical base>/StructureDefinition`."""
+    if settings.extension_base:
+        return settings.extension_base.rstrip("/")
+    return f"{choose_canonical_base(settings)}/StructureDefinition"
+
+
+def make_record_system(canonical_base: str, study_id: str) -> str:
+    """The identifier system of the study's records: one namespace per study under the canonical base."""
+    return f"{canonical_base}/identifier/{quote(study_id, safe='')}/record"
+
+
 def make_study_context(study: StudyMapping, options: FhirOptions) -> StudyContext:
     settings = study.study.target_settings("fhir", StudyFhirSettings)
     research_study = ResourceHandle(
         "ResearchStudy", make_resource_id(study.study.id, STUDY_SUBJECT, "ResearchStudy", study.study.id))
     targets = {concept.id: read_target(concept) for concept in study.concepts}
     return StudyContext(study=study, options=options, targets=targets, research_study=research_study,
-                        extension_base=(settings.extension_base or DEFAULT_EXTENSION_BASE).rstrip("/"),
+                        extension_base=choose_extension_base(settings),
+                        record_system=make_record_system(choose_canonical_base(settings), study.study.id),
                         zone=settings.timezone)

@@ -18,8 +18,12 @@ import orjson
 from crfmap.writers.fhir_r4.datatypes import format_decimal
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 from crfmap.writers.fhir_r4.options import FhirOptions
+from crfmap.writers.fhir_r4.search_parameters import IDENTIFIER_SEARCH_TYPES
 
-CONDITIONAL_TYPES_WITHOUT_IDENTIFIER = {"Provenance"}
+# Resources every bundle of a study carries: PUT with their deterministic id, so that bundles posted in
+# parallel update one resource instead of racing to create several (a conditional create is a search, then a
+# create: two at once both find nothing).
+SHARED_TYPES = frozenset({"ResearchStudy"})
 
 
 def encode_default(value: Any) -> Any:
@@ -33,11 +37,18 @@ def dump_json(data: Any, pretty: bool = False) -> bytes:
 
 
 def make_request(handle: ResourceHandle, resource: dict[str, Any], options: FhirOptions) -> dict[str, str]:
-    """POST with ifNoneExist on the business identifier, or PUT Type/id (also for types with no identifier)."""
+    """POST with ifNoneExist on the business identifier, or PUT Type/id.
+
+    Conditional only where R4 defines an `identifier` search parameter for the type (search_parameters.py,
+    from HL7's definitions) and the resource has an identifier with a system; study-level resources and
+    everything in `put` mode are PUT with the deterministic id.
+    """
     identifier = resource.get("identifier")
     if isinstance(identifier, list):
         identifier = identifier[0] if identifier else None
-    if options.request == "put" or not identifier or "system" not in identifier:
+    conditional = (options.request == "conditional" and handle.resource_type in IDENTIFIER_SEARCH_TYPES
+                   and handle.resource_type not in SHARED_TYPES)
+    if not conditional or not identifier or "system" not in identifier:
         return {"method": "PUT", "url": f"{handle.resource_type}/{handle.id}"}
     token = f"{escape_search(identifier['system'])}|{escape_search(identifier['value'])}"
     return {"method": "POST", "url": handle.resource_type, "ifNoneExist": f"identifier={token}"}

@@ -3,6 +3,14 @@
 birthDate is written at the source's precision (YYYY, YYYY-MM or full). When only an age is known no
 birth date is made up: the age becomes an Observation (LOINC 30525-0 Age, UCUM `a`/`mo`), with what it
 is measured from in its note.
+
+A study subject is pseudonymous: its Patient.name is a HumanName that only says, with the data-absent-reason
+`masked`, that the name is withheld (what US Core's us-core-6, which mCODE's CancerPatient inherits, asks for
+instead of a made-up name). The subject id is an identifier of type v2-0203 `ANON` (an identifier of a person
+whose identity is protected), use `secondary` on the Patient (it identifies the person only within the study)
+and `usual` on the ResearchSubject, in the study's own system, so a patient index never takes it for a medical
+record number. R4's extensible identifier-type value set has no code for a study subject id; ANON, from the
+same code system, is the one that fits.
 """
 
 from __future__ import annotations
@@ -29,6 +37,9 @@ from crfmap.writers.fhir_r4.ids import ResourceHandle
 from crfmap.writers.fhir_r4.targets import StudyFhirSettings
 
 GENDER_SYSTEM = CODE_SYSTEMS["administrative-gender"]
+IDENTIFIER_TYPE = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "ANON",
+                               "display": "Anonymous identifier"}], "text": "Study subject identifier"}
+MASKED_NAME = {"extension": [{"url": DATA_ABSENT_REASON, "valueCode": "masked"}]}
 RESEARCH_SUBJECT_STATUS = CODE_SYSTEMS["research-subject-status"]
 # CDISC SEX submission values (C66731) to administrative-gender codes.
 CDISC_SEX = {"M": "male", "F": "female", "U": "unknown", "UNDIFFERENTIATED": "other"}
@@ -81,8 +92,8 @@ def build_patient(subject: Subject | None, subject_context: SubjectContext,
         resource["meta"] = meta
     if subject is not None:
         add_extensions(resource, make_qualifier_extensions(subject, context))
-    resource["identifier"] = [{"system": context.study.study.identifier_systems.subject,
-                               "value": subject_context.subject_id}]
+    resource["identifier"] = [make_subject_identifier("secondary", subject_context, context)]
+    resource["name"] = [MASKED_NAME]
     if subject is None:
         return resource
     if subject.sex is not None:
@@ -95,6 +106,11 @@ def build_patient(subject: Subject | None, subject_context: SubjectContext,
         resource["address"] = [{"country": subject.country}]
     add_extensions(resource, make_field_extensions(subject, PATIENT_FIELDS, context))
     return resource
+
+
+def make_subject_identifier(use: str, subject_context: SubjectContext, context: StudyContext) -> dict[str, Any]:
+    return {"use": use, "type": IDENTIFIER_TYPE, "system": context.study.study.identifier_systems.subject,
+            "value": subject_context.subject_id}
 
 
 def choose_gender(sex: Coded) -> str:
@@ -120,9 +136,10 @@ def build_research_subject(subject: Subject | None, handle: ResourceHandle, subj
     if subject is not None:
         unmapped = RESEARCH_SUBJECT_FIELDS + (() if _research_status(subject.status) else ("status",))
         add_extensions(resource, make_field_extensions(subject, unmapped, context))
-    resource["identifier"] = [{"system": context.study.study.identifier_systems.subject,
-                               "value": subject_context.subject_id}]
-    status = _research_status(subject.status if subject else None)
+    resource["identifier"] = [make_subject_identifier("usual", subject_context, context)]
+    # the subject's own status when it carries a research-subject-status coding, else the study's declared one
+    declared = context.study.study.target_settings("fhir", StudyFhirSettings).subject_status
+    status = _research_status(subject.status if subject else None) or declared
     if status:
         resource["status"] = status
     else:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -17,6 +18,11 @@ OBSERVATION_CATEGORIES: dict[str, str] = {
     "social-history": "Social History", "vital-signs": "Vital Signs", "imaging": "Imaging",
     "laboratory": "Laboratory", "procedure": "Procedure", "survey": "Survey", "exam": "Exam",
     "therapy": "Therapy", "activity": "Activity",
+}
+
+# Condition.category codes of http://terminology.hl7.org/CodeSystem/condition-category (R4), with displays.
+CONDITION_CATEGORIES: dict[str, str] = {
+    "problem-list-item": "Problem List Item", "encounter-diagnosis": "Encounter Diagnosis",
 }
 
 # Which resources each record kind (and category) may become.
@@ -69,6 +75,13 @@ STUDY_STATUSES = frozenset({
     "completed", "disapproved", "in-review", "temporarily-closed-to-accrual",
     "temporarily-closed-to-accrual-and-intervention", "withdrawn",
 })
+# ResearchSubject.status codes of R4 (research-subject-status, required binding).
+SUBJECT_STATUSES = frozenset({
+    "candidate", "eligible", "follow-up", "ineligible", "not-registered", "off-study", "on-study",
+    "on-study-intervention", "on-study-observation", "pending-on-study", "potential-candidate", "screening",
+    "withdrawn",
+})
+CANONICAL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
 ZONE = re.compile(r"^(Z|[+-](0\d|1[0-3]):[0-5]\d|[+-]14:00)$")
 
 
@@ -80,7 +93,13 @@ class StudyFhirSettings(BaseModel):
     study_status: str | None = Field(None, description="ResearchStudy.status (required in R4; else data-absent)")
     timezone: str | None = Field(None, description="UTC offset of the sites' times, e.g. +01:00; without it "
                                                    "times of day are cut to their date")
-    extension_base: str | None = Field(None, description="Canonical base URL of crfmap's extensions")
+    subject_status: str | None = Field(None, description="ResearchSubject.status of subjects whose data has no "
+                                                         "status of its own, e.g. off-study for a closed study")
+    canonical_base: str | None = Field(None, description="The study's canonical base URL: crfmap's extensions "
+                                                         "(<base>/StructureDefinition/…) and record identifiers "
+                                                         "(<base>/identifier/<study>/record) live under it")
+    extension_base: str | None = Field(None, description="Canonical base URL of crfmap's extensions (older "
+                                                         "setting; prefer canonical_base)")
 
 
 def lint_fhir_targets(study: StudyMapping) -> list[Issue]:
@@ -107,8 +126,27 @@ def lint_study_settings(study: StudyMapping) -> list[Issue]:
                                      f"expected one of: {', '.join(sorted(STUDY_STATUSES))}"))
     if settings.timezone is not None and not ZONE.match(settings.timezone):
         issues.append(_invalid_study(f"fhir.timezone {settings.timezone!r} is not a UTC offset such as +01:00 or Z"))
-    if settings.extension_base is not None and not settings.extension_base.startswith(("http://", "https://")):
-        issues.append(_invalid_study(f"fhir.extension_base {settings.extension_base!r} is not an http(s) URL"))
+    if settings.subject_status is not None and settings.subject_status not in SUBJECT_STATUSES:
+        issues.append(make_issue("P015", **study.locations.at_study(("fhir", "subject_status")),
+                                 value=settings.subject_status, expected=", ".join(sorted(SUBJECT_STATUSES)),
+                                 detail="fhir.subject_status"))
+    issues.extend(lint_canonical(settings, lambda name: study.locations.at_study(("fhir", name))))
+    return issues
+
+
+def lint_canonical(settings: StudyFhirSettings,
+                   locate: Callable[[str], dict[str, Any]] = lambda name: {"file": "study.yaml"}) -> list[Issue]:
+    """P014: canonical URLs crfmap builds other URLs on must be absolute http(s) URLs without query or fragment."""
+    issues = []
+    for name in ("canonical_base", "extension_base"):
+        value = getattr(settings, name)
+        if value is not None and not CANONICAL.match(value):
+            issues.append(make_issue("P014", **locate(name), value=value, detail=f"fhir.{name}"))
+    base, extensions = settings.canonical_base, settings.extension_base
+    if base and extensions and extensions.rstrip("/") != f"{base.rstrip('/')}/StructureDefinition":
+        issues.append(make_issue("P014", **locate("extension_base"), value=extensions,
+                                 detail=f"fhir.extension_base (it must be {base.rstrip('/')}/StructureDefinition "
+                                        "when canonical_base is given; give canonical_base alone)"))
     return issues
 
 
@@ -132,8 +170,12 @@ def lint_concept(study: StudyMapping, concept: ConceptSpec) -> list[Issue]:
             issues.append(_invalid(concept, f"profile {url!r} is not a canonical URL (http:// or https://)"))
     if target.category is not None:
         resource = target.resource or ("Observation" if concept.record == "finding" else None)
-        if resource != "Observation":
-            issues.append(_invalid(concept, "category is only used for Observation targets"))
+        if resource == "Condition":
+            if target.category not in CONDITION_CATEGORIES:
+                issues.append(_invalid(concept, f"category {target.category!r} is not a condition-category code; "
+                                                f"expected one of: {', '.join(CONDITION_CATEGORIES)}"))
+        elif resource != "Observation":
+            issues.append(_invalid(concept, "category is only used for Observation and Condition targets"))
         elif target.category not in OBSERVATION_CATEGORIES:
             issues.append(_invalid(concept, f"category {target.category!r} is not an observation-category code; "
                                             f"expected one of: {', '.join(OBSERVATION_CATEGORIES)}"))

@@ -52,15 +52,36 @@ def test_ids_are_uuid_v5_of_study_subject_concept_key(tmp_path):
 def test_transaction_requests(tmp_path):
     write_cohort(tmp_path / "out")
     bundle = read_bundles(tmp_path / "out")["bundle-01-001.json"]
-    requests = {entry["resource"]["resourceType"]: entry["request"] for entry in bundle["entry"]}
+    entries = {entry["resource"]["resourceType"]: entry for entry in bundle["entry"]}
+    requests = {resource_type: entry["request"] for resource_type, entry in entries.items()}
     assert requests["Patient"] == {"method": "POST", "url": "Patient",
                                    "ifNoneExist": "identifier=https://example.org/blina-ped-01/subject|01-001"}
-    assert requests["Observation"]["ifNoneExist"].startswith("identifier=urn:ietf:rfc:3986|urn:uuid:")
-    assert requests["Provenance"]["method"] == "PUT"  # Provenance has no identifier to search on
+    # records: their own business identifier (a study-scoped system, the UUID as value, never the urn:uuid fullUrl)
+    observation = entries["Observation"]["resource"]
+    record_system = "https://crfmap.org/fhir/identifier/BLINA-PED-01/record"
+    assert observation["identifier"] == [{"use": "secondary", "system": record_system, "value": observation["id"]}]
+    assert requests["Observation"]["ifNoneExist"] == f"identifier={record_system}|{observation['id']}"
+    # R4 defines no `identifier` search parameter for AdverseEvent and Provenance: PUT with the deterministic id
+    for resource_type in ("AdverseEvent", "Provenance", "ResearchStudy"):  # the study: shared by every bundle
+        resource = entries[resource_type]["resource"]
+        assert requests[resource_type] == {"method": "PUT", "url": f"{resource_type}/{resource['id']}"}
+    assert entries["AdverseEvent"]["resource"]["identifier"]["system"] == record_system  # 0..1 in R4
     write_cohort(tmp_path / "put", request="put")
     bundle = read_bundles(tmp_path / "put")["bundle-01-001.json"]
     assert all(entry["request"] == {"method": "PUT", "url": f"{entry['resource']['resourceType']}/"
                                                              f"{entry['resource']['id']}"} for entry in bundle["entry"])
+
+
+def test_a_study_canonical_base_moves_extensions_and_record_identifiers(tmp_path):
+    from tests.unit.writers.fhir_r4.test_failures import with_study_fhir
+
+    study = with_study_fhir({"study_status": "completed", "canonical_base": "https://fhir.example.org/blina"})
+    write_cohort(tmp_path / "out", study=study)
+    bundle = read_bundles(tmp_path / "out")["bundle-01-001.json"]
+    text = json.dumps(bundle)
+    assert "crfmap.org" not in text
+    assert "https://fhir.example.org/blina/StructureDefinition/source-cells" in text
+    assert "https://fhir.example.org/blina/identifier/BLINA-PED-01/record" in text
 
 
 def test_collection_bundles_have_no_requests(tmp_path):

@@ -34,12 +34,24 @@ def test_one_bundle_per_subject(bundles):
     assert sorted(bundles) == ["bundle-01-001.json", "bundle-01-002.json", "bundle-01-003.json"]
 
 
+ANON = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "ANON",
+                    "display": "Anonymous identifier"}], "text": "Study subject identifier"}
+
+
 def test_patient_identifier_gender_and_birth_date_at_source_precision(bundles):
     full = one(bundles["bundle-01-001.json"], "Patient")
-    assert full["identifier"] == [{"system": SUBJECT_SYSTEM, "value": "01-001"}]
+    # a pseudonymous study subject id, typed so that a patient index never takes it for a medical record number
+    assert full["identifier"] == [{"use": "secondary", "type": ANON, "system": SUBJECT_SYSTEM, "value": "01-001"}]
     assert (full["gender"], full["birthDate"]) == ("female", "2012-04-17")
     month = one(bundles["bundle-01-002.json"], "Patient")
     assert (month["gender"], month["birthDate"]) == ("male", "2015-03")  # CDISC M mapped; YYYY-MM kept
+
+
+def test_patient_name_is_withheld_never_invented(bundles):
+    for bundle in bundles.values():
+        patient = one(bundle, "Patient")
+        masked = {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "masked"}
+        assert patient["name"] == [{"extension": [masked]}]
 
 
 def test_age_only_subject_gets_no_invented_birth_date(bundles):
@@ -60,6 +72,7 @@ def test_research_subject_links_patient_study_and_enrolment(bundles):
     assert subject["study"]["reference"] == full_urls["ResearchStudy"]
     assert subject["status"] == "on-study"
     assert subject["period"] == {"start": "2021-01-11"}
+    assert subject["identifier"] == [{"use": "usual", "type": ANON, "system": SUBJECT_SYSTEM, "value": "01-001"}]
 
 
 def test_research_subject_without_known_status_says_so(bundles):
@@ -68,8 +81,21 @@ def test_research_subject_without_known_status_says_so(bundles):
     assert subject["_status"]["extension"][0]["valueCode"] == "unknown"
 
 
+def test_research_subject_takes_the_studys_declared_status_when_it_has_none(tmp_path):
+    from tests.unit.writers.fhir_r4.test_failures import with_study_fhir
+
+    write_cohort(tmp_path / "out", study=with_study_fhir({"study_status": "completed", "subject_status": "off-study"}))
+    bundles = read_bundles(tmp_path / "out")
+    assert one(bundles["bundle-01-002.json"], "ResearchSubject")["status"] == "off-study"
+    assert one(bundles["bundle-01-001.json"], "ResearchSubject")["status"] == "on-study"  # its own status wins
+    assert one(bundles["bundle-01-001.json"], "ResearchStudy")["status"] == "completed"
+
+
 def test_condition_keeps_partial_onset_and_relapse_status(bundles):
     condition = one(bundles["bundle-01-001.json"], "Condition")
+    assert condition["category"] == [{"coding": [{
+        "system": "http://terminology.hl7.org/CodeSystem/condition-category", "code": "problem-list-item",
+        "display": "Problem List Item"}]}]
     assert condition["onsetDateTime"] == "2019-05"
     assert condition["clinicalStatus"]["coding"][0]["code"] == "relapse"
     assert condition["meta"]["profile"] == [

@@ -125,7 +125,18 @@ def test_lint_reports_bad_study_level_fhir_options():
     assert [(issue.code, issue.file) for issue in unknown] == [("P011", "study.yaml")]
     assert "colour" in unknown[0].message
     issues = lint_fhir_targets(with_study_fhir({"study_status": "running", "timezone": "CET",
-                                                "extension_base": "crfmap"}))
-    assert len(issues) == 3 and all(issue.code == "P011" for issue in issues)
-    assert "running" in issues[0].message and "CET" in issues[1].message and "crfmap" in issues[2].message
-    assert lint_fhir_targets(with_study_fhir({"study_status": "completed", "timezone": "+01:00"})) == []
+                                                "extension_base": "crfmap", "subject_status": "done"}))
+    assert [issue.code for issue in issues] == ["P011", "P011", "P015", "P014"]
+    assert "running" in issues[0].message and "CET" in issues[1].message
+    assert "done" in issues[2].message and "off-study" in issues[2].message and "crfmap" in issues[3].message
+    assert lint_fhir_targets(with_study_fhir({"study_status": "completed", "timezone": "+01:00",
+                                              "subject_status": "off-study",
+                                              "canonical_base": "https://fhir.example.org/studies/x"})) == []
+
+
+def test_lint_reports_unusable_canonical_bases():
+    for settings in ({"canonical_base": "fhir.example.org"}, {"canonical_base": "https://example.org/a?b=c"},
+                     {"canonical_base": "https://example.org/a", "extension_base": "https://example.org/b"}):
+        assert [issue.code for issue in lint_fhir_targets(with_study_fhir(settings))] == ["P014"], settings
+    both = {"canonical_base": "https://example.org/a", "extension_base": "https://example.org/a/StructureDefinition"}
+    assert lint_fhir_targets(with_study_fhir(both)) == []
