@@ -18,6 +18,7 @@ import json
 import tarfile
 from collections import defaultdict
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -273,7 +274,7 @@ def test_subject_elements_are_contiguous_and_in_ta_order(sdtm: Path) -> None:
     for subject, elements in by_subject.items():
         assert [row["SESEQ"] for row in elements] == list(range(1, len(elements) + 1))
         assert [row["TAETORD"] for row in elements] == sorted(row["TAETORD"] for row in elements)
-        for before, after in zip(elements, elements[1:]):
+        for before, after in pairwise(elements):
             assert before["SEENDTC"] == after["SESTDTC"], subject
         assert elements[-1]["SEENDTC"] == dm[subject]["RFPENDTC"]
         first_dose = next(row for row in elements if row["ETCD"] == "BLINA1")

@@ -18,7 +18,6 @@ from crfmap.writers.sdtm.build import build_sdtm
 from crfmap.writers.sdtm.trial_design.lint import lint_trial_design
 from crfmap.writers.sdtm.trial_design.models import PlannedVisit, VisitWindow
 from crfmap.writers.sdtm.trial_design.visits import unscheduled, visit_by_date
-
 from tests.unit.writers.sdtm.domains.conftest import concept, default_concepts, make_records, make_study
 
 DESIGN: dict[str, Any] = {
