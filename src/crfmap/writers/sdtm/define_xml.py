@@ -73,7 +73,8 @@ def build_define(datasets: list[Dataset], metadata: DefineMetadata) -> tuple[etr
     version.set(_def("DefineVersion"), "2.1.0")
     _add_standards(version, metadata)
     uses_pages = any(variable.origin is not None and variable.origin.pages
-                     for dataset in datasets for variable in dataset.variables)
+                     for dataset in datasets for variable in dataset.variables) or any(
+        item.origin is not None and item.origin.pages for value_list in metadata.value_lists for item in value_list.items)
     if uses_pages and metadata.annotated_crf:
         crf = etree.SubElement(version, _def("AnnotatedCRF"))
         etree.SubElement(crf, _def("DocumentRef"), leafID=ACRF_LEAF)
