@@ -117,4 +117,6 @@ def test_false_positive_records_are_exactly_the_expected_ones(reference_core: Co
     assert mh.dataset == "MH" and "MHSTDY" not in records(reference, "MH")[0]
     for rule in ("CORE-000550", "CORE-000594", "CORE-000852", "CORE-001081", "CORE-001082"):
         (finding,) = reference_core.findings_of(rule)
-        assert finding.dataset == "TS" and "TSVAL1" in (finding.variables + tuple(finding.values)), (rule, finding)
+        named = json.dumps([finding.variables, dict(finding.values)], default=str)
+        # the variable TSVAL1, or its label "Parameter Value 1" (CG0359 reads a digit as not title case)
+        assert finding.dataset == "TS" and ("TSVAL1" in named or "Parameter Value 1" in named), (rule, finding)
