@@ -24,6 +24,10 @@ study_option = click.option(
     "--study", "study_dir", required=True, type=click.Path(path_type=Path),
     help="The study's mapping folder, e.g. mappings/blinatumomab_ped_all (study.yaml, forms/, codelists/, "
          "concepts.yaml).")
+data_study_option = click.option(
+    "--study", "study_dir", default=None, type=click.Path(path_type=Path),
+    help="The study's mapping folder, e.g. mappings/blinatumomab_ped_all. Not needed for a workbook made by "
+         "`crfmap template`: it names its study (found in mappings/ here or beside the workbook).")
 redact_option = click.option(
     "--redact", is_flag=True,
     help="Never print cell values (possible patient data) in messages; positions and codes stay.")
@@ -64,6 +68,8 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
                                                       "UTF-16 with BOM, else cp1251 with a warning)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
+        click.option("--dictionary", type=click.Path(path_type=Path), default=None,
+                     help="The data dictionary of a REDCap records export (default: the one beside the export)."),
         click.option("--max-unzipped-mb", type=click.IntRange(1), default=api.ReadLimits().max_unzipped_bytes // MIB,
                      show_default=True, help="Refuse workbooks whose parts expand beyond this (zip bombs)."),
         click.option("--max-rows", type=click.IntRange(1), default=api.ReadLimits().max_rows, show_default=True,
@@ -75,10 +81,10 @@ def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def build_read_options(encoding: str | None, delimiter: str | None, max_unzipped_mb: int,
-                       max_rows: int) -> api.ReadOptions:
+                       max_rows: int, dictionary: Path | None = None) -> api.ReadOptions:
     limits = api.ReadLimits(max_unzipped_bytes=max_unzipped_mb * MIB, max_part_bytes=max_unzipped_mb * MIB,
                             max_rows=max_rows)
-    return api.ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter)
+    return api.ReadOptions(limits=limits, encoding=encoding, delimiter=delimiter, dictionary=dictionary)
 
 
 def click_option(spec: api.OptionSpec) -> Callable[..., Any]:
@@ -118,13 +124,13 @@ def main() -> None:
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@study_option
+@data_study_option
 @report_options
 @click.option("--coverage", is_flag=True, help="Also print where every non-empty cell went.")
 @read_options
 @redact_option
 @debug_option
-def validate(workbook: Path, study_dir: Path, output_format: str, reports: tuple[Path, ...], annotate: Path | None,
+def validate(workbook: Path, study_dir: Path | None, output_format: str, reports: tuple[Path, ...], annotate: Path | None,
              waivers: Path | None, quiet: bool, verbose: bool, timestamp: bool, coverage: bool, redact: bool,
              debug: bool, **read: Any) -> None:
     """Check WORKBOOK against the study's forms and print every problem at its cell.
@@ -160,7 +166,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, reports: tuple
 
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
-@study_option
+@data_study_option
 @click.option("--to", "targets", type=click.Choice(list(api.WRITERS)), multiple=True, default=tuple(api.WRITERS),
               show_default=True, help="Which target(s) to write; repeat for several: "
               + "; ".join(f"{name}: {writer.summary}" for name, writer in api.WRITERS.items()) + ".")
@@ -176,7 +182,7 @@ def validate(workbook: Path, study_dir: Path, output_format: str, reports: tuple
 @read_options
 @redact_option
 @debug_option
-def convert(workbook: Path, study_dir: Path, targets: tuple[str, ...], out: Path, allow_errors: bool,
+def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], out: Path, allow_errors: bool,
             allow_unmapped: bool, output_format: str, reports: tuple[Path, ...], annotate: Path | None,
             waivers: Path | None, quiet: bool, verbose: bool, timestamp: bool, redact: bool, debug: bool,
             **values: Any) -> None:
@@ -265,6 +271,67 @@ def serve(mappings: Path, host: str, port: int, token: str | None, max_upload_mb
         settings = ServeSettings(mappings=mappings, host=host, port=port, token=token, max_upload_mb=max_upload_mb,
                                  workers=workers, read_limits=build_read_options(**read).limits)
         run_server(settings, announce=lambda line: click.echo(line, err=True))
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+@main.command()
+@study_option
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="The workbook to write (.xlsx).")
+@click.option("--language", default=None,
+              help="Language of titles and drop-downs, e.g. ru or en (default: the study's country's, else en); "
+                   "each spelling shown is one the mapping accepts.")
+@click.option("--rows", type=click.IntRange(1, 100_000), default=500, show_default=True,
+              help="Rows prepared with drop-downs and checks on each sheet.")
+@debug_option
+def template(study_dir: Path, out: Path, language: str | None, rows: int, debug: bool) -> None:
+    """Write the blank workbook sites fill in: a sheet per form, drop-downs, date and number checks, required
+    cells marked; it records the study, so `crfmap validate FILE` needs no --study."""
+    def body() -> ExitStatus:
+        mapping, _issues = api.load_mapping(study_dir)
+        outcome = api.write_template(mapping, out, language=language, rows=rows)
+        click.echo(f"{outcome.path}: {outcome.sheets} form sheet(s) for study {outcome.stamp.study}, mapping "
+                   f"version {outcome.stamp.version} ({outcome.stamp.language})")
+        return ExitStatus.OK
+
+    _run(body, debug, False)
+
+
+@main.command("init")
+@click.argument("out", type=click.Path(path_type=Path))
+@click.option("--from-redcap-dictionary", "redcap_dictionary", type=click.Path(path_type=Path), default=None,
+              help="A REDCap data dictionary (csv from Project Setup, or the API's metadata export).")
+@click.option("--data", type=click.Path(path_type=Path), default=None,
+              help="With --from-redcap-dictionary: a records export, to draft events and repeating instruments.")
+@click.option("--from-odm", "odm", type=click.Path(path_type=Path), default=None,
+              help="A CDISC ODM file with a MetaDataVersion (REDCap's ODM export, an EDC's study export).")
+@click.option("--from-workbook", "workbook", type=click.Path(path_type=Path), default=None,
+              help="A site workbook (xlsx or csv): headers become columns, types come from the values.")
+@debug_option
+def init(out: Path, redcap_dictionary: Path | None, data: Path | None, odm: Path | None, workbook: Path | None,
+         debug: bool) -> None:
+    """Draft a mapping folder OUT from what the site already has; every guess is marked `draft: true`.
+
+    \b
+      crfmap init --from-redcap-dictionary Project_DataDictionary.csv --data Project_DATA.csv mappings/project
+      crfmap init --from-odm study.xml mappings/study
+      crfmap init --from-workbook site.xlsx mappings/study
+    The draft passes `crfmap check-mapping`; it lists the entries to review.
+    """
+    given = [(kind, path) for kind, path in (("redcap-dictionary", redcap_dictionary), ("odm", odm),
+                                              ("workbook", workbook)) if path is not None]
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --from-redcap-dictionary, --from-odm, --from-workbook")
+    if data is not None and redcap_dictionary is None:
+        raise click.UsageError("--data goes with --from-redcap-dictionary")
+    kind, source = given[0]
+
+    def body() -> ExitStatus:
+        outcome = api.init_mapping(source, kind, out, data=data)  # type: ignore[arg-type]
+        drafts = sum(1 for issue in outcome.issues if issue.code == "P050")
+        click.echo(f"{outcome.folder}: draft mapping with {outcome.forms} form(s), {outcome.codelists} code list(s); "
+                   f"{drafts} draft entr(y/ies) to review (crfmap check-mapping {outcome.folder})")
         return ExitStatus.OK
 
     _run(body, debug, False)

@@ -20,6 +20,8 @@ from crfmap.api.reports import (
     page_policy,
     write_reports,
 )
+from crfmap.api.scaffolding import InitOutcome, init_mapping
+from crfmap.api.templates import TemplateOutcome, write_template
 from crfmap.api.validation import CellGrid, SheetAccount, ValidationResult, validate_workbook
 from crfmap.readers import FORMATS, ReadLimits, ReadOptions
 from crfmap.writers import WRITERS, OptionSpec
@@ -31,17 +33,20 @@ __all__ = [
     "CellGrid",
     "ConvertOptions",
     "ConvertOutcome",
+    "InitOutcome",
     "OptionSpec",
     "Progress",
     "PushSettings",
     "ReadLimits",
     "ReadOptions",
     "SheetAccount",
+    "TemplateOutcome",
     "ValidationResult",
     "annotate_workbook",
     "check_report_targets",
     "convert_workbook",
     "html_report",
+    "init_mapping",
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
@@ -52,4 +57,5 @@ __all__ = [
     "write_annotation",
     "write_fhir_definitions",
     "write_reports",
+    "write_template",
 ]

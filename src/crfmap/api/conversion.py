@@ -60,7 +60,7 @@ class ConvertOutcome:
         return lines
 
 
-def convert_workbook(workbook: Path, study: Path | StudyMapping, options: ConvertOptions, *,
+def convert_workbook(workbook: Path, study: Path | StudyMapping | None, options: ConvertOptions, *,
                      read_options: ReadOptions | None = None, progress: Progress | None = None,
                      keep_cells: bool = False) -> ConvertOutcome:
     unknown = [target for target in options.targets if target not in WRITERS]

@@ -23,11 +23,12 @@ from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
 from crfmap.study import StudyMapping
 from crfmap.study.waivers import load_waivers
+from crfmap.template import STAMP_SHEET
 from crfmap.validate.context import ValidationContext
-from crfmap.validate.header import HeaderMap, locate_header
+from crfmap.validate.header import HeaderMap
 from crfmap.validate.plan import plan_forms
-from crfmap.validate.sheet import validate_sheet
 from crfmap.validate.sheets import count_cells_in, match_sheets
+from crfmap.validate.wide import locate_form_header, validate_form_sheet
 from crfmap.values.row import FormRow
 
 
@@ -106,17 +107,22 @@ class RecordingWorkbook:
                     pass
 
 
-def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_options: ReadOptions | None = None,
+def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
                       report_time: bool = False) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
+    `study` None: the study a workbook made by `crfmap template` names (api/templates.py).
     `keep_cells` keeps every cell read in `result.grid`, for an annotated copy. `waivers` is a reviewed
     waivers.yaml: the issues it accepts become notes marked waived. `report_time` puts the time of the run in
     the report's header (otherwise reports are byte-identical for the same input).
     """
+    from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
+
     workbook = Path(workbook)
+    if study is None:
+        study = find_study(workbook, read_options or ReadOptions())
     mapping_issues: list[Issue]
     if isinstance(study, StudyMapping):
         mapping, mapping_issues = study, []
@@ -131,7 +137,17 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping, *, read_option
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
     options = read_options or ReadOptions()
     headers: dict[str, tuple[str, HeaderMap | None]] = {}
-    with open_workbook(workbook, options, report.add) as book:
+
+    def add(issue: Issue) -> None:  # reading a template's hidden stamp is not news
+        if not (issue.code == "R011" and issue.sheet == STAMP_SHEET):
+            report.add(issue)
+
+    with open_workbook(workbook, options, add) as opened:
+        stamp = read_stamp(opened)
+        book: Workbook = opened
+        if stamp is not None:
+            report.extend(check_stamp(stamp, mapping, result.source.file))
+            book = WithoutTemplateSheets(opened, stamp.sheets)
         if keep_cells:
             recording = RecordingWorkbook(book, CellGrid())
             _validate_book(recording, mapping, result, progress, headers)
@@ -199,7 +215,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         read = rows_with_progress(book.iter_rows(info.name), progress, f"sheet:{info.name}",
                                   f"checking {info.name}", last_row(info.dimension))
         counted = counter.count(read)
-        header, rows = locate_header(form, info.name, counted, context)
+        header, rows = locate_form_header(form, info.name, counted, context)
         counter.header = header
         headers[info.name] = (form.name, header)
         if header is None:  # S002 was reported; the sheet's cells are all unmapped
@@ -208,7 +224,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
             for _ in counted:
                 pass
             continue
-        for form_row in validate_sheet(form, info.name, rows, header, context):
+        for form_row in validate_form_sheet(form, info.name, rows, header, context):
             result.rows_read += 1
             if form_row.has_errors:
                 result.left_out.append(form_row)
@@ -258,10 +274,10 @@ class _CellCounter:
 
     def settle(self) -> None:
         for row in self.pending:
-            if self.header is None or row.number < self.header.row:
-                self.account.unmapped += len(row.cells)
-            elif row.number == self.header.row:
+            if self.header is not None and (row.number == self.header.row or row.number in self.header.title_rows):
                 self.account.header += len(row.cells)
+            elif self.header is None or row.number < self.header.row:
+                self.account.unmapped += len(row.cells)
             else:
                 self._classify(row)
         self.pending.clear()

@@ -85,7 +85,9 @@ class Issue:
         """Where the user must look, as a prefix: `file.xlsx › Sheet!D14`, `forms/ae.yaml:12`."""
         if self.item is not None:
             place = f"{self.file}:{self.line}" if self.file and self.line is not None else self.file
-            return " › ".join(part for part in (place, self.item) if part)
+            where = " › ".join(part for part in (place, self.item) if part)
+            # a csv export's cell, where no line says it (REDCap: the column and row Excel shows)
+            return f"{where} ({self.cell})" if self.line is None and self.cell else where
         if self.line is not None:
             return f"{self.file}:{self.line}" if self.file else f"line {self.line}"
         parts = [self.file] if self.file else []

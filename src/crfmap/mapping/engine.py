@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -42,6 +42,10 @@ class MappingEngine:
             self._constants[key] = make_coded(source, found)
         return self._constants[key]
 
+    def column_codelist(self, form: str, column: str) -> str | None:
+        spec = self.study.forms[form].column(column)
+        return spec.codelist if spec else None
+
     def column_unit(self, form: str, column: str) -> str | None:
         spec = self.study.forms[form].column(column)
         return spec.unit if spec else None
@@ -54,9 +58,10 @@ class MappingEngine:
         for concept in self._by_form.get(row.form, ()):
             if concept.when is not None and not condition_holds(concept.when, row):
                 continue
-            record = self._build(concept, row, subject_id)
-            if record is not None:
-                yield record
+            for each in split_values(concept, row):
+                record = self._build(concept, each, subject_id)
+                if record is not None:
+                    yield record
 
     def _build(self, concept: models.ConceptSpec, row: FormRow, subject_id: str) -> Record | None:
         values: dict[str, Any] = {}
@@ -90,6 +95,14 @@ class MappingEngine:
         form = self.study.forms[row.form]
         columns = concept.key or form.identity.keys
         parts = [text_of(row.values[column]) for column in columns if row.values.get(column) is not None]
+        if concept.for_each is not None and concept.for_each not in columns:  # one record per value
+            each = row.values.get(concept.for_each)
+            suffix = [text_of(each)] if each is not None else []
+            if columns and len(parts) == len(columns):
+                return "|".join(parts + suffix)
+            if not form.repeating and not concept.key:
+                return "|".join([row.subject_id or "", *suffix])
+            return "|".join([f"row{row.number}", *suffix])
         if columns and len(parts) == len(columns):
             return "|".join(parts)
         if not form.repeating and not concept.key:
@@ -97,10 +110,25 @@ class MappingEngine:
         return f"row{row.number}"
 
 
+def split_values(concept: models.ConceptSpec, row: FormRow) -> Iterator[FormRow]:
+    """The row itself; for a `for_each` concept, one copy per value of the multi-valued column, holding that
+    value alone (none when the column is empty)."""
+    if concept.for_each is None:
+        yield row
+        return
+    values = row.values.get(concept.for_each)
+    for value in values if isinstance(values, tuple) else (() if values is None else (values,)):
+        yield replace(row, values={**row.values, concept.for_each: value})
+
+
 def condition_holds(condition: models.Condition, row: FormRow) -> bool:
     value = row.values.get(condition.column)
     if condition.present is not None:
-        return (value not in (None, "")) is condition.present
+        return (value not in (None, "", ())) is condition.present
+    if isinstance(value, tuple):  # a multi-valued column: one of its values
+        texts = [text_of(item) for item in value]
+        wanted = [condition.equals] if condition.equals is not None else list(condition.in_ or ())
+        return any(text in wanted for text in texts)
     text = text_of(value) if value is not None else None
     if condition.equals is not None:
         return text == condition.equals

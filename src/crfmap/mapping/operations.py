@@ -46,6 +46,9 @@ def copy_value(spec: models.CopyOp, row: FormRow, context: MappingContext) -> Ou
 
 def code_value(spec: models.CodeOp, row: FormRow, context: MappingContext) -> Output:
     value = row.values.get(spec.column)
+    if value is None and spec.default is not None and spec.column not in row.raw:  # empty: the declared default
+        codelist = getattr(context, "column_codelist", lambda form, column: None)(row.form, spec.column)
+        return Output(context.coded_constant(codelist, spec.default)) if codelist else NOTHING
     return Output(value, _cell(row, spec.column)) if isinstance(value, Coded) else NOTHING
 
 

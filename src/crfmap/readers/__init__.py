@@ -12,11 +12,15 @@ from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.base import InputFormat, IssueSink, OpenWorkbook, ReadLimits, ReadOptions
 from crfmap.readers.csv import CSV
 from crfmap.readers.detect import detect_format, read_head
+from crfmap.readers.odm import ODM
+from crfmap.readers.redcap import REDCAP
 from crfmap.readers.xlsx import XLSX
 from crfmap.sources import RawValue, Row, SheetInfo, Workbook
 
 FORMATS: tuple[InputFormat, ...] = (
     XLSX,
+    ODM,
+    REDCAP,  # before CSV, which would read a REDCap export as one flat table
     CSV,
 )
 
@@ -28,7 +32,10 @@ def open_workbook(path: Path, options: ReadOptions, sink: IssueSink, format: str
     """
     path = Path(path)
     if format is None:
-        return detect_format(path, FORMATS).open(path, options, sink)
+        detected = detect_format(path, FORMATS)
+        if options.dictionary is not None and detected is CSV:
+            detected = REDCAP  # a csv with a data dictionary is a REDCap export
+        return detected.open(path, options, sink)
     chosen = next((candidate for candidate in FORMATS if candidate.name == format.lower()), None)
     if chosen is None:
         raise FatalIssue(make_issue("R015", file=path.name,

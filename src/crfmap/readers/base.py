@@ -36,6 +36,7 @@ class ReadOptions:
     limits: ReadLimits = field(default_factory=ReadLimits)
     encoding: str | None = None  # text formats: None = detect
     delimiter: str | None = None  # csv: None = sniff among ',', ';', '\t'
+    dictionary: Path | None = None  # REDCap: the data dictionary of a records export (else found beside it)
 
 
 OpenWorkbook = Callable[[Path, ReadOptions, IssueSink], Workbook]

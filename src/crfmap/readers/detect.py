@@ -55,6 +55,9 @@ def read_head(path: Path) -> bytes:
 def describe_unknown(path: Path, head: bytes) -> FatalIssue:
     """The refusal for content no format accepted, saying what it looks like."""
     extension = path.suffix.lower()
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<?xml"):
+        return refuse_file("R015", path, detail=f"{path.name} is an XML file but not CDISC ODM, the one XML format "
+                                                "crfmap reads")
     if looks_like_text(head):
         kind = "CSV" if any(mark in head for mark in (b",", b";", b"\t")) else "plain text"
         if extension in WORKBOOK_EXTENSIONS:

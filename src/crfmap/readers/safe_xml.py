@@ -75,23 +75,44 @@ def open_parser(stream: object, events: tuple[str, ...], tag: str | tuple[str, .
 
 
 def not_well_formed(archive: GuardedArchive, member: str, problem: etree.XMLSyntaxError) -> FatalIssue:
-    """R006 for damaged XML; R008 for entity/DTD/amplification errors; R007 when memory ran out."""
+    """R006 for damaged XML; R008 for entity/DTD/amplification errors; R007 when memory or the parser's own
+    limits (nesting depth, text or attribute size) ran out."""
+    return label_parse_error(archive.name, f"part {member}", problem, "workbooks never contain")
+
+
+def label_parse_error(file_name: str, part: str, problem: etree.XMLSyntaxError, never: str,
+                      damaged: str = "R006") -> FatalIssue:
+    """The refusal for an XML parse failure of `part` of `file_name`, labelled by what caused it, whatever the
+    parser version. `never` finishes "…, which {never}" for forbidden constructs ("workbooks never contain")."""
     # The error log of iterparse also holds earlier parses' entries: only the last one is this failure's.
     last = problem.error_log.last_error
     kinds = {problem.code} | ({last.type} if last is not None else set())
+    message = str(problem.msg)
     if ERR_NO_MEMORY in kinds:
-        return FatalIssue(make_issue("R007", file=archive.name,
-                                     detail=f"part {member} needs more memory than is available to be read"))
+        return FatalIssue(make_issue("R007", file=file_name,
+                                     detail=f"{part} needs more memory than is available to be read"))
+    if ERR_RESOURCE_LIMIT in kinds and "entit" not in message.lower():
+        return FatalIssue(make_issue("R007", file=file_name, detail=(
+            f"{part} goes beyond the XML parser's limits ({describe_limit(message)}); it was not read")))
     if kinds & FORBIDDEN_ERRORS:
         return FatalIssue(make_issue(
-            "R008", file=archive.name,
-            detail=f"part {member} uses entities or a document type ({problem.msg}), which workbooks never "
-                   f"contain; it was not read"))
-    return FatalIssue(make_issue("R006", file=archive.name,
-                                 detail=f"part {member} is not well-formed XML ({problem.msg})"))
+            "R008", file=file_name,
+            detail=f"{part} uses entities or a document type ({message}), which {never}; it was not read"))
+    return FatalIssue(make_issue(damaged, file=file_name, detail=f"{part} is not well-formed XML ({message})"))
+
+
+def describe_limit(message: str) -> str:
+    """libxml2's resource-limit messages in plain words."""
+    lowered = message.lower()
+    if "depth" in lowered:
+        return "elements nested more than 256 deep"
+    if "too long" in lowered or "buffer size" in lowered or "huge" in lowered:
+        return "a text or attribute value longer than 10 MB"
+    return message.split(",")[0]
 
 
 ERR_NO_MEMORY = etree.ErrorTypes.ERR_NO_MEMORY
+ERR_RESOURCE_LIMIT = etree.ErrorTypes.ERR_RESOURCE_LIMIT
 # Errors that only entities, a DTD or their expansion cause (amplification stops as ERR_RESOURCE_LIMIT).
 FORBIDDEN_ERRORS = frozenset(
     getattr(etree.ErrorTypes, name) for name in dir(etree.ErrorTypes)

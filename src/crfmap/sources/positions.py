@@ -63,13 +63,21 @@ class Row:
 
     Empty cells (None, '') are absent from `cells`; whitespace-only strings are kept: whitespace is a value
     the validator reports. Rows with no cells are not yielded at all. `items` gives a non-grid reader's own
-    path per column (see SourceCell.item) and `line` the row's line in a text source.
+    path per column (see SourceCell.item) and `line` the row's line in a text source; `lines` gives a cell's
+    own line where the cells of one row stand on different lines (ODM: one ItemData per line).
     """
 
     number: int
     cells: dict[int, RawValue]
     items: dict[int, tuple[str, ...]] | None = None
     line: int | None = None
+    lines: dict[int, int] | None = None
+
+    def source(self, file: str, sheet: str, column: int) -> SourceCell:
+        """The position of the cell in `column`, with the format's own path and line when it has them."""
+        item = self.items.get(column, ()) if self.items else ()
+        line = self.lines.get(column, self.line) if self.lines else self.line
+        return SourceCell(file, sheet, self.number, column, item, line)
 
 
 @dataclass(frozen=True, slots=True)

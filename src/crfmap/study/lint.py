@@ -12,6 +12,7 @@ from typing import Any
 from crfmap.issues import Issue, Severity, make_issue
 from crfmap.model import record_field_names
 from crfmap.study import models
+from crfmap.study.lint_inputs import lint_site_inputs
 from crfmap.study.locations import MappingSource
 from crfmap.study.systems import resolve_system
 
@@ -23,6 +24,7 @@ def lint_study(mapping: models.StudyMapping, source: MappingSource) -> list[Issu
     issues.extend(_lint_forms(mapping, source))
     issues.extend(_lint_concepts(mapping, source))
     issues.extend(_lint_unused_columns(mapping, source))
+    issues.extend(lint_site_inputs(mapping, source))
     return issues
 
 
@@ -63,9 +65,9 @@ def _lint_forms(mapping: models.StudyMapping, source: MappingSource) -> Iterator
         for index, column in enumerate(form.columns):
             if column.codelist and column.codelist not in mapping.codelists:
                 yield make_issue("P004", value=column.codelist, **source.at(part, ("columns", index, "codelist")))
-            if column.required_if is not None:
-                yield from _check_column(form, column.required_if.column, source, part,
-                                         ("columns", index, "required_if", "column"))
+            for position, condition in enumerate(column.conditions):
+                where = ("required_if",) if not isinstance(column.required_if, list) else ("required_if", position)
+                yield from _check_column(form, condition.column, source, part, ("columns", index, *where, "column"))
         yield from _check_column(form, form.identity.subject, source, part, ("identity", "subject"))
         for index, key in enumerate(form.identity.keys):
             yield from _check_column(form, key, source, part, ("identity", "keys", index))
@@ -142,6 +144,9 @@ def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: 
         if coded is not None and coded.type != "coded":
             yield make_issue("P003", detail=f"op code needs a coded column; {coded.name!r} is {coded.type}",
                              **source.at(part, path))
+        elif (coded is not None and operation.default is not None and coded.codelist in mapping.codelists
+              and mapping.codelists[coded.codelist].find(operation.default) is None):
+            yield make_issue("P012", value=operation.default, expected=coded.codelist, **source.at(part, path))
     codelist = getattr(operation, "codelist", None)
     if codelist is not None:
         if codelist not in mapping.codelists:
@@ -176,8 +181,12 @@ def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) ->
             used[form.name].update(getattr(operation, "columns", ()))
             if isinstance(operation, models.LookupOp):
                 used.setdefault(operation.form, set()).add(operation.column)
-        used[form.name].update(concept.key)
+        used[form.name].update(concept.key or form.identity.keys)  # the columns of the record's key are read
         used[form.name].add(form.identity.subject)
+        if concept.for_each is not None:
+            used[form.name].add(concept.for_each)
+        if concept.when is not None:  # the value decides whether the record exists
+            used[form.name].add(concept.when.column)
     for form in mapping.forms.values():
         for index, column in enumerate(form.columns):
             if not column.ignore and column.name not in used.get(form.name, set()):

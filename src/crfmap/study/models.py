@@ -80,6 +80,7 @@ class Study(WithTargets):
     arms: list[Arm] = Field(default_factory=list)
     data_cutoff: str | None = Field(None, description="ISO date; dates after it are errors (no wall clock)")
     ignore_sheets: list[str] = Field(default_factory=list, description="Sheets read by no form, on purpose")
+    draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def target_settings(self, key: str, model: type[TargetModel]) -> TargetModel:
         """The `<key>:` settings as the writer's model (its defaults when study.yaml has none)."""
@@ -117,8 +118,12 @@ class Column(Strict):
     headers: list[str] = Field(default_factory=list, description="Other header spellings sites use")
     type: ColumnType
     required: bool = False
-    required_if: Condition | None = None
+    required_if: Condition | list[Condition] | None = Field(
+        None, description="Required when the condition holds (a list: when all of them hold), e.g. REDCap branching "
+                          "logic")
     codelist: str | None = None
+    multiple: bool = Field(False, description="Coded only: several values in one cell, separated by '|' (a REDCap "
+                                              "checkbox field)")
     min: Decimal | None = None
     max: Decimal | None = None
     pattern: str | None = Field(None, description="Regular expression the whole text must match")
@@ -126,9 +131,19 @@ class Column(Strict):
     unit: str | None = Field(None, description="UCUM unit of numeric values, e.g. '%', 'ug/m2/d'")
     allow_future: bool = Field(False, description="Dates after the data cut-off are allowed")
     ignore: bool = Field(False, description="Read and accounted for, but deliberately mapped to nothing")
+    draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
+
+    @property
+    def conditions(self) -> list[Condition]:
+        """The `required_if` conditions, all of which must hold (none: not conditionally required)."""
+        if self.required_if is None:
+            return []
+        return list(self.required_if) if isinstance(self.required_if, list) else [self.required_if]
 
     @model_validator(mode="after")
     def _coded_needs_codelist(self) -> Column:
+        if self.multiple and self.type != "coded":
+            raise ValueError(f"column {self.name!r} is multiple but its type is {self.type!r}, not 'coded'")
         if self.type == "coded" and not self.codelist:
             raise ValueError(f"column {self.name!r} is coded but names no codelist")
         if self.codelist and self.type != "coded":
@@ -178,6 +193,37 @@ Rule = Annotated[
 ]
 
 
+class WideGroup(Strict):
+    """One group of columns of a wide sheet, e.g. the day-15 assessment: how its columns are marked in the
+    headers, and the values its records get in columns the sheet does not hold (the timepoint)."""
+
+    labels: list[str] = Field(min_length=1, description="How the group is marked: a header prefix or suffix "
+                                                        "('d15' in blasts_d15) or the group row above the titles")
+    values: dict[str, str] = Field(default_factory=dict,
+                                   description="Form column → the value every record of the group gets, e.g. "
+                                               "{timepoint: C1D15}")
+
+
+class WideLayout(Strict):
+    """A sheet with one row per subject whose repeated column groups each make one row of the form."""
+
+    shared: list[str] = Field(default_factory=list, description="Form columns given once per row, for every "
+                                                                "group (default: the subject column)")
+    groups: list[WideGroup] = Field(default_factory=list, description="Named groups (timepoints …)")
+    numbered: str | None = Field(None, description="Numbered groups, any count: a label with {n}, e.g. 'AE{n}' "
+                                                   "reads AE1_term, AE2_term …")
+    number_column: str | None = Field(None, description="Form column that receives the group number of a "
+                                                        "numbered group")
+
+    @model_validator(mode="after")
+    def _some_groups(self) -> WideLayout:
+        if not self.groups and not self.numbered:
+            raise ValueError("a wide layout needs `groups` or `numbered`")
+        if self.numbered is not None and "{n}" not in self.numbered:
+            raise ValueError("`numbered` must hold {n} where the group number stands, e.g. 'AE{n}'")
+        return self
+
+
 class Form(Strict):
     name: Identifier
     label: str
@@ -189,6 +235,9 @@ class Form(Strict):
     rules: list[Rule] = Field(default_factory=list)
     ignore_columns: list[str] = Field(default_factory=list,
                                       description="Headers present in site files and deliberately not read")
+    wide: WideLayout | None = Field(None, description="Also read sheets with one row per subject and a group of "
+                                                      "columns per record (AE1_term, AE2_term …; blasts_d0, blasts_d15)")
+    draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name == name), None)
@@ -226,6 +275,7 @@ class Codelist(Strict):
     description: str | None = None
     cdisc: CdiscCodelist | None = None
     values: list[CodelistValue] = Field(min_length=1)
+    draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def find(self, value: str) -> CodelistValue | None:
         return next((item for item in self.values if item.value == value), None)
@@ -245,6 +295,8 @@ class CodeOp(Strict):
 
     op: Literal["code"]
     column: str
+    default: str | None = Field(None, description="The code list value to use when the cell is empty, e.g. U "
+                                                  "(Unknown) for a SEX that SDTM requires but the site did not record")
 
 
 class ConstantOp(Strict):
@@ -346,6 +398,9 @@ class ConceptSpec(WithTargets):
     fields: dict[str, Operation] = Field(description="Record field ← operation")
     qualifiers: dict[str, Operation] = Field(default_factory=dict,
                                              description="Items with no standard field (SUPP-- / extensions)")
+    for_each: str | None = Field(None, description="A multi-valued column (a REDCap checkbox): one record per "
+                                                   "value, in which the column holds that one value")
+    draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def target(self, key: str, model: type[TargetModel]) -> TargetModel | None:
         """The `<key>:` target as the writer's model, or None when the concept has none."""

@@ -38,6 +38,8 @@ def comparable(value: Any) -> Hashable:
     """What two values must share to be the same answer (a coded value by its code, not its spelling)."""
     if isinstance(value, Coded):
         return ("coded", value.codelist, value.value)
+    if isinstance(value, tuple):  # a multi-valued cell: the same values in the same order
+        return tuple(comparable(item) for item in value)
     if isinstance(value, Decimal):
         return value.normalize()
     return value

@@ -32,6 +32,7 @@ class HeaderMap:
     rejected: frozenset[int] = frozenset()  # a second header for one column (reported once, as S005)
     positions: dict[str, int] = field(default_factory=dict)  # form column name → sheet column number
     titles: dict[int, str] = field(default_factory=dict)  # sheet column number → header text as the site wrote it
+    title_rows: frozenset[int] = frozenset()  # rows above `row` that belong to the header (a wide sheet's groups)
 
     def __post_init__(self) -> None:
         self.positions = {name: number for number, name in self.columns.items()}

@@ -6,14 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from crfmap.issues import Severity, lookup, make_issue
-from crfmap.sources import column_letters
+from crfmap.sources import Row, column_letters
 from crfmap.values.cells import display_raw
 from crfmap.values.problems import Problem
 
 
 class RowIssues:
-    def __init__(self, emit: Any, file: str, sheet: str, form: str, row: int) -> None:
+    def __init__(self, emit: Any, file: str, sheet: str, form: str, row: int, positions: Row | None = None) -> None:
         self.emit = emit
+        self.positions = positions  # the row read, when its cells have a format's own path and line (ODM, REDCap)
         self.file = file
         self.sheet = sheet
         self.form = form
@@ -36,8 +37,12 @@ class RowIssues:
         """One issue at sheet column `at` of this row (`at` None: the row, without a cell)."""
         if lookup(code).severity is Severity.ERROR:
             self.has_errors = True
+        positions = self.positions
+        source = None
+        if positions is not None and at is not None and (positions.items or positions.line or positions.lines):
+            source = positions.source(self.file, self.sheet, at)
         self.emit(make_issue(
-            code, file=self.file, sheet=self.sheet, row=self.row, cell=self.cell_name(at), column=column,
+            code, at=source, file=self.file, sheet=self.sheet, row=self.row, cell=self.cell_name(at), column=column,
             form=self.form, subject=self.subject, value=show_raw(raw),
             expected=expected, hint=hint, detail=detail,
             related=tuple(reference for reference in related if reference)))

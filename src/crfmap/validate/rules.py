@@ -33,6 +33,8 @@ def value_equals(value: Any, text: str) -> bool:
     """A typed value against a condition's text: a coded value by its code list value, a boolean by
     yes/no words, anything else by its normalised text."""
     key = normalize_text(text)
+    if isinstance(value, tuple):  # a multi-valued column: one of its values
+        return any(value_equals(item, text) for item in value)
     if isinstance(value, Coded):
         return normalize_text(value.value) == key
     if isinstance(value, bool):
@@ -53,13 +55,13 @@ def describe_condition(condition: Condition) -> str:
 def check_required_if(form: Form, row: FormRow, header: HeaderMap, issues: RowIssues,
                       failed: set[str]) -> None:
     for column in form.columns:
-        condition = column.required_if
-        if condition is None or column.name in row.values or column.name in failed:
+        conditions = column.conditions
+        if not conditions or column.name in row.values or column.name in failed:
             continue
-        if column.name not in header.positions or not condition_holds(condition, row.values):
+        if column.name not in header.positions or not all(condition_holds(item, row.values) for item in conditions):
             continue
         issues.add("S207", column=column.name, at=header.positions[column.name],
-                   detail=describe_condition(condition))
+                   detail=" and ".join(describe_condition(item) for item in conditions))
 
 
 def check_date_order(rule: DateOrderRule, row: FormRow, header: HeaderMap, issues: RowIssues,

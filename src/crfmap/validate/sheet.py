@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-from crfmap.sources import Row, SourceCell
+from crfmap.sources import Row
 from crfmap.sources.text import strip_text
 from crfmap.study.models import Column, Form
 from crfmap.validate.checks import check_value, plan_checks
@@ -46,7 +46,8 @@ class SheetValidator:
         self.checks = {column.name: plan_checks(column, context.data_cutoff) for column in self.columns}
 
     def validate_row(self, row: Row) -> FormRow | None:
-        issues = RowIssues(self.context.emit, self.context.file_name, self.sheet, self.form.name, row.number)
+        issues = RowIssues(self.context.emit, self.context.file_name, self.sheet, self.form.name, row.number,
+                           positions=row)
         self.report_unmapped(row, issues)
         if not self.has_values(row):
             return None
@@ -77,7 +78,7 @@ class SheetValidator:
         parsed = parse_cell(raw, column, self.context.parsing)
         if raw is not None:
             form_row.raw[column.name] = raw
-            form_row.cells[column.name] = SourceCell(self.context.file_name, self.sheet, row.number, number)
+            form_row.cells[column.name] = row.source(self.context.file_name, self.sheet, number)
         for problem in parsed.problems:
             issues.add_problem(problem, column=column.name, at=number, raw=raw)
         if parsed.value is None:

@@ -32,6 +32,7 @@ from crfmap.values.dates import (
 from crfmap.values.numbers import parse_number_text, read_native_number
 from crfmap.values.problems import Problem, ValueProblem, fail
 
+MULTIPLE_SEPARATOR = "|"  # between the values of a multi-valued cell ('1 | 5')
 DATE_TYPES = frozenset({"date", "datetime", "partial_date"})
 FULL_DATE_TYPES = frozenset({"date", "datetime"})
 EXCEL_FIRST_YEAR = 1900
@@ -124,6 +125,9 @@ def parse_coded(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     index = context.codelists.get(column.codelist or "")
     if index is None:  # the study linter reports unknown code lists; here the cell cannot be read
         raise fail("S104", column.codelist or "(none)")
+    if column.multiple:  # several values in one cell (a REDCap checkbox): each must be in the code list
+        parts = [part for part in (strip_text(text) for text in display_raw(raw).split(MULTIPLE_SEPARATOR)) if part]
+        return ParsedCell(tuple(index.match(part) for part in parts) or None)
     return ParsedCell(index.match(display_raw(raw)))
 
 

@@ -18,7 +18,7 @@ def refusal(path, format=None):
 
 
 def test_registry_is_one_list():
-    assert [entry.name for entry in FORMATS] == ["xlsx", "csv"]
+    assert [entry.name for entry in FORMATS] == ["xlsx", "odm", "redcap", "csv"]
     assert {extension for entry in FORMATS for extension in entry.extensions} >= {".xlsx", ".xlsm", ".csv"}
 
 

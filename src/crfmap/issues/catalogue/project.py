@@ -86,4 +86,26 @@ ENTRIES = (
     IssueType("P062", "waiver-stale", W, "Waiver matches no issue",
               "the waiver of {value} for {expected} matches no issue in this run",
               "The issue is gone (fixed or moved): remove the waiver, or correct its cell or subject."),
+    # Site inputs (issue #13): drafts written by `crfmap init`, multi-valued columns, wide layouts, templates
+    IssueType("P050", "draft-entry", I, "Draft entry to review",
+              "{detail} is a draft written by crfmap init",
+              "Check the guess, correct it if needed, then remove `draft: true`."),
+    IssueType("P051", "draft-mapping", W, "Mapping still has draft entries",
+              "the mapping still has {detail} draft entr(y/ies) written by crfmap init",
+              "Run `crfmap check-mapping` to list them; review each and remove `draft: true`."),
+    IssueType("P052", "multiple-needs-for-each", E, "Multi-valued column read as one value",
+              "{detail}",
+              "Add `for_each: <column>` to the concept so that each value makes its own record, or read the "
+              "column in a concept that has it."),
+    IssueType("P053", "template-older-than-mapping", W, "Workbook made from an older mapping",
+              "{detail}",
+              "Make a new template with `crfmap template` and ask the site to move its data into it; until then, "
+              "check the columns the mapping changed."),
+    IssueType("P054", "study-not-recognised", E, "Study not recognised",
+              "{detail}",
+              "Pass --study with the study's mapping folder (e.g. --study mappings/<study>)."),
+    IssueType("P055", "wide-layout-invalid", E, "Wide layout does not fit the form",
+              "{detail}",
+              "Name form columns in `shared`, `values` and `number_column`, and give each group a value the "
+              "column accepts."),
 )

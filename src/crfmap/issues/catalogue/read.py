@@ -54,4 +54,35 @@ ENTRIES = (
               "{detail}",
               "A cell holds at most 32,767 characters in Excel: check that the export did not run columns "
               "together (a wrong delimiter or an unclosed quote), or split the text into several cells."),
+    # REDCap records exports (readers/redcap*.py) and CDISC ODM XML (readers/odm*.py)
+    IssueType("R020", "redcap-dictionary-missing", E, "REDCap export without its data dictionary",
+              "{detail}",
+              "Download the data dictionary (Project Setup › Data Dictionary) and pass it with --dictionary FILE, "
+              "or put it beside the export."),
+    IssueType("R021", "redcap-dictionary-invalid", E, "Not a REDCap data dictionary",
+              "the data dictionary cannot be used: {detail}",
+              "Download the data dictionary again from the same project (csv from Project Setup, or the API's "
+              "metadata export)."),
+    IssueType("R022", "redcap-dictionary-found", I, "Data dictionary found beside the export",
+              "read as a REDCap export with the data dictionary {detail} found beside it",
+              "Pass --dictionary FILE to choose another dictionary."),
+    IssueType("R023", "redcap-column-not-in-dictionary", W, "Export columns the data dictionary does not know",
+              "{detail}; they are read in the table 'not in the data dictionary'",
+              "Download the current data dictionary of the project, or add a form for that table."),
+    IssueType("R024", "redcap-checkbox-value", E, "Checkbox cell neither checked nor unchecked",
+              "checkbox column {detail!r} holds {value!r}; a checkbox cell is 1/Checked or 0/Unchecked",
+              "Export the records again from REDCap; this cell was edited by hand."),
+    IssueType("R025", "redcap-row-mixed", W, "Export row mixes instruments",
+              "{detail}",
+              "A repeating instrument's row holds only that instrument's fields: check the export."),
+    IssueType("R026", "odm-transaction-removed", W, "ODM value removed by its transaction",
+              "{detail}",
+              "Export a snapshot (FileType=\"Snapshot\") if removed values must not appear at all."),
+    IssueType("R027", "odm-item-repeated", E, "ODM item given twice",
+              "{detail}",
+              "Each ItemOID appears once per ItemGroupData: export the data again."),
+    IssueType("R028", "odm-structure", E, "ODM element out of place",
+              "{detail}",
+              "ClinicalData nests SubjectData › StudyEventData › FormData › ItemGroupData › ItemData, each with "
+              "its OID: export the data again."),
 )
