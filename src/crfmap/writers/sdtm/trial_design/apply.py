@@ -114,9 +114,9 @@ def _set_epoch(draft: Draft, domain: str, target: SdtmTarget, elements: list[Sub
         return True
     draft.values["EPOCH"] = target.epoch
     if target.epoch is None and domain not in NO_EPOCH_WARNING:
-        reason = ("has no date" if draft.sort_date is None else
-                  f"is dated {draft.sort_date.iso()}, outside the subject's elements (SE)")
-        context.warn_once(("epoch", draft.record.concept, reason[:6]), draft.record,
+        undated = draft.sort_date is None
+        reason = "has no date" if undated else f"is dated {draft.sort_date.iso()}, outside the subject's elements (SE)"
+        context.warn_once(("epoch", draft.record.concept, "undated" if undated else "outside"), draft.record,
                           f"EPOCH of concept {draft.record.concept!r} ({domain}) is left empty: a record {reason}; "
                           "declare the concept's sdtm.epoch for such records", code="W084")
     return False
