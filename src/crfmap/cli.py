@@ -65,8 +65,9 @@ def report_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def read_options(function: Callable[..., Any]) -> Callable[..., Any]:
     options = [
-        click.option("--encoding", default=None, help="Encoding of csv input (default: detected; UTF-8, "
-                                                      "UTF-16 with BOM, else cp1251 with a warning)."),
+        click.option("--encoding", default=None, help="Encoding of csv input (default: detected: a BOM, UTF-8, "
+                                                      "else cp1251 or cp1252 with a warning; one for all files of a "
+                                                      "folder)."),
         click.option("--delimiter", default=None, help="Delimiter of csv input (default: sniffed among , ; tab)."),
         click.option("--dictionary", type=click.Path(path_type=Path), default=None,
                      help="The data dictionary of a REDCap records export (default: the one beside the export)."),
@@ -171,11 +172,12 @@ def validate(workbook: Path, study_dir: Path | None, output_format: str, reports
               show_default=True, help="Which target(s) to write; repeat for several: "
               + "; ".join(f"{name}: {writer.summary}" for name, writer in api.WRITERS.items()) + ".")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Output folder. Each target goes to OUT/<target> (OUT/fhir, OUT/sdtm), all replaced together "
-                   "and atomically (a failed run leaves the previous output).")
+              help="Output folder. Each target goes to OUT/<target> (OUT/fhir, OUT/sdtm), all switched together "
+                   "in one step (a failed or killed run leaves the previous output).")
 @writer_options
 @click.option("--allow-errors", is_flag=True,
-              help="Write the valid records even when some rows have errors; the left-out rows are listed.")
+              help="Write every valid record even when some rows have errors; rows with errors, and subjects "
+                   "whose demographics row has errors, are left out and listed (W007 names a subject's rows).")
 @click.option("--allow-unmapped", is_flag=True,
               help="Convert even when some non-empty cells are read by no form (they are still reported).")
 @report_options
@@ -213,6 +215,8 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
             _print_report(outcome.report, redact, quiet, verbose, concise=output_format == "concise")
             for line in outcome.summary_lines():
                 click.echo(line)
+        for issue in Report(list(outcome.failure)).presented(redact=redact):  # why nothing could be written
+            click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
     _run(body, debug, redact)
@@ -339,9 +343,14 @@ def init(out: Path, redcap_dictionary: Path | None, data: Path | None, odm: Path
 
 @main.command()
 @click.option("--part", type=click.Choice(["study", "form", "codelist", "concepts"]), default=None,
-              help="Only the schema of one kind of mapping file (default: all, under $defs).")
-def schema(part: str | None) -> None:
-    """Print the JSON Schema of the mapping format (for editor autocompletion of the YAML files)."""
+              help="Only the schema of one kind of file (default: all four under $defs).")
+@click.option("--format", "output_format", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
+              help="json: the JSON Schema; markdown: the reference of record fields, operations and target keys.")
+def schema(part: str | None, output_format: str) -> None:
+    """Print the JSON Schema of the mapping format (for editor autocompletion of the YAML files), or its reference."""
+    if output_format == "markdown":
+        click.echo(api.mapping_reference(), nl=False)
+        return
     click.echo(_json(api.mapping_json_schema(part), pretty=True))
 
 
@@ -528,7 +537,17 @@ def run() -> None:
     limit_mb = int(os.environ.get("CRFMAP_MAX_MEMORY_MB", DEFAULT_MEMORY_LIMIT_MB) or 0)
     if limit_mb > 0:
         _limit_memory(limit_mb * MIB)
+    sys.unraisablehook = _unraisable_but_memory
     main()
+
+
+def _unraisable_but_memory(unraisable: Any) -> None:
+    """Python's own report of an exception it cannot raise (in a finaliser), except MemoryError: a run that
+    runs out of memory says so once (R007, or the last-resort handler), and the generators it closes on the way
+    would echo the same MemoryError as "Exception ignored" tracebacks."""
+    if isinstance(unraisable.exc_value, MemoryError):
+        return
+    sys.__unraisablehook__(unraisable)
 
 
 def _limit_memory(limit: int) -> None:

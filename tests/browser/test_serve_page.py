@@ -46,7 +46,10 @@ def test_upload_report_and_downloads(open_browser, tmp_path):
     with LoopbackServer(tmp_path / "server-tmp") as server, open_browser(downloads=downloads) as browser:
         browser.get(server.base + "/")
         assert console_problems(browser) == []
-        assert [option.text for option in Select(browser.find_element(By.ID, "study")).options] == [STUDY.name]
+        offered = Select(browser.find_element(By.ID, "study"))
+        studies = sorted(folder.name for folder in STUDY.parent.iterdir() if (folder / "study.yaml").is_file())
+        assert [option.text for option in offered.options] == studies  # every study of the mappings folder
+        offered.select_by_visible_text(STUDY.name)
         browser.find_element(By.ID, "workbook").send_keys(str(FIXTURES / "messy.xlsx"))
         assert browser.find_element(By.ID, "chosen").text == "messy.xlsx"
         browser.find_element(By.CSS_SELECTOR, 'input[name="convert"]').click()

@@ -13,11 +13,11 @@ from click.testing import CliRunner
 
 from crfmap.cli import main
 from tests.e2e.reference import CLEAN, MESSY, STUDY
+from tests.published import crfmap_debris, read_published
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {name: hashlib.sha256(content).hexdigest() for name, content in read_published(folder).items()}
 
 
 def convert_in_subprocess(out: Path, seed: str, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -51,7 +51,7 @@ def test_errors_block_output_and_leave_previous_output_intact(tmp_path: Path) ->
     assert bad.exit_code == 1
     assert "W005" in bad.stdout and "nothing was written" in bad.stdout
     assert tree_digest(out) == before  # previous output untouched
-    assert not [path for path in out.iterdir() if path.name.startswith(".crfmap-tmp")]  # no half files
+    assert crfmap_debris(out) == []  # no half files
 
 
 def test_allow_errors_writes_valid_records_and_lists_the_rest(tmp_path: Path) -> None:

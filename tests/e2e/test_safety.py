@@ -23,6 +23,7 @@ from crfmap.issues import FatalIssue, make_issue
 from crfmap.writers import WRITERS
 from tests.e2e.reference import CLEAN, STUDY
 from tests.minimal_study import write_minimal_study
+from tests.published import crfmap_debris, read_published
 from tests.shared_data import REPO_ROOT
 
 RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
@@ -308,11 +309,11 @@ def test_redact_hides_the_value_in_an_impossible_date_hint(tmp_path):
 # ── atomicity ────────────────────────────────────────────────────────────────────────────────────────
 
 def snapshot(folder: Path) -> dict[str, bytes]:
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in files_under(folder)}
+    return read_published(folder)
 
 
 def leftovers(folder: Path) -> list[Path]:
-    return [path for path in folder.rglob("*") if path.name.startswith(".crfmap-tmp")]
+    return crfmap_debris(folder)
 
 
 def failing_after_writing(target_name: str, problem: BaseException):
@@ -344,13 +345,15 @@ def test_failed_convert_leaves_previous_output(tmp_path, monkeypatch, target_nam
     monkeypatch.setitem(WRITERS, target_name, failing_after_writing(target_name, problem))
     outcome = convert_workbook(second_workbook, study, options)
     assert outcome.written == {} and int(outcome.exit_status) == status
-    assert code in [issue.code for issue in outcome.report.errors]
+    assert code in [issue.code for issue in (*outcome.report.errors, *outcome.failure)]
     assert snapshot(out) == before
-    assert sorted(path.name for path in out.iterdir()) == ["fhir", "sdtm"]
+    assert sorted(path.name for path in out.iterdir()) == [".crfmap", "fhir", "sdtm"]
     assert leftovers(tmp_path) == []
 
 
-def test_failed_final_move_leaves_previous_output(tmp_path, monkeypatch):
+def test_failed_switch_leaves_previous_output(tmp_path, monkeypatch):
+    """The one rename that switches OUT/fhir and OUT/sdtm together fails (say, a locked folder): W001, and the
+    previous set is what OUT shows, with nothing of the failed run left."""
     study = write_minimal_study(tmp_path / "study")
     out = tmp_path / "out"
     options = ConvertOptions(out=out, writer_options={"fhir": {"ndjson": True}, "sdtm": {"sdtm_formats": ("csv",)}})
@@ -358,17 +361,16 @@ def test_failed_final_move_leaves_previous_output(tmp_path, monkeypatch):
     before = snapshot(out)
     real_replace = os.replace
 
-    def replace_unless_locked(source, target) -> None:
-        staged = ".crfmap-tmp-old" not in Path(source).name  # not the rollback of the set-aside old folder
-        if Path(target) == out / "sdtm" and staged:  # the new SDTM cannot take the old one's place
+    def refuse_the_switch(source, target) -> None:
+        if Path(target) == out / ".crfmap" / "current":
             raise PermissionError(13, "The process cannot access the file because it is being used", str(target))
         real_replace(source, target)
 
-    monkeypatch.setattr(os, "replace", replace_unless_locked)  # what moves outputs into place
+    monkeypatch.setattr(os, "replace", refuse_the_switch)
     outcome = convert_workbook(minimal_workbook(tmp_path / "second.xlsx", ["01-001", "01-002", "01-003"]), study,
                                options)
     assert int(outcome.exit_status) == 2 and outcome.written == {}
-    assert [issue.code for issue in outcome.report.errors] == ["W001"]
+    assert [issue.code for issue in outcome.failure] == ["W001"]
     assert leftovers(tmp_path) == []
     assert snapshot(out) == before
 

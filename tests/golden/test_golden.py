@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from crfmap.cli import main
 from tests.golden.cases import CASES, GoldenCase
 from tests.golden.checks import check_independently
+from tests.published import read_published
 from tests.shared_data import REPO_ROOT
 
 GOLDEN = Path(__file__).parent
@@ -30,10 +31,7 @@ def run_case(case: GoldenCase, out: Path, monkeypatch: pytest.MonkeyPatch) -> di
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
     assert result.exit_code == case.exit_status, result.output[-3000:]
     outputs = {STDOUT: result.stdout_bytes}
-    if out.exists():
-        for path in sorted(out.rglob("*")):
-            if path.is_file():
-                outputs[f"out/{path.relative_to(out).as_posix()}"] = path.read_bytes()
+    outputs.update({f"out/{name}": content for name, content in read_published(out).items()})
     return outputs
 
 

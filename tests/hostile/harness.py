@@ -34,10 +34,10 @@ print(json.dumps({"fatal": fatal, "issues": [issue.as_dict() for issue in issues
 """
 
 
-def read_guarded(path: Path) -> dict:
+def read_guarded(path: Path, hang_guard: float = CHILD_TIMEOUT_SECONDS) -> dict:
     completed = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), str(ADDRESS_SPACE_LIMIT)], cwd=REPO_ROOT,
-        capture_output=True, text=True, timeout=CHILD_TIMEOUT_SECONDS, check=False)
+        capture_output=True, text=True, timeout=hang_guard, check=False)
     if completed.returncode != 0 or not completed.stdout.strip():
         raise AssertionError(f"the child reading {path.name} failed ({completed.returncode}):\n"
                              f"{completed.stderr[-3000:]}")

@@ -114,3 +114,36 @@ def test_row_of_millions_of_empty_cells_is_never_called_damaged(tmp_path):
     assert codes in (["R007"], []), outcome["fatal"]
     if not codes:
         assert outcome["rows"] == 1
+
+
+def wide_row_workbook(path, empty_cells: int, prefix: str = ""):
+    """A sheet whose second row holds `empty_cells` empty styled cells (varied styles keep the part from
+    compressing past the zip-bomb ratio guard); with `prefix`, every element is written as <prefix:…>."""
+    import random
+
+    from tests.hostile.raw_xlsx import MAIN, package_parts, write_package
+
+    styles = random.Random(8)
+    p = f"{prefix}:" if prefix else ""
+    empties = "".join(f'<{p}c s="{styles.randrange(100_000)}"/>' for _ in range(empty_cells))
+    xmlns = f'xmlns:{prefix}="{MAIN}"' if prefix else f'xmlns="{MAIN}"'
+    sheet = (f'<?xml version="1.0" encoding="UTF-8"?><{p}worksheet {xmlns}><{p}sheetData>'
+             f'<{p}row r="1"><{p}c r="A1" t="inlineStr"><{p}is><{p}t>Subject ID</{p}t></{p}is></{p}c></{p}row>'
+             f'<{p}row r="2">{empties}</{p}row><{p}row r="3"><{p}c r="A3"><{p}v>7</{p}v></{p}c></{p}row>'
+             f'</{p}sheetData></{p}worksheet>')
+    return write_package(path, package_parts([("DM", sheet, "")]))
+
+
+@pytest.mark.parametrize("prefix", ["", "x"])
+def test_a_row_wider_than_excel_allows_is_refused_before_it_is_built(tmp_path, prefix):
+    """2.5 million empty cells in one row (a 4.5 MB file took 1.5 GB and ended in R007 only by exhausting the
+    memory): refused from the bytes, naming the row limit, under the 1 GiB ceiling."""
+    outcome = read_guarded(wide_row_workbook(tmp_path / "wide.xlsx", 2_500_000, prefix))
+    assert outcome["stderr"] == ""
+    assert [(issue["code"], issue["sheet"]) for issue in outcome["fatal"]] == [("R007", "DM")]
+    assert "more than 16,384 cells" in outcome["fatal"][0]["message"]  # before: "needs more memory than is available"
+
+
+def test_a_row_of_excels_full_width_is_read(tmp_path):
+    outcome = read_guarded(wide_row_workbook(tmp_path / "full.xlsx", 16_384))
+    assert outcome["fatal"] == [] and outcome["rows"] == 2  # the header and row 3; row 2 has no values

@@ -29,6 +29,7 @@ from tests.property.outputs import (
     read_xpt_rows,
 )
 from tests.property.workbooks import WorkbookPlan, workbook_plans, write_workbook
+from tests.published import read_published
 
 FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 GENDERS = {"M": "male", "F": "female"}
@@ -72,7 +73,7 @@ def test_converted_outputs_hold_the_written_values(plan: WorkbookPlan, study_map
 
 
 def read_tree(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    return read_published(folder)
 
 
 def check_sdtm_lb(plan: WorkbookPlan, rows: list[dict], name: str) -> None:

@@ -10,7 +10,7 @@ formats are in the registries (`FORMATS` of readers, `WRITERS` of writers, `OPER
 from crfmap.api.annotation import write_annotation
 from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
 from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
-from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
+from crfmap.api.mapping import load_mapping, mapping_json_schema, mapping_reference, target_models
 from crfmap.api.progress import Progress
 from crfmap.api.reports import (
     REPORT_FORMATS,
@@ -50,6 +50,7 @@ __all__ = [
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
+    "mapping_reference",
     "page_policy",
     "push_fhir",
     "target_models",

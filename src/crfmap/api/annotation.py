@@ -16,6 +16,15 @@ def write_annotation(result: ValidationResult, target: Path, issues: list[Issue]
 
     if target.resolve() == Path(workbook).resolve():
         raise FatalIssue(make_issue("W001", file=target.name, detail="--annotate must not overwrite the input"))
+    if target.is_dir():
+        raise FatalIssue(make_issue("W001", file=target.name, detail=f"--annotate {str(target)!r} is a folder; "
+                                                                    "name the copy's file"))
+    for folder in target.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise FatalIssue(make_issue("W001", file=target.name, detail=f"--annotate {str(target)!r} lies "
+                                            f"under {str(folder)!r}, which is a file, not a folder"))
+            break
     if result.grid is None:
         raise ValueError("validate_workbook(keep_cells=True) keeps the cells an annotated copy is made from")
     try:

@@ -1,14 +1,14 @@
 """`convert`: validate, then write the chosen targets from the output registry, all of them or none.
 
-Every writer fills an empty folder inside one staging folder in OUT; only when all have finished are the
-folders moved onto OUT/<target> together (`replace_folders`): a failed run leaves the previous outputs as
-they were. Nothing is staged twice.
+Every writer fills an empty folder of one new version inside OUT; only when all have finished does that
+version become the current set, in one rename (`writers.publish`): OUT/fhir and OUT/sdtm switch together, a
+failed or killed run leaves the previous set as it was, and what a killed run left is cleared by the next.
+Nothing is staged twice.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,12 +17,13 @@ from typing import Any
 from crfmap import __version__
 from crfmap.api.progress import Progress, phase
 from crfmap.api.validation import ValidationResult, validate_workbook
-from crfmap.issues import ExitStatus, FatalIssue, Report, make_issue
+from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
+from crfmap.model import Record, Subject
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
 from crfmap.writers import WRITERS, WriteRequest
-from crfmap.writers.atomic import TEMP_PREFIX, replace_folders
+from crfmap.writers.publish import CONTROL, CURRENT, abandon_run, publish_run, start_run
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ConvertOutcome:
     written: dict[str, list[str]] = field(default_factory=dict)  # target → files (relative to OUT/<target>)
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     exit_status: ExitStatus = ExitStatus.OK
+    failure: tuple[Issue, ...] = ()  # what stopped the run from writing (W001: the disk), apart from the report
 
     def summary_lines(self) -> list[str]:
         if not self.written:
@@ -75,45 +77,73 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping | None, options:
     if not _may_write(validation, options, report):
         outcome.exit_status = ExitStatus.DATA_ERRORS
         return outcome
-    records = sorted(validation.records, key=lambda record: record.sort_key)
     mapping = validation.study
+    records = validation.records
+    if options.allow_errors:
+        records = _leave_out_subjects_without_record(validation, report)
+    records = sorted(records, key=lambda record: record.sort_key)
     source = SourceInfo(file=validation.source.file, sha256=validation.source.sha256, size=validation.source.size,
                         mapping_sha256=mapping.sha256, mapping_version=mapping.study.version,
                         crfmap_version=__version__)
     out = Path(options.out)
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=out))
+    try:
+        run = start_run(out, WRITERS)
+    except OSError as problem:
+        return _cannot_write(outcome, out, problem)
     try:
         try:
             for target in options.targets:
-                folder = staging / target
+                folder = run.folder / target
                 folder.mkdir()
                 with phase(progress, f"write:{target}", f"writing {target} ({len(records):,} records)"):
                     result = WRITERS[target].write(WriteRequest(records=records, study=mapping, folder=folder,
                                                                 source=source, options=options.options_of(target)))
                 report.extend(result.issues)
                 outcome.written[target], outcome.counts[target] = result.files, result.counts
-            replace_folders([(staging / target, out / target) for target in options.targets])
+            publish_run(run, options.targets, WRITERS)
         except OSError as problem:  # the disk, not the data: full, read-only, locked
-            raise FatalIssue(make_issue("W001", file=out.name, detail=f"the output could not be written "
-                                        f"({problem.strerror or problem}); the previous output was kept")) from problem
-    except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT), or W001
+            abandon_run(run)
+            return _cannot_write(outcome, out, problem)
+    except FatalIssue as failure:  # a data problem found while writing (e.g. Cyrillic text for XPT)
+        abandon_run(run)
         report.extend(failure.issues)
         outcome.written.clear()
-        cannot_write = any(issue.code == "W001" for issue in failure.issues)
-        outcome.exit_status = ExitStatus.CANNOT_RUN if cannot_write else ExitStatus.DATA_ERRORS
+        outcome.exit_status = ExitStatus.DATA_ERRORS
         return outcome
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    except BaseException:  # interrupted (Ctrl-C) or a bug: the previous set stays, this run's version goes
+        abandon_run(run)
+        raise
     # Written; with --allow-errors the data may still have errors, and the status says so.
     outcome.exit_status = report.exit_status
     return outcome
 
 
+def _cannot_write(outcome: ConvertOutcome, out: Path, problem: OSError) -> ConvertOutcome:
+    """W001 for a disk that refuses: it stops the run (exit 2) and is said on its own, apart from the data's
+    report, naming OUT as the user gave it."""
+    reason = problem.strerror or str(problem)
+    outcome.failure = (make_issue("W001", file=str(out), detail=f"the output could not be written ({reason}); "
+                                                                  "the previous output was kept"),)
+    outcome.written.clear()
+    outcome.exit_status = ExitStatus.CANNOT_RUN
+    return outcome
+
+
 def _check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> None:
-    """Refuse an OUT that is a file, or whose replaced folders would swallow the input itself."""
-    if out.exists() and not out.is_dir():
-        raise FatalIssue(make_issue("W001", file=out.name, detail=f"--out {out.name!r} is a file, not a folder"))
+    """Refuse an OUT that is a file or lies under one, whose target names are taken by something crfmap did not
+    make, or whose replaced folders would swallow the input itself."""
+    for folder in (out, *out.parents):
+        if folder.exists() or folder.is_symlink():
+            if not folder.is_dir():
+                what = "is a file" if folder == out else f"lies under {str(folder)!r}, which is a file"
+                raise FatalIssue(make_issue("W001", file=str(out), detail=f"--out {str(out)!r} {what}, not a folder"))
+            break
+    for target in WRITERS:
+        path = out / target
+        ours = path.is_symlink() and os.readlink(path) == f"{CONTROL}/{CURRENT}/{target}"
+        if (path.is_symlink() and not ours) or (path.exists() and not path.is_dir()):
+            raise FatalIssue(make_issue("W001", file=str(out), detail=f"{target} in --out is a file or a link "
+                                        f"crfmap did not make; crfmap keeps OUT/{target} itself: move it away"))
     source = workbook.resolve()
     for target in targets:
         folder = (out / target).resolve()
@@ -121,6 +151,41 @@ def _check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) ->
             raise FatalIssue(make_issue("W001", file=workbook.name,
                                         detail=f"the input is inside {target}/ of --out, which convert replaces "
                                                "as a whole; choose another --out"))
+
+
+def _leave_out_subjects_without_record(validation: ValidationResult, report: Report) -> list[Record]:
+    """--allow-errors writes every valid record, except those of a subject that has no subject record (its row
+    in the form that makes subjects has errors, or there is none): no output can hold a record of a subject it
+    does not have (SDTM needs DM, FHIR a Patient). Each such subject is said once (W007), with the rows of
+    every record left out with it, so that the account of what was not written stays complete."""
+    subject_forms = {concept.form for concept in validation.study.concepts if concept.record == "subject"}
+    if not subject_forms:
+        return validation.records
+    with_record = {record.subject_id for record in validation.records if isinstance(record, Subject)}
+    kept: list[Record] = []
+    orphans: dict[str, list[Record]] = {}
+    for record in validation.records:
+        if record.subject_id in with_record:
+            kept.append(record)
+        else:
+            orphans.setdefault(record.subject_id, []).append(record)
+    for subject, dependents in sorted(orphans.items()):
+        rows = sorted({(cell.sheet, cell.row): cell for record in dependents for cell in record.all_sources}.items())
+        related = tuple(f"{cell.sheet}!{cell.a1}" for (_sheet, _row), cell in rows)
+        own = next((row for row in validation.left_out if row.subject_id == subject and row.form in subject_forms),
+                   None)
+        why = (f"its row {own.number} of {own.sheet!r} has errors" if own is not None
+               else f"it has no row in {', '.join(sorted(subject_forms))}")
+        by_sheet: dict[str, list[int]] = {}
+        for (sheet, number), _cell in rows:
+            by_sheet.setdefault(sheet, []).append(number)
+        listed = "; ".join(f"{sheet!r} row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+                           for sheet, numbers in by_sheet.items())
+        detail = f"{why}, so its {len(dependents)} record(s) from these rows were not written either: {listed}"
+        report.add(make_issue("W007", file=validation.source.file, sheet=own.sheet if own else None,
+                              row=own.number if own else None, cell=f"A{own.number}" if own else None,
+                              subject=subject, detail=detail, related=related))
+    return kept
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import zipfile
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -18,6 +19,7 @@ MEBIBYTE = 1024 * 1024
 # Tiny parts (a 2 KiB styles.xml of zeros) may compress extremely well and are harmless; the ratio guard
 # applies only to parts that would inflate beyond this.
 RATIO_FLOOR_BYTES = 1 * MEBIBYTE
+WATCHED_CHUNK_BYTES = 64 * 1024  # what a watcher sees at a time (see xlsx.CellsPerRow for why it is small)
 # zipfile raises RuntimeError for a password-protected member, NotImplementedError for an unknown method.
 DAMAGE_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError)
 
@@ -61,9 +63,10 @@ class GuardedArchive:
     def has(self, member: str) -> bool:
         return member in self.members
 
-    def open_member(self, member: str) -> CountingStream:
+    def open_member(self, member: str, watch: Callable[[bytes], None] | None = None) -> CountingStream:
+        """The member's bytes, counted; `watch` sees every chunk before the parser does (and may refuse it)."""
         try:
-            return CountingStream(self, member, self.zip.open(self.members[member]))
+            return CountingStream(self, member, self.zip.open(self.members[member]), watch)
         except DAMAGE_ERRORS as problem:
             raise self.damaged(describe_damage(problem)) from None
 
@@ -89,21 +92,26 @@ class GuardedArchive:
 class CountingStream:
     """A file-like member stream that counts inflated bytes and turns zip damage into R006."""
 
-    def __init__(self, archive: GuardedArchive, member: str, stream: IO[bytes]) -> None:
+    def __init__(self, archive: GuardedArchive, member: str, stream: IO[bytes],
+                 watch: Callable[[bytes], None] | None = None) -> None:
         self.archive = archive
         self.member = member
         self.stream = stream
         self.part_bytes = 0
+        self.watch = watch
+        self.largest_chunk = MEBIBYTE if watch is None else WATCHED_CHUNK_BYTES
 
     def read(self, size: int = -1) -> bytes:
         # Never read unbounded: a lying header must be caught after one chunk, not after gigabytes.
-        chunk_size = size if 0 < size <= MEBIBYTE else MEBIBYTE
+        chunk_size = size if 0 < size <= self.largest_chunk else self.largest_chunk
         try:
             chunk = self.stream.read(chunk_size)
         except DAMAGE_ERRORS as problem:
             raise self.archive.damaged(f"part {self.member}: {describe_damage(problem)}") from None
         self.part_bytes += len(chunk)
         self.archive.count_inflated(self.member, self.part_bytes, len(chunk))
+        if self.watch is not None:
+            self.watch(chunk)
         return chunk
 
     def close(self) -> None:

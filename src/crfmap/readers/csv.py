@@ -1,9 +1,9 @@
-"""Streaming csv: every cell is text; the encoding is detected (BOM, UTF-8, then cp1251) and the delimiter
-sniffed among comma, semicolon and tab, unless the options name them."""
+"""Streaming csv: every cell is text; the encoding is decided from the bytes (`text_encoding`) and the delimiter
+sniffed among comma, semicolon and tab, unless the options name them. Bytes the encoding cannot decode are
+never dropped or guessed at: they stand as U+FFFD in a cell validation reports (R018)."""
 
 from __future__ import annotations
 
-import codecs
 import csv
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,15 +11,13 @@ from typing import Self
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.base import InputFormat, IssueSink, ReadLimits, ReadOptions
-from crfmap.sources import RawValue, Row, SheetInfo
+from crfmap.readers.sheet_names import identify_sheets
+from crfmap.readers.text_encoding import REPLACEMENT, Decision, decide_encodings, describe_encoding
+from crfmap.sources import UNDECODABLE, FlawedText, RawValue, Row, SheetInfo
 
-CHUNK_BYTES = 1 << 20
 SNIFF_CHARS = 64 * 1024
 DELIMITERS = (",", ";", "\t")
 FIELD_LIMIT_MESSAGE = "field larger than field limit"  # csv.Error's text, stable since Python 2.5
-FALLBACK_ENCODING = "cp1251"  # Russian sites' Excel exports
-BYTE_ORDER_MARKS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"),
-                    (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 class CsvWorkbook:
@@ -33,29 +31,37 @@ class CsvWorkbook:
         self.options = options
         self.sink = sink
         files = list_csv_files(path) if path.is_dir() else [path]
-        self.files = {file.stem: file for file in files}
-        self.encodings: dict[str, str] = {}
+        # A sheet per file, named by its stem; DM.csv beside DM.CSV keep their own identities (R017).
+        names, collisions = identify_sheets([file.stem for file in files], path.name,
+                                            lambda index: files[index].name)
+        self.files = {name.name: file for name, file in zip(names, files)}
+        self.written_names = {name.name: name.written for name in names}
+        for issue in collisions:
+            sink(issue)
+        self.decisions: dict[Path, Decision] | None = None
+        self.noted: set[str] = set()
 
     def sheets(self) -> list[SheetInfo]:
-        return [SheetInfo(name=name, index=index) for index, name in enumerate(self.files)]
+        return [SheetInfo(name=name, index=index, written_name=self.written_names[name])
+                for index, name in enumerate(self.files)]
 
     def iter_rows(self, sheet: str) -> Iterator[Row]:
         file = self.files[sheet]
         encoding = self.encoding_of(sheet)
-        with file.open(encoding=encoding, newline="") as text:
+        with file.open(encoding=encoding, errors="replace", newline="") as text:
             delimiter = self.options.delimiter or sniff_delimiter(text.read(SNIFF_CHARS))
             text.seek(0)
-            yield from read_records(csv.reader(text, delimiter=delimiter), file.name, sheet, self.options.limits)
+            records = csv.reader(text, delimiter=delimiter)
+            yield from read_records(records, file.name, sheet, self.options.limits, describe_encoding(encoding))
 
     def encoding_of(self, sheet: str) -> str:
-        if sheet not in self.encodings:
-            file = self.files[sheet]
-            encoding = self.options.encoding or detect_encoding(file)
-            if self.options.encoding is None and encoding == FALLBACK_ENCODING:
-                self.sink(make_issue("R014", file=file.name, sheet=sheet,
-                                     detail=f"{FALLBACK_ENCODING} (Windows Cyrillic)"))
-            self.encodings[sheet] = encoding
-        return self.encodings[sheet]
+        if self.decisions is None:  # the files of one export are decided together, once
+            self.decisions = decide_encodings(list(self.files.values()), self.options.encoding)
+        decision = self.decisions[self.files[sheet]]
+        if decision.note is not None and sheet not in self.noted:
+            self.noted.add(sheet)
+            self.sink(make_issue("R014", file=self.files[sheet].name, sheet=sheet, detail=decision.note))
+        return decision.encoding
 
     def close(self) -> None:
         """Files are opened per iteration and closed by it."""
@@ -72,8 +78,10 @@ def list_csv_files(folder: Path) -> list[Path]:
     return sorted(file for file in folder.iterdir() if file.suffix.lower() == ".csv" and file.is_file())
 
 
-def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limits: ReadLimits) -> Iterator[Row]:
-    """Rows of a csv, held to the same limits as a workbook's sheets (Excel's own row and column counts)."""
+def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limits: ReadLimits,
+                 encoding: str = "UTF-8") -> Iterator[Row]:
+    """Rows of a csv, held to the same limits as a workbook's sheets (Excel's own row and column counts).
+    A cell holding U+FFFD (bytes `encoding` could not decode) is handed on flagged, never as data."""
     number = 0
     max_chars = limits.max_cell_chars
     try:
@@ -83,8 +91,9 @@ def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limit
                         else f"{len(record):,} columns in row {number}, more than the limit of {limits.max_columns:,}")
                 raise FatalIssue(make_issue("R010", file=file_name, sheet=sheet, row=number,
                                             detail=f"the csv has {what}"))
-            cells: dict[int, RawValue] = {column: value for column, value in enumerate(record, start=1)
-                                          if value != ""}
+            cells: dict[int, RawValue] = {column: value if REPLACEMENT not in value
+                                          else FlawedText(value, UNDECODABLE, encoding)
+                                          for column, value in enumerate(record, start=1) if value != ""}
             for column, value in enumerate(record, start=1):
                 if len(value) > max_chars:
                     raise cell_too_large(file_name, sheet, number, f"row {number}, column {column} holds "
@@ -98,57 +107,16 @@ def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limit
                                  f"{max_chars:,}") from None
         raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
                                     detail=f"row {number + 1} cannot be read as csv ({problem})")) from None
-    except UnicodeDecodeError:
-        raise FatalIssue(make_issue("R003", file=file_name, sheet=sheet, row=number + 1,
-                                    detail=f"row {number + 1} is not valid text in the chosen encoding")) from None
+
+
+def detect_encoding(file: Path) -> str:
+    """The encoding one text file on its own is read in (text_encoding.decide_encodings), for side files such
+    as a REDCap data dictionary."""
+    return decide_encodings([file], None)[file].encoding
 
 
 def cell_too_large(file_name: str, sheet: str, number: int, detail: str) -> FatalIssue:
     return FatalIssue(make_issue("R016", file=file_name, sheet=sheet, row=number, detail=detail))
-
-
-def detect_encoding(file: Path) -> str:
-    """BOM first; else UTF-8 if the whole file decodes; else cp1251. NUL bytes mean a binary file (R003)."""
-    with file.open("rb") as stream:
-        head = stream.read(4)
-        for mark, encoding in BYTE_ORDER_MARKS:
-            if head.startswith(mark):
-                return encoding
-        stream.seek(0)
-        decoder = codecs.getincrementaldecoder("utf-8")()
-        utf8 = True
-        while chunk := stream.read(CHUNK_BYTES):
-            if b"\x00" in chunk:
-                raise FatalIssue(make_issue("R003", file=file.name,
-                                            detail="it contains binary data (NUL bytes), not text"))
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-        if utf8:
-            try:
-                decoder.decode(b"", final=True)
-            except UnicodeDecodeError:
-                utf8 = False
-    if utf8:
-        return "utf-8"
-    if not decodes_as(file, FALLBACK_ENCODING):
-        raise FatalIssue(make_issue("R003", file=file.name,
-                                    detail="its text is neither UTF-8 nor cp1251; pass --encoding"))
-    return FALLBACK_ENCODING
-
-
-def decodes_as(file: Path, encoding: str) -> bool:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    with file.open("rb") as stream:
-        try:
-            while chunk := stream.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return False
-    return True
 
 
 def sniff_delimiter(sample: str) -> str:

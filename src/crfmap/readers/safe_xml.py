@@ -10,7 +10,7 @@ raises is labelled R008 too; running out of memory while parsing is R007.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from lxml import etree
@@ -28,13 +28,15 @@ def iterate_part(archive: GuardedArchive, member: str, events: tuple[str, ...] =
 
 @contextmanager
 def open_part(archive: GuardedArchive, member: str, events: tuple[str, ...] = ("end",),
-              tag: str | tuple[str, ...] | None = None) -> Iterator[etree.iterparse]:
-    """The iterparse context itself, for hot loops that cannot afford a generator per event.
+              tag: str | tuple[str, ...] | None = None,
+              watch: Callable[[bytes], None] | None = None) -> Iterator[etree.iterparse]:
+    """The iterparse context itself, for hot loops that cannot afford a generator per event. `watch` sees the
+    part's bytes before the parser builds elements from them, and may refuse them by raising FatalIssue.
 
     Iterate it inside the `with`: malformed XML met on the way becomes R006.
     """
     check_prolog(archive, member)
-    stream = archive.open_member(member)
+    stream = archive.open_member(member, watch)
     try:
         yield open_parser(stream, events, tag)
     except etree.XMLSyntaxError as problem:

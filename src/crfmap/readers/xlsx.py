@@ -17,16 +17,19 @@ from crfmap.issues import FatalIssue, make_issue
 from crfmap.readers.archive import GuardedArchive
 from crfmap.readers.base import InputFormat, IssueSink, ReadOptions
 from crfmap.readers.excel_dates import DateKind, convert_serial
+from crfmap.readers.row_guard import CellsPerRow
 from crfmap.readers.safe_xml import iterate_part, local_name, open_part, release_before
+from crfmap.readers.sheet_names import identify_sheets
 from crfmap.readers.xlsx_parts import (
     SheetEntry,
+    decode_escapes,
     join_text,
     parse_int,
     read_date_styles,
     read_layout,
     read_shared_strings,
 )
-from crfmap.sources import RawValue, Row, SheetInfo, column_letters
+from crfmap.sources import EXCEL_ERROR, FlawedText, RawValue, Row, SheetInfo, column_letters
 
 DIGITS = "0123456789"
 RELEASE_EVERY = 512  # rows cleared one by one, their emptied elements removed in batches
@@ -46,7 +49,10 @@ class XlsxWorkbook:
         try:
             layout = read_layout(self.archive)
             self.date1904 = layout.date1904
-            self.entries = {entry.name: entry for entry in layout.sheets}
+            names, collisions = identify_sheets([entry.name for entry in layout.sheets], self.name,
+                                                lambda index: f"sheet {index + 1}")
+            self.entries = {name.name: replace(entry, name=name.name) for name, entry in zip(names, layout.sheets)}
+            self.written_names = {name.name: name.written for name in names}
             self.strings = read_shared_strings(self.archive, layout.shared_strings)
             self.date_kinds = read_date_styles(self.archive, layout.styles)
         except FatalIssue:
@@ -56,6 +62,8 @@ class XlsxWorkbook:
             self.archive.close()
             raise self.out_of_memory("its shared texts or styles need more memory than is available") from None
         self.infos: dict[str, SheetInfo] = {}
+        for issue in collisions:
+            sink(issue)
 
     def sheets(self) -> list[SheetInfo]:
         return [self.sheet_info(name) for name in self.entries]
@@ -87,7 +95,8 @@ class XlsxWorkbook:
                 # Whole-sheet spans (min=1 max=16384) are common; keep only what fits the limit.
                 hidden.update(range(max(first, 1), min(last, self.options.limits.max_columns) + 1))
         return SheetInfo(name=entry.name, index=entry.index, hidden=entry.hidden,
-                         hidden_columns=frozenset(hidden), dimension=dimension)
+                         hidden_columns=frozenset(hidden), dimension=dimension,
+                         written_name=self.written_names.get(entry.name))
 
     def iter_rows(self, sheet: str) -> Iterator[Row]:
         if sheet not in self.entries:
@@ -129,12 +138,16 @@ class SheetReader:
         """Rows with values; empty rows (a million formatted ones, say) cost one check each."""
         number = 0
         handled = 0
-        with open_part(self.workbook.archive, member, tag=("{*}row", "{*}mergeCell")) as context:
+        guard = CellsPerRow(self.limits.max_columns, self.row_too_wide)
+        with open_part(self.workbook.archive, member, tag=("{*}row", "{*}mergeCell"), watch=guard) as context:
             for _event, element in context:
                 cells = None
                 if element.tag[-3:] == "row":
                     reference = element.get("r")
+                    previous = number
                     number = parse_row_number(reference, number) if reference else number + 1
+                    if number <= previous:
+                        self.refuse_row_order(number, previous)
                     cells = self.read_cells(element, number) if len(element) else None
                 else:
                     self.merged.append(element.get("ref", ""))
@@ -144,6 +157,23 @@ class SheetReader:
                     release_before(element)
                 if cells:
                     yield Row(number=number, cells=cells)
+
+    def refuse_row_order(self, number: int, previous: int) -> None:
+        """Excel writes each row once, in ascending order: a row given again, out of order or numbered below 1
+        would put two values in one cell or a value nowhere, so the sheet is refused as damaged."""
+        what = f"row number {number}" if number < 1 else f"row {number} after row {previous}"
+        raise FatalIssue(make_issue("R006", file=self.workbook.name, sheet=self.info.name, detail=(
+            f"sheet {self.info.name!r} gives {what}: its rows repeat, go backwards or are misnumbered")))
+
+    def refuse_cell_outside_row(self, reference: str, number: int) -> None:
+        raise FatalIssue(make_issue("R006", file=self.workbook.name, sheet=self.info.name, row=number, detail=(
+            f"sheet {self.info.name!r} holds cell {reference!r} inside row {number}: a cell of another row")))
+
+    def row_too_wide(self, rows_before: int) -> FatalIssue:
+        limit = self.limits.max_columns
+        return FatalIssue(make_issue("R007", file=self.workbook.name, sheet=self.info.name, detail=(
+            f"a row of sheet {self.info.name!r} (about row {rows_before + 1:,}) holds more than {limit:,} cells, "
+            f"Excel's most; it was not read, so that it cannot exhaust the memory")))
 
     def read_cells(self, row: object, number: int) -> dict[int, RawValue]:
         """The hot loop: C-level lookups (findtext) and a column cache keep the cost per cell small."""
@@ -156,10 +186,14 @@ class SheetReader:
         column = 0
         columns = COLUMNS_BY_LETTERS
         strings = self.workbook.strings
+        row_text = str(number)
         for cell in row:  # type: ignore[attr-defined]
             reference = cell.get("r")
             if reference:
-                column = columns.get(reference.rstrip(DIGITS)) or column_of(reference)
+                letters = reference.rstrip(DIGITS)
+                column = columns.get(letters) or column_of(reference)
+                if reference[len(letters):] != row_text:  # a cell of another row inside this one
+                    self.refuse_cell_outside_row(reference, number)
             else:
                 column += 1
             kind = cell.get("t")
@@ -235,8 +269,10 @@ class SheetReader:
         return convert_serial(value, date_kind, self.workbook.date1904)
 
     def convert(self, kind: str, text: str) -> RawValue:
-        if kind in ("str", "e"):
-            return text  # a formula's text result, or an error such as #N/A kept as written
+        if kind == "str":
+            return decode_escapes(text)  # a formula's text result
+        if kind == "e":
+            return FlawedText(text, EXCEL_ERROR)  # #N/A, #DIV/0!: shown as written, never taken as data
         if kind == "b":
             return text.strip() in ("1", "true")
         if kind == "d":

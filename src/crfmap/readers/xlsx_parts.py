@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from dataclasses import dataclass
 
 from crfmap.issues import FatalIssue, make_issue
@@ -13,6 +14,7 @@ from crfmap.readers.safe_xml import iterate_part, local_name, release
 OFFICE_DOCUMENT = "/officeDocument"  # relationship types end with these, in both transitional and strict
 SHARED_STRINGS = "/sharedStrings"
 STYLES = "/styles"
+WORKSHEET = "/worksheet"
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,17 +89,25 @@ def read_sheet_list(archive: GuardedArchive, workbook: str,
                     relations: dict[str, tuple[str, str]]) -> tuple[tuple[SheetEntry, ...], bool]:
     sheets: list[SheetEntry] = []
     date1904 = False
+    named: set[str] = set()
     for _event, element in iterate_part(archive, workbook):
         name = local_name(element.tag)
         if name == "workbookPr":
             date1904 = element.get("date1904", "0").lower() in ("1", "true")
         elif name == "sheet":
             relation_id = next((value for key, value in element.attrib.items() if local_name(key) == "id"), "")
+            named.add(relation_id)
             target = relations.get(relation_id)
             if target is None or not archive.has(target[0]):
                 continue  # a chartsheet or a dangling entry: no cells to read
             sheets.append(SheetEntry(name=element.get("name", f"Sheet{len(sheets) + 1}"), index=len(sheets),
                                      member=target[0], hidden=element.get("state", "visible") != "visible"))
+    unnamed = sorted(target for relation_id, (target, kind) in relations.items()
+                     if kind.endswith(WORKSHEET) and relation_id not in named and archive.has(target))
+    if unnamed:  # cells no sheet entry leads to would be lost without a word
+        raise FatalIssue(make_issue("R006", file=archive.name, detail=(
+            f"it holds worksheet {', '.join(unnamed)}, which no sheet of the workbook names (its list of sheets "
+            f"is damaged); re-save the file from Excel")))
     return tuple(sheets), date1904
 
 
@@ -121,7 +131,22 @@ def join_text(item: object) -> str:
             parts.append(child.text or "")
         elif name == "r":
             parts.extend(run.text or "" for run in child if local_name(run.tag) == "t")
-    return "".join(parts)
+    return decode_escapes("".join(parts))
+
+
+ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def decode_escapes(text: str) -> str:
+    """OOXML's escapes for characters XML cannot hold (ECMA-376 Part 1, 22.9.2.19 ST_Xstring): `_x000D_` is a
+    carriage return (pasted text brings them), `_x005F_` the underscore that keeps a literal `_x000D_` as
+    typed. UTF-16 pairs of escapes become one character; a lone half stays U+FFFD."""
+    if "_x" not in text:
+        return text
+    decoded = ESCAPE.sub(lambda match: chr(int(match[1], 16)), text)
+    if any("\ud800" <= character <= "\udfff" for character in decoded):
+        decoded = decoded.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return decoded
 
 
 def read_date_styles(archive: GuardedArchive, member: str | None) -> list[int]:
@@ -153,6 +178,7 @@ __all__ = [
     "DateKind",
     "PackageLayout",
     "SheetEntry",
+    "decode_escapes",
     "join_text",
     "parse_int",
     "read_date_styles",

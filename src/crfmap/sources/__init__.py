@@ -2,7 +2,17 @@
 normalisation every matcher shares. Imports nothing else of crfmap; every layer may import it."""
 
 from crfmap.sources.files import SourceInfo, describe_source
-from crfmap.sources.positions import RawValue, Row, SheetInfo, SourceCell, Workbook, column_letters
+from crfmap.sources.positions import (
+    EXCEL_ERROR,
+    UNDECODABLE,
+    FlawedText,
+    RawValue,
+    Row,
+    SheetInfo,
+    SourceCell,
+    Workbook,
+    column_letters,
+)
 
-__all__ = ["RawValue", "Row", "SheetInfo", "SourceCell", "SourceInfo", "Workbook", "column_letters",
-           "describe_source"]
+__all__ = ["EXCEL_ERROR", "UNDECODABLE", "FlawedText", "RawValue", "Row", "SheetInfo", "SourceCell", "SourceInfo",
+           "Workbook", "column_letters", "describe_source"]

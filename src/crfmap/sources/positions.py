@@ -13,6 +13,29 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Protocol, Self
 
+
+class FlawedText(str):
+    """A cell's text that a reader hands on but that is not data: `flaw` says why.
+
+    "excel-error": an Excel error value (`#DIV/0!`, `#N/A`, `#REF!`: a formula that failed), stored by Excel as
+    a cell of type error. "undecodable": text in which bytes the file's encoding cannot decode stand as U+FFFD.
+    Everything that only shows or counts cells (coverage, the annotated copy, S301) sees the text as it is;
+    validation reports the cell (S150, R018) and never takes it as a value, so it reaches no output.
+    """
+
+    flaw: str
+    detail: str  # e.g. the encoding the bytes were not valid in
+
+    def __new__(cls, text: str, flaw: str, detail: str = "") -> Self:
+        instance = super().__new__(cls, text)
+        instance.flaw = flaw
+        instance.detail = detail
+        return instance
+
+
+EXCEL_ERROR = "excel-error"
+UNDECODABLE = "undecodable"
+
 # What a raw cell may hold. Numbers stay numbers (int for integral values where the format knows it);
 # xlsx readers convert date-formatted numbers to date/datetime; text formats give str only.
 RawValue = str | int | float | bool | date | datetime | time
@@ -88,6 +111,13 @@ class SheetInfo:
     hidden_columns: frozenset[int] = frozenset()  # 1-based
     merged: tuple[str, ...] = ()  # A1 ranges, e.g. "B1:C1"
     dimension: str | None = None  # as declared by the file, e.g. "A1:K15"
+    # The name as the file writes it, when another sheet has the same one and `name` (the sheet's identity,
+    # unique in the workbook) had to differ from it; forms match sheets by this name.
+    written_name: str | None = None
+
+    @property
+    def name_in_file(self) -> str:
+        return self.written_name if self.written_name is not None else self.name
 
 
 class Workbook(Protocol):

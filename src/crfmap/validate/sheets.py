@@ -23,7 +23,7 @@ def match_sheets(study: StudyMapping, sheets: list[SheetInfo], *, file_name: str
     used: set[str] = set()
     for form in study.forms.values():
         names = accepted_names(form)
-        candidates = [sheet for sheet in sheets if normalize_name(sheet.name) in names]
+        candidates = [sheet for sheet in sheets if normalize_name(sheet.name_in_file) in names]
         used.update(sheet.name for sheet in candidates)
         if len(candidates) == 1:
             matched[form.name] = candidates[0]
@@ -34,7 +34,7 @@ def match_sheets(study: StudyMapping, sheets: list[SheetInfo], *, file_name: str
                                      detail=", ".join(repr(sheet.name) for sheet in candidates)))
     ignored = {normalize_name(name) for name in study.study.ignore_sheets}
     for sheet in sheets:
-        if sheet.name in used or normalize_name(sheet.name) in ignored:
+        if sheet.name in used or normalize_name(sheet.name_in_file) in ignored:
             continue
         count = count_cells(sheet.name)
         if count:

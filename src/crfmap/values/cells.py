@@ -9,12 +9,14 @@ nothing; the raw text stays in the FormRow, so it is not lost.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from crfmap.model import PartialDate
+from crfmap.sources import EXCEL_ERROR, FlawedText
 from crfmap.sources.text import strip_text
 from crfmap.study.models import Column
 from crfmap.values.booleans import parse_boolean_text, read_boolean_number
@@ -51,6 +53,7 @@ class ParsedCell:
 class ParseContext:
     codelists: dict[str, CodelistIndex]
     native_types: bool = False  # xlsx: cells carry their own types
+    date1904: bool = False  # the workbook counts date serials from 1904 (Excel for Mac's old default)
 
 
 EMPTY = ParsedCell(None)
@@ -60,10 +63,41 @@ def parse_cell(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     """The cell's typed value by the column's type; problems instead of exceptions."""
     if raw is None or (isinstance(raw, str) and not strip_text(raw)):
         return EMPTY
+    if isinstance(raw, str):
+        flaw = text_flaw(raw)
+        if flaw is not None:
+            return ParsedCell(None, (flaw,))
     try:
-        return PARSERS[column.type](raw, column, context)
+        parsed = PARSERS[column.type](raw, column, context)
     except ValueProblem as problem:
         return ParsedCell(None, (problem.problem,))
+    if isinstance(raw, str) and INNER_BREAKS.search(strip_text(raw)):
+        return ParsedCell(parsed.value, (*parsed.problems, Problem("S152", detail=describe_breaks(raw))),
+                          parsed.unknown)
+    return parsed
+
+
+# C0 controls but tab, line feed and carriage return (which sites type: Alt+Enter), DEL and C1 controls.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+INNER_BREAKS = re.compile("[\t\n\r]")
+BREAK_NAMES = {"\n": "a line break", "\r": "a carriage return", "\t": "a tab"}
+
+
+def text_flaw(raw: str) -> Problem | None:
+    """Why a text cannot be a value at all: an Excel error, undecodable bytes, control characters."""
+    if isinstance(raw, FlawedText):
+        if raw.flaw == EXCEL_ERROR:
+            return Problem("S150")
+        return Problem("R018", detail=raw.detail or "text in the file's encoding")
+    found = CONTROL_CHARACTERS.search(raw)
+    if found is not None:
+        return Problem("S151", detail=f"U+{ord(found[0]):04X}")
+    return None
+
+
+def describe_breaks(raw: str) -> str:
+    found = sorted(set(INNER_BREAKS.findall(strip_text(raw))))
+    return " and ".join(BREAK_NAMES[character] for character in found)
 
 
 def parse_string(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
@@ -85,7 +119,7 @@ def parse_date(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     if isinstance(raw, str):
         if is_unknown_date(raw):
             return ParsedCell(None, unknown=True)
-        value = parse_date_text(raw)
+        value = parse_date_text(raw, column.date_format)
         if value.is_complete_date and value.year >= EXCEL_FIRST_YEAR:  # Excel has no dates before 1900
             warnings = typed_as_text("S113", value.iso(), context)
     elif isinstance(raw, datetime) and column.type != "datetime" and raw.time() == time(0):
@@ -93,7 +127,7 @@ def parse_date(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     elif isinstance(raw, (date, datetime)):
         value = read_date_object(raw)
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = read_date_number(raw)
+        value = read_date_number(raw, context.date1904)
     else:
         raise fail("S103", EXPECTED_DATE)
     if column.type in FULL_DATE_TYPES and not value.is_complete_date:

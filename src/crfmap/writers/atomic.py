@@ -26,6 +26,24 @@ _RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def lock_path(path: Path, wait: bool) -> int | None:
+    """A lock on a file or folder, held until the returned descriptor is closed or the process dies: how a
+    later run tells a live run's temporary files from a killed run's debris. None when another holds it and
+    `wait` is False."""
+    import fcntl
+
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(handle)
+        return None
+    except BaseException:
+        os.close(handle)
+        raise
+    return handle
+
+
 def make_staging_dir(parent: Path) -> Path:
     """A new temporary folder in `parent`, with the mode a plain mkdir would give it."""
     staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=parent))
@@ -42,16 +60,21 @@ def atomic_output_dir(target: Path) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = make_staging_dir(target.parent)
+    handle = lock_path(staging, wait=True)
     try:
-        yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    try:
-        replace_folders([(staging, target)])
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+        try:
+            yield staging
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        try:
+            replace_folders([(staging, target)])
+        except OSError:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    finally:
+        if handle is not None:
+            os.close(handle)
 
 
 def replace_folders(moves: list[tuple[Path, Path]]) -> None:
@@ -89,6 +112,7 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     handle, temporary = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=target.parent)
     os.close(handle)
     os.chmod(temporary, 0o666 & ~current_umask())  # mkstemp makes 0600; outputs are shared as any new file
+    lock = lock_path(Path(temporary), wait=True)  # a live run's file, not debris
     try:
         encoding = None if "b" in mode else "utf-8"
         with open(temporary, mode, encoding=encoding, newline=None if "b" in mode else "") as stream:
@@ -99,6 +123,9 @@ def atomic_file(target: Path, mode: str = "wb") -> Iterator[IO]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    finally:
+        if lock is not None:
+            os.close(lock)
 
 
 def current_umask() -> int:

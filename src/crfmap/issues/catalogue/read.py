@@ -54,6 +54,19 @@ ENTRIES = (
               "{detail}",
               "A cell holds at most 32,767 characters in Excel: check that the export did not run columns "
               "together (a wrong delimiter or an unclosed quote), or split the text into several cells."),
+    IssueType("R017", "duplicate-sheet-name", E, "Several sheets with one name",
+              "sheets with the same name (Excel does not tell names apart by case): {detail}; each was read as a "
+              "sheet of its own, none merged into or replaced by another",
+              "Rename the sheets so that every name differs, and keep only the one each form should read; a form "
+              "whose name matches several sheets reads none of them (S006)."),
+    IssueType("R018", "undecodable-text", E, "Bytes the text encoding cannot decode",
+              "{value!r} holds bytes that are not valid {detail} (shown as \ufffd); the value was not used",
+              "Pass --encoding with the file's real encoding (e.g. cp1251, cp1252), or correct the cell and export "
+              "as UTF-8."),
+    IssueType("R019", "unknown-encoding", E, "Unknown text encoding",
+              "--encoding {value!r} is not the name of a text encoding",
+              "Name one such as utf-8, cp1251 (Windows Cyrillic), cp1252 (Windows Western), latin-1 or utf-16; "
+              "leave --encoding out to have it detected."),
     # REDCap records exports (readers/redcap*.py) and CDISC ODM XML (readers/odm*.py)
     IssueType("R020", "redcap-dictionary-missing", E, "REDCap export without its data dictionary",
               "{detail}",

@@ -23,6 +23,11 @@ ENTRIES = (
     IssueType("W006", "target-missing", W, "No output target for a record",
               "{detail}",
               "Add an sdtm:/fhir: target to the concept in concepts.yaml."),
+    # W007–W019: what --allow-errors leaves out, and output failures (issue #15).
+    IssueType("W007", "subject-left-out", W, "Subject left out with everything that depends on it",
+              "subject {subject!r} is left out of every output: {detail}",
+              "Fix the subject's row in the form that makes subjects (see the errors above), then convert again; "
+              "the subject's other rows were valid and come back with it."),
     # W030–W039: SDTM file formats (XPT, Dataset-JSON, Define-XML, CSV).
     IssueType("W030", "sdtm-value-type", E, "Value does not match the SDTM variable's type",
               "{value!r} cannot be written as {expected} ({detail})",
@@ -78,6 +83,9 @@ ENTRIES = (
     IssueType("W072", "sdtm-supp-orphan", E, "SUPP-- record points to no parent record",
               "{detail}",
               "RDOMAIN/USUBJID/IDVAR/IDVARVAL must identify an existing parent record (SDTMIG 8.4.1)."),
+    IssueType("W073", "sdtm-visit-unknown", W, "Visit not in the study's visit list",
+              "visit {value!r} is not in study.yaml sdtm.visits ({expected}); its VISITNUM stays empty",
+              "Add the visit with its number to study.yaml sdtm.visits, or correct the visit name."),
     # W080–W099: controlled terminology, trial design, EPOCH/visits, MedDRA and define.xml of the SDTM writer.
     IssueType("W080", "sdtm-value-not-in-ct", E, "SDTM value not in a CDISC code list that cannot be extended",
               "{value!r} in {detail} is not a term of {expected}",
@@ -96,7 +104,7 @@ ENTRIES = (
               "{detail}",
               "Give the record a date inside the subject's elements, or declare the concept's sdtm.epoch for "
               "records without a date."),
-    IssueType("W085", "sdtm-visit-unknown", W, "Visit not in the trial visits",
+    IssueType("W085", "sdtm-visit-not-in-tv", W, "Visit not in the trial visits",
               "{value!r} (the record's visit) is not a planned visit of TV ({expected})",
               "Add the visit to study.yaml sdtm.trial_design.visits, or add the form's value to a visit's `values`."),
     IssueType("W086", "meddra-hierarchy-not-populated", I, "MedDRA hierarchy not populated",

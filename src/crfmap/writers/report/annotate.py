@@ -10,8 +10,12 @@ touched; the copy is written atomically and byte-identically for the same input 
 
 from __future__ import annotations
 
+import errno
+import gc
 import io
+import os
 import re
+import sys
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -30,7 +34,7 @@ TABS = {Severity.ERROR: "C00000", Severity.WARNING: "FFC000", Severity.INFO: "5B
 INDEX_COLUMNS = ("cell", "severity", "code", "issue", "column", "subject", "message", "hint", "waived")
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 ISSUES_SHEET = "crfmap issues"
-_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+_NOT_IN_TITLES = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")  # characters Excel refuses in a sheet name
 _FORMATS = {datetime: "yyyy-mm-dd hh:mm:ss", date: "yyyy-mm-dd", time: "hh:mm:ss"}
 FIXED_TIME = datetime(2000, 1, 1)  # document properties must not carry the wall clock
 _MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
@@ -54,7 +58,7 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
             sheet.sheet_state = "hidden"
         for (row, column), value in sorted(cells.get(info.name, {}).items()):
             cell = sheet.cell(row=row, column=column)
-            cell.value = value
+            cell.value = escape_text(value) if isinstance(value, str) else value
             if isinstance(value, str):
                 cell.data_type = "s"  # text stays text, even "=…": nothing the site typed becomes a formula
             elif type(value) in _FORMATS:
@@ -73,16 +77,51 @@ def write_annotated_copy(sheets: list[SheetInfo], cells: Mapping[str, Mapping[tu
         cell = book[title][cell_name]
         cell.fill = PatternFill("solid", start_color=FILLS[worst], end_color=FILLS[worst])
         text = "\n".join(_comment_line(issue) for issue in found)
-        cell.comment = Comment(text[:30000], "crfmap", width=420, height=160)
+        cell.comment = Comment(escape_text(text[:30000]), "crfmap", width=420, height=160)
     for title, worst in worst_of_sheet.items():
         book[title].sheet_properties.tabColor = TABS[worst]
     _fill_index(index, listed, titles)
     book.properties.created = FIXED_TIME
     buffer = io.BytesIO()
-    book.save(buffer)
+    save_workbook(book, buffer)
     with atomic_file(target) as stream:
         stream.write(reproducible_package(buffer.getvalue()))
     return len(by_cell)
+
+
+_ESCAPE_LIKE = re.compile(r"_(x[0-9A-Fa-f]{4}_)")
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0d\x0e-\x1f\ufffe\uffff]")
+
+
+def escape_text(text: str) -> str:
+    """Text as an xlsx stores what XML cannot hold (ECMA-376 Part 1, 22.9.2.19 ST_Xstring): a control character
+    as `_x0007_`, a carriage return as `_x000D_`, and a literal `_x0041_` with its underscore escaped, so that
+    Excel shows the cell exactly as crfmap read it (openpyxl refuses control characters as they are)."""
+    if "_x" in text:
+        text = _ESCAPE_LIKE.sub(r"_x005F_\1", text)
+    return _NOT_IN_XML.sub(lambda match: f"_x{ord(match[0]):04X}_", text)
+
+
+def save_workbook(book: object, buffer: io.BytesIO) -> None:
+    """openpyxl's save, with its disk failures as OSError: it writes each sheet to a temporary file first, and
+    lxml reports a full disk or a file-size limit there as SerialisationError('IO_ENOSPC'), then once more from
+    a generator being finalised (which Python would print as a traceback: it is the same failure)."""
+    from lxml.etree import SerialisationError
+
+    swallowed: list[object] = []
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = swallowed.append
+    failure = None
+    try:
+        book.save(buffer)  # type: ignore[attr-defined]
+    except SerialisationError as problem:
+        failure = str(problem)  # leaving this block frees the traceback that keeps the sheet streams alive
+    finally:
+        gc.collect()  # finalise openpyxl's half-written sheet streams while their noise is swallowed
+        sys.unraisablehook = previous_hook
+    if failure is not None:
+        number = getattr(errno, failure.removeprefix("IO_"), errno.EIO)
+        raise OSError(number, os.strerror(number))
 
 
 def _comment_line(issue: Issue) -> str:
@@ -103,7 +142,7 @@ def _fill_index(index: Any, issues: list[Issue], titles: Mapping[str, str]) -> N
         place = f"{issue.sheet}!{issue.cell}" if linked else issue.where
         waived = (f"{issue.waived.severity.value}; {issue.waived.by} {issue.waived.date}: {issue.waived.reason}"
                   if issue.waived is not None else "")
-        index.append([neutralise_formula(value) for value in
+        index.append([escape_text(neutralise_formula(value)) for value in
                       (place, "waived" if issue.waived is not None else issue.severity.value, issue.code,
                        issue.slug, issue.header or issue.column or "", issue.subject or "", issue.message,
                        issue.hint, waived)])

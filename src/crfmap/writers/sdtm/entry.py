@@ -11,7 +11,8 @@ from crfmap.issues import Issue
 from crfmap.study.models import StudyMapping
 from crfmap.writers.base import OptionSpec, Writer, WriteRequest, WriteResult
 from crfmap.writers.sdtm.controlled_terms.lint import lint_terminology
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, lint_sdtm_targets
+from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
+from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm
 from crfmap.writers.sdtm.trial_design.lint import lint_trial_design
 
 FILE_FORMATS = ("xpt", "json", "ndjson", "csv")

@@ -105,7 +105,7 @@ def check_values(dataset: Dataset) -> Iterator[Issue]:
         for name in sorted(row.keys() - names):
             yield make_issue("W030", value=row[name], expected="a declared variable",
                              detail=f"{_where(dataset, name, index)}: {name} is not a variable of {dataset.name}",
-                             **locate_row(dataset, index))
+                             **locate_row(dataset, index, name))
 
 
 def _column(dataset: Dataset, name: str) -> list:
@@ -130,14 +130,15 @@ def _is_clean_numbers(variable: Variable, column: list) -> bool:
     return not magnitudes or (max(magnitudes) < _IBM_LARGEST and min(magnitudes) >= _IBM_SMALLEST)
 
 
-def locate_row(dataset: Dataset, index: int) -> dict:
-    """make_issue keywords pointing at the input cells of row `index` (0-based), where they are known.
+def locate_row(dataset: Dataset, index: int, variable: str | None = None) -> dict:
+    """make_issue keywords pointing at the input cells of row `index` (0-based), where they are known: the
+    variable's own cells when the builder recorded them, else the row's.
 
     One cell: that cell. Several: the first as the place, all of them as `related`.
     """
-    if index >= len(dataset.sources) or not dataset.sources[index]:
+    cells = dataset.cells_at(index, variable)
+    if not cells:
         return {}
-    cells = dataset.sources[index]
     related = tuple(f"{cell.sheet}!{cell.a1}" for cell in cells) if len(cells) > 1 else ()
     return {"at": cells[0], "related": related}
 
@@ -150,14 +151,16 @@ def _check_number(dataset: Dataset, variable: Variable, index: int, value: objec
     where = _where(dataset, variable.name, index)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return make_issue("W030", value=value, expected=f"a number ({variable.data_type})", detail=where,
-                          **locate_row(dataset, index))
+                          **locate_row(dataset, index, variable.name))
     if isinstance(value, float) and math.isnan(value):
         return None  # NaN is written as missing, like None
     if variable.data_type == "integer" and isinstance(value, float) and not value.is_integer():
-        return make_issue("W030", value=value, expected="an integer", detail=where, **locate_row(dataset, index))
+        return make_issue("W030", value=value, expected="an integer", detail=where,
+                          **locate_row(dataset, index, variable.name))
     if not is_representable(float(value)):
         return make_issue("W003", value=value, detail=f"{where}: {value!r} is outside the range of SAS numbers "
-                                                      "(about ±7.2E75, finite)", **locate_row(dataset, index))
+                                                      "(about ±7.2E75, finite)",
+                          **locate_row(dataset, index, variable.name))
     return None
 
 
@@ -165,14 +168,15 @@ def _check_text(dataset: Dataset, variable: Variable, index: int, value: object)
     where = _where(dataset, variable.name, index)
     if not isinstance(value, str):
         return make_issue("W030", value=value, expected=f"text ({variable.data_type})", detail=where,
-                          **locate_row(dataset, index))
+                          **locate_row(dataset, index, variable.name))
     if not value.isascii():
         offending = "".join(sorted({character for character in value if not character.isascii()}))
         return make_issue("W002", value=value, detail=f"{where}; characters {offending!r}",
-                          **locate_row(dataset, index))
+                          **locate_row(dataset, index, variable.name))
     if len(value) > TEXT_LIMIT:
         return make_issue("W003", value=value, detail=f"{where}: {len(value)} characters, at most {TEXT_LIMIT} fit "
-                                                      "in an XPT v5 character variable", **locate_row(dataset, index))
+                                                      "in an XPT v5 character variable",
+                          **locate_row(dataset, index, variable.name))
     return None
 
 

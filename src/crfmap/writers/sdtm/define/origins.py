@@ -7,8 +7,7 @@ form and one column per item, so it serves as the annotated CRF), and, when stud
 the mapping, it is Assigned (Sponsor); empty in every row, Not Available, with the reason as a comment where the
 study gives one (`sdtm.not_collected`). Derived variables keep their method.
 
-The field → variable table mirrors the domain builders of writers/sdtm/domains/ (FIELD_SUFFIXES of the generic
-engine of issue #12 takes its place there).
+The field → variable table is the domain builders' own (domains/lint.py, which a test keeps equal to them).
 """
 
 from __future__ import annotations
@@ -21,29 +20,12 @@ from pydantic import ValidationError
 
 from crfmap.study import models
 from crfmap.writers.sdtm.dataset import Dataset, Origin, Variable
+from crfmap.writers.sdtm.domains.lint import BASE_FIELDS, DM_FIELDS, FIELD_SUFFIXES
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, read_study_sdtm, read_target
 
 Source = Literal["Investigator", "Sponsor", "Subject", "Vendor"]
 COLLECTED_BY: Source = "Investigator"
 SPONSOR: Source = "Sponsor"
-
-FIELD_SUFFIXES: dict[str, dict[str, tuple[str, ...]]] = {
-    "event": {"term": ("TERM",), "decoded": ("TERM", "DECOD", "PTCD"), "grade": ("TOXGR",), "serious": ("SER",),
-              "relation": ("REL",), "action": ("ACN",), "outcome": ("OUT",), "start": ("STDTC",),
-              "end": ("ENDTC",), "ongoing": ("ENRTPT",), "body_site": ("LOC",)},
-    "intervention": {"treatment": ("TRT",), "verbatim": ("TRT",), "dose": ("DOSE", "DOSU"), "route": ("ROUTE",),
-                     "frequency": ("DOSFRQ",), "start": ("STDTC",), "end": ("ENDTC",), "occurred": ("OCCUR",),
-                     "body_site": ("LOC",)},
-    "finding": {"test": ("TESTCD", "TEST"), "value_quantity": ("ORRES", "ORRESU"), "value_coded": ("ORRES",),
-                "value_text": ("ORRES",), "specimen": ("SPEC",), "method": ("METHOD",),
-                "interpretation": ("NRIND",), "date": ("DTC",), "performed": ("STAT",), "reason": ("REASND",),
-                "evaluator": ("EVAL",), "threshold": ("LLOQ",)},
-}
-SUBJECT_FIELDS: dict[str, tuple[str, ...]] = {
-    "site": ("SITEID",), "sex": ("SEX",), "birth_date": ("BRTHDTC",), "age": ("AGE", "AGEU"),
-    "arm": ("ARMCD", "ARM"), "actual_arm": ("ACTARMCD", "ACTARM"), "consent_date": ("RFICDTC",),
-    "country": ("COUNTRY",), "race": ("RACE",), "ethnicity": ("ETHNIC",)}
-
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Item:
@@ -99,9 +81,10 @@ def variable_items(study: models.StudyMapping) -> dict[tuple[str, str], list[Ite
         domain = target.domain
         for field_name, operation in concept.fields.items():
             if concept.record == "subject":
-                names = SUBJECT_FIELDS.get(field_name, ())
+                names = DM_FIELDS.get(field_name, ())
             else:
                 names = tuple(domain + suffix for suffix in FIELD_SUFFIXES[concept.record].get(field_name, ()))
+            names += BASE_FIELDS.get(field_name, ())
             for name in names:
                 _add(found, (domain, name), operation_items(study, concept, operation))
         for variable, name in target.variables.items():

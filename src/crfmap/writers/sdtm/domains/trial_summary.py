@@ -17,9 +17,9 @@ from collections.abc import Mapping
 from crfmap.standards import StandardNotAvailable, load_sdtm_ct
 from crfmap.writers.sdtm.controlled_terms.bindings import TS_RESPONSES
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.catalog import TSVAL_PARTS, trial_summary_spec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.frame import make_dataset
-from crfmap.writers.sdtm.domains.specs import DOMAINS
 from crfmap.writers.sdtm.domains.targets import TrialSummaryEntry
 from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
 from crfmap.writers.sdtm.trial_design.parameters import parameter_name
@@ -69,14 +69,16 @@ def build_trial_summary(context: BuildContext, dm_rows: list[Mapping[str, object
     drafts = []
     for code in sorted(entries):
         for sequence, entry in enumerate(entries[code], start=1):
-            drafts.append(Draft(values=_row(entry, sequence, context), record=None, sort_date=None))
+            draft = Draft(values=_row(entry, sequence, context), record=None, sort_date=None)
+            draft.origins.update({"STUDYID": "A", "DOMAIN": "A", "TSSEQ": "D:MT.SEQ"})
+            draft.origins.update({name: "P" for name in draft.values if name.startswith("TS") and name != "TSSEQ"})
+            drafts.append(draft)
     if "SSTDTC" not in given and "SSTDTC" in entries:
         context.methods.add("MT.SSTDTC")
-    return make_dataset(DOMAINS["TS"], drafts, context)  # study-level facts: no input cells
+    return make_dataset(trial_summary_spec(context.catalog.sdtmig), drafts, context)  # study-level: no input cells
 
 
 TSVAL_WIDTH = 200  # the XPT v5 text limit
-TSVAL_PARTS = 5  # TSVAL + TSVAL1..TSVAL4 (specs.py)
 
 
 def _row(entry: TrialSummaryEntry, sequence: int, context: BuildContext) -> dict[str, object]:

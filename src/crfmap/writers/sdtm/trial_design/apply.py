@@ -5,6 +5,10 @@
 derives SE from the records, sets EPOCH (from SE) and VISIT/VISITNUM (as each concept's `sdtm.visit` says) on
 the drafts of every observation domain, and returns TA/TE/TV/TI/SE/SV and the variables it derived per domain
 (for their Define-XML origin). Without a trial design it does nothing: EPOCH stays the concept's constant.
+
+What a concept already gives is kept: an EPOCH or VISIT/VISITNUM collected, declared or derived by the concept's
+own `sdtm.derive` (epoch, visit_number) is not replaced. Collected visits (a concept writing SV) make SV; SV is
+derived from the observations only when no concept writes it.
 """
 
 from __future__ import annotations
@@ -64,14 +68,19 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     visits: dict[tuple[str, float], SubjectVisit] = {}
     pending: list[tuple[Draft, float, PartialDate]] = []  # records that make unscheduled visits
     for domain, domain_drafts in sorted(drafts.items()):
-        if domain == "DM":
+        spec = context.catalog.dataset(domain)
+        if domain in ("DM", "SV") or spec is None:
             continue
         for draft in domain_drafts:
             target = targets.get(draft.record.concept) if draft.record is not None else None
             if draft.record is None or target is None:
                 continue
-            if _set_epoch(draft, domain, target, elements.get(draft.record.subject_id, []), context):
+            if spec.has("EPOCH") and not _derived(draft, "EPOCH") and _set_epoch(
+                    draft, domain, target, elements.get(draft.record.subject_id, []), context):
                 result.derived.setdefault(domain, set()).add("EPOCH")
+                draft.origins["EPOCH"] = "D:MT.EPOCH"
+            if draft.values.get("VISITNUM") is not None:  # collected, or the concept's own derivation
+                continue
             found = _visit(draft, design, target, elements, arms, context, pending)
             if found is not None:
                 result.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
@@ -83,7 +92,7 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     rows = [subject_visit_row(visit, context.study_id, context.usubjid(visit.subject_id), context.reference_start)
             for visit in sorted(visits.values(), key=lambda item: (context.usubjid(item.subject_id), item.number))
             if visit.number is not None]
-    if rows:
+    if rows and "SV" not in drafts:
         result.datasets.append(rows_dataset("SV", rows, context))
     return result
 
@@ -100,6 +109,11 @@ def _targets(context: BuildContext) -> dict[str, SdtmTarget]:
     return targets
 
 
+def _derived(draft: Draft, variable: str) -> bool:
+    """Whether the concept's own `sdtm.derive` filled the variable (its constant is replaced: see the docstring)."""
+    return draft.values.get(variable) is not None and draft.origins.get(variable, "").startswith("D:")
+
+
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
@@ -113,9 +127,12 @@ def _set_epoch(draft: Draft, domain: str, target: SdtmTarget, elements: list[Sub
         draft.values["EPOCH"] = element.step.epoch
         return True
     draft.values["EPOCH"] = target.epoch
+    if target.epoch is not None:
+        draft.origins["EPOCH"] = "A"
     if target.epoch is None and domain not in NO_EPOCH_WARNING:
-        undated = draft.sort_date is None
-        reason = "has no date" if undated else f"is dated {draft.sort_date.iso()}, outside the subject's elements (SE)"
+        when = draft.sort_date
+        undated = when is None
+        reason = "has no date" if when is None else f"is dated {when.iso()}, outside the subject's elements (SE)"
         context.warn_once(("epoch", draft.record.concept, "undated" if undated else "outside"), draft.record,
                           f"EPOCH of concept {draft.record.concept!r} ({domain}) is left empty: a record {reason}; "
                           "declare the concept's sdtm.epoch for such records", code="W084")
@@ -149,6 +166,7 @@ def _place(draft: Draft, found: VisitOf, visits: dict[tuple[str, float], Subject
     assert draft.record is not None
     draft.values["VISIT"] = found.name
     draft.values["VISITNUM"] = visit_number(found.number) if found.number is not None else None
+    draft.origins["VISIT"] = draft.origins["VISITNUM"] = "D:MT.VISIT"
     if found.number is None:
         return
     key = (draft.record.subject_id, found.number)

@@ -11,7 +11,7 @@ from crfmap.writers.sdtm.domains.frame import make_dataset
 from crfmap.writers.sdtm.domains.timing import study_day
 from crfmap.writers.sdtm.trial_design.elements import SubjectElement
 from crfmap.writers.sdtm.trial_design.models import TrialDesign
-from crfmap.writers.sdtm.trial_design.specs import design_spec
+from crfmap.writers.sdtm.trial_design.specs import design_origins, design_spec
 from crfmap.writers.sdtm.trial_design.visits import visit_number
 
 
@@ -58,7 +58,10 @@ def subject_elements_dataset(design: TrialDesign, elements: Mapping[str, list[Su
 
 def rows_dataset(name: str, rows: list[dict[str, object]], context: BuildContext) -> Dataset:
     """A dataset of study-level or derived rows (no input cells of their own)."""
-    return make_dataset(design_spec(name), [Draft(values=row, record=None, sort_date=None) for row in rows], context)
+    spec = design_spec(name, context.catalog.sdtmig)
+    origins = design_origins(name, [variable.name for variable in spec.variables])
+    drafts = [Draft(values=row, record=None, sort_date=None, origins=dict(origins)) for row in rows]
+    return make_dataset(spec, drafts, context)
 
 
 def _element_name(design: TrialDesign, code: str) -> str | None:
