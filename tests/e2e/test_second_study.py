@@ -203,9 +203,7 @@ def test_the_fixture_generator_is_deterministic_and_the_files_are_its_output(tmp
         assert path.read_bytes() == second[name].read_bytes() == (FIXTURES / name).read_bytes(), name
 
 
-# SV is left out: the trial design derives Subject Visits (like SE) from any study's observations
-# (writers/sdtm/trial_design), so the IG's subject-level design datasets are named there by rule.
-DOMAINS_OF_THE_STUDY = ("VS", "QS", "EG", "CM", "XW")
+DOMAINS_OF_THE_STUDY = ("VS", "QS", "EG", "CM", "SV", "XW")
 
 
 def test_no_code_knows_the_study():

@@ -83,12 +83,12 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
             apply_variables(draft, specs["DM"], draft.target)  # type: ignore[arg-type]
         drafts["DM"] = sort_drafts(dm_drafts, context)
         run_derivations(specs["DM"], drafts["DM"], context)
-    design = apply_trial_design(drafts, context, last_dates)  # SE, EPOCH, VISIT/VISITNUM, SV, TA/TE/TV/TI
+    design = apply_trial_design(drafts, context, last_dates)  # SE, EPOCH, VISIT/VISITNUM, visits, TA/TE/TV/TI
     datasets = _assemble(drafts, specs, context)
-    special = [dataset for dataset in design.datasets if dataset.name in ("SE", "SV")]
-    trial = [dataset for dataset in design.datasets if dataset.name not in ("SE", "SV")]
+    special = [dataset for dataset in design.datasets if dataset.klass == "SPECIAL PURPOSE"]  # SE, visits
+    trial = [dataset for dataset in design.datasets if dataset.klass != "SPECIAL PURPOSE"]
     summary = build_trial_summary(context, [draft.values for draft in drafts.get("DM", [])], special)
-    datasets[1 if "DM" in drafts else 0:0] = special  # DM, SE, SV, the other domains, SUPP--, then TA … TV
+    datasets[1 if "DM" in drafts else 0:0] = special  # DM, SE, visits, the other domains, SUPP--, then TA … TV
     datasets.extend(sorted([*trial, summary], key=lambda dataset: dataset.name))
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 

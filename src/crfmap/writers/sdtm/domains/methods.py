@@ -58,9 +58,9 @@ _OWN = (
                  "where the mapping assigns visits by date, the planned visit whose window holds the record's date. A "
                  "dated record in no window makes an unscheduled visit numbered after the latest planned visit "
                  "before it (VISITNUM + 0.01 per distinct date, VISIT 'UNSCHEDULED n.nn')."),
-    DefineMethod("MT.SV", "Algorithm to derive SV (Subject Visits)",
-                 "One record per subject and VISITNUM found in the observation domains; SVSTDTC/SVENDTC are the "
-                 "earliest and latest date of the observations at that visit; SVPRESP and SVOCCUR are Y for planned "
+    DefineMethod("MT.VISITS", "Algorithm to derive Subject Visits",
+                 "One record per subject and VISITNUM found in the observation domains; --STDTC/--ENDTC are the "
+                 "earliest and latest date of the observations at that visit; --PRESP and --OCCUR are Y for planned "
                  "visits (in TV) and empty for unscheduled ones; VISITDY from TV."),
     DefineMethod("MT.SSTDTC", "Algorithm to derive TS SSTDTC",
                  "The earliest date of informed consent (DM.RFICDTC) of any subject; without one, the earliest start "

@@ -147,7 +147,7 @@ class StudySdtm(_Strict):
         "exposure", description="What RFSTDTC (day 1 of every --DY) is: the first study treatment in EX, or, for a "
                                 "study without one, the subject's informed consent or enrolment date")
     trial_design: TrialDesign | None = Field(None, description="Arms, elements, visits and criteria (TA/TE/TV/TI), "
-                                             "from which SE, SV, EPOCH and VISIT/VISITNUM are derived")
+                                             "from which SE, Subject Visits, EPOCH and VISIT/VISITNUM are derived")
     ct_extensions: dict[str, list[str | SponsorTerm]] = Field(
         default_factory=dict, description="Extensible CDISC code list (submission short name, e.g. EPOCH) → the "
                                           "sponsor terms the study adds to it")

@@ -3,12 +3,12 @@
     derived = apply_trial_design(drafts, context, end_dates)
 
 derives SE from the records, sets EPOCH (from SE) and VISIT/VISITNUM (as each concept's `sdtm.visit` says) on
-the drafts of every observation domain, and returns TA/TE/TV/TI/SE/SV and the variables it derived per domain
+the drafts of every observation domain, and returns TA/TE/TV/TI/SE, Subject Visits and the variables it derived per domain
 (for their Define-XML origin). Without a trial design it does nothing: EPOCH stays the concept's constant.
 
 What a concept already gives is kept: an EPOCH or VISIT/VISITNUM collected, declared or derived by the concept's
-own `sdtm.derive` (epoch, visit_number) is not replaced. Collected visits (a concept writing SV) make SV; SV is
-derived from the observations only when no concept writes it.
+own `sdtm.derive` (epoch, visit_number) is not replaced. Collected visits (a concept writing Subject Visits) make
+that dataset; it is derived from the observations only when no concept writes it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pydantic import ValidationError
 from crfmap.issues import make_issue
 from crfmap.model import PartialDate, Record
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.catalog import subject_visits_name
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, read_target
 from crfmap.writers.sdtm.trial_design.datasets import design_datasets, rows_dataset, subject_elements_dataset
@@ -42,7 +43,7 @@ NO_EPOCH_WARNING = frozenset({"MH"})  # history before the study has no epoch (F
 
 @dataclass
 class DesignResult:
-    datasets: list[Dataset] = field(default_factory=list)  # TA, TE, TV, TI, SE, SV (those with rows)
+    datasets: list[Dataset] = field(default_factory=list)  # TA, TE, TV, TI, SE, Subject Visits (those with rows)
     derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
 
 
@@ -52,6 +53,7 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     if design is None:
         return DesignResult()
     targets = _targets(context)
+    visits_name = subject_visits_name(context.catalog.sdtmig)
     arms = {draft.record.subject_id: _text(draft.values.get("ARMCD"))
             for draft in drafts.get("DM", []) if draft.record is not None}
     records: dict[str, list[Record]] = {}
@@ -69,7 +71,7 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     pending: list[tuple[Draft, float, PartialDate]] = []  # records that make unscheduled visits
     for domain, domain_drafts in sorted(drafts.items()):
         spec = context.catalog.dataset(domain)
-        if domain in ("DM", "SV") or spec is None:
+        if domain in ("DM", visits_name) or spec is None:
             continue
         for draft in domain_drafts:
             target = targets.get(draft.record.concept) if draft.record is not None else None
@@ -89,11 +91,12 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     se = subject_elements_dataset(design, elements, context)
     if se is not None:
         result.datasets.append(se)
-    rows = [subject_visit_row(visit, context.study_id, context.usubjid(visit.subject_id), context.reference_start)
+    rows = [subject_visit_row(visit, visits_name, context.study_id, context.usubjid(visit.subject_id),
+                              context.reference_start)
             for visit in sorted(visits.values(), key=lambda item: (context.usubjid(item.subject_id), item.number))
             if visit.number is not None]
-    if rows and "SV" not in drafts:
-        result.datasets.append(rows_dataset("SV", rows, context))
+    if rows and visits_name not in drafts:
+        result.datasets.append(rows_dataset(visits_name, rows, context))
     return result
 
 

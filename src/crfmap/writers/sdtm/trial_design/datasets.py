@@ -1,4 +1,4 @@
-"""TA, TE, TV and TI from the declared trial design (SDTMIG 3.4 sections 7.2–7.5), and SE/SV rows as datasets."""
+"""TA, TE, TV and TI from the declared trial design (SDTMIG 3.4 sections 7.2–7.5), and SE and Subject Visits rows as datasets."""
 
 from __future__ import annotations
 

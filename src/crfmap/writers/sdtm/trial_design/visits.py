@@ -117,7 +117,7 @@ def unscheduled(base: float, rank: int) -> VisitOf:
 
 @dataclass(slots=True)
 class SubjectVisit:
-    """One SV record being gathered from the observations."""
+    """One Subject Visits record being gathered from the observations."""
 
     subject_id: str
     number: float
@@ -135,12 +135,16 @@ class SubjectVisit:
             self.last = when
 
 
-def subject_visit_row(visit: SubjectVisit, study_id: str, usubjid: str,
+def subject_visit_row(visit: SubjectVisit, domain: str, study_id: str, usubjid: str,
                       reference: Mapping[str, PartialDate]) -> dict[str, object]:
+    """A row of Subject Visits (`domain`, named by the catalog from the IG: its variables are the domain's prefix
+    plus PRESP, OCCUR, STDTC …)."""
     start = reference.get(visit.subject_id)
     planned = visit.planned is not None
-    return {"STUDYID": study_id, "DOMAIN": "SV", "USUBJID": usubjid, "VISITNUM": visit_number(visit.number),
-            "VISIT": visit.name, "SVPRESP": "Y" if planned else None, "SVOCCUR": "Y" if planned else None,
+    return {"STUDYID": study_id, "DOMAIN": domain, "USUBJID": usubjid, "VISITNUM": visit_number(visit.number),
+            "VISIT": visit.name, f"{domain}PRESP": "Y" if planned else None,
+            f"{domain}OCCUR": "Y" if planned else None,
             "VISITDY": visit.planned.day if visit.planned is not None else None,
-            "SVSTDTC": visit.first.iso() if visit.first else None, "SVENDTC": visit.last.iso() if visit.last else None,
-            "SVSTDY": study_day(visit.first, start), "SVENDY": study_day(visit.last, start)}
+            f"{domain}STDTC": visit.first.iso() if visit.first else None,
+            f"{domain}ENDTC": visit.last.iso() if visit.last else None,
+            f"{domain}STDY": study_day(visit.first, start), f"{domain}ENDY": study_day(visit.last, start)}
