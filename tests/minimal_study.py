@@ -19,6 +19,7 @@ FILES = {
         name: demographics
         label: Demographics
         sheets: [DM, Демография]
+        date_format: dmy
         identity: {subject: subject_id}
         columns:
           - {name: subject_id, label: Subject ID, headers: [ID пациента], type: string, required: true}
@@ -29,6 +30,7 @@ FILES = {
         name: labs
         label: Labs
         sheets: [LB]
+        date_format: dmy
         repeating: true
         identity: {subject: subject_id, keys: [lab_date]}
         columns:

@@ -343,9 +343,14 @@ def init(out: Path, redcap_dictionary: Path | None, data: Path | None, odm: Path
 
 @main.command()
 @click.option("--part", type=click.Choice(["study", "form", "codelist", "concepts"]), default=None,
-              help="Only the schema of one kind of mapping file (default: all, under $defs).")
-def schema(part: str | None) -> None:
-    """Print the JSON Schema of the mapping format (for editor autocompletion of the YAML files)."""
+              help="Only the schema of one kind of file (default: all four under $defs).")
+@click.option("--format", "output_format", type=click.Choice(["json", "markdown"]), default="json", show_default=True,
+              help="json: the JSON Schema; markdown: the reference of record fields, operations and target keys.")
+def schema(part: str | None, output_format: str) -> None:
+    """Print the JSON Schema of the mapping format (for editor autocompletion of the YAML files), or its reference."""
+    if output_format == "markdown":
+        click.echo(api.mapping_reference(), nl=False)
+        return
     click.echo(_json(api.mapping_json_schema(part), pretty=True))
 
 

@@ -86,7 +86,7 @@ def test_broken_mapping_exits_2_naming_file_and_line(clean_book: Path, study: Pa
     path.write_text(path.read_text(encoding="utf-8").replace("type: decimal", "type: decimall"), encoding="utf-8")
     result = run("validate", str(clean_book), "--study", str(study))
     assert result.exit_code == 2
-    assert "mini/forms/labs.yaml:9: error P003" in result.stderr
+    assert "mini/forms/labs.yaml:10: error P003" in result.stderr  # the blasts column's line (after date_format)
     assert "Traceback" not in result.stderr
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from crfmap.api.annotation import write_annotation
     from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
     from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
-    from crfmap.api.mapping import load_mapping, mapping_json_schema, target_models
+    from crfmap.api.mapping import load_mapping, mapping_json_schema, mapping_reference, target_models
     from crfmap.api.progress import Progress
     from crfmap.api.reports import (
         REPORT_FORMATS,
@@ -45,6 +45,7 @@ _HOMES: dict[str, str] = {
     "write_fhir_definitions": "crfmap.api.delivery",
     "load_mapping": "crfmap.api.mapping",
     "mapping_json_schema": "crfmap.api.mapping",
+    "mapping_reference": "crfmap.api.mapping",
     "target_models": "crfmap.api.mapping",
     "Progress": "crfmap.api.progress",
     "REPORT_FORMATS": "crfmap.api.reports",
@@ -101,6 +102,7 @@ __all__ = [
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
+    "mapping_reference",
     "page_policy",
     "push_fhir",
     "target_models",

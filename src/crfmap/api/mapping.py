@@ -7,6 +7,7 @@ from typing import Any
 
 from crfmap.issues import FatalIssue, Issue, Severity
 from crfmap.study import StudyMapping, load_study_with_issues
+from crfmap.study.reference import mapping_reference_markdown
 from crfmap.study.schema import mapping_json_schema as study_json_schema
 from crfmap.study.targets import TargetModels
 from crfmap.writers import WRITERS
@@ -32,6 +33,11 @@ def load_mapping(study_dir: Path) -> tuple[StudyMapping, list[Issue]]:
 def mapping_json_schema(part: str | None = None) -> dict[str, Any]:
     """The mapping format's JSON Schema, with every registered writer's target keys in it."""
     return study_json_schema(part, target_models())
+
+
+def mapping_reference() -> str:
+    """The mapping vocabulary as Markdown (record fields, operations, target keys): the README's reference."""
+    return mapping_reference_markdown(target_models())
 
 
 def _has_errors(issues: list[Issue]) -> bool:

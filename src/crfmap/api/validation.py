@@ -21,16 +21,19 @@ from crfmap.issues.waivers import apply_waivers
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
 from crfmap.readers import ReadOptions, open_workbook
-from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, describe_source
+from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, column_letters, describe_source
 from crfmap.sources.text import normalize_name
 from crfmap.study import StudyMapping
+from crfmap.study.models import Form
 from crfmap.study.waivers import load_waivers
 from crfmap.template import STAMP_SHEET
 from crfmap.validate.context import ValidationContext
-from crfmap.validate.header import HeaderMap
+from crfmap.validate.header import HeaderMap, locate_header, map_sibling_header
 from crfmap.validate.plan import plan_forms
+from crfmap.validate.select import selects
 from crfmap.validate.sheets import count_cells_in, match_sheets
 from crfmap.validate.wide import locate_form_header, validate_form_sheet
+from crfmap.values.cells import display_raw
 from crfmap.values.row import FormRow
 
 
@@ -79,6 +82,7 @@ class RecordingWorkbook:
         self.book = book
         self.grid = grid
         self.path, self.format, self.typed_cells = book.path, book.format, book.typed_cells
+        self.date1904 = getattr(book, "date1904", False)
 
     def sheets(self) -> list[SheetInfo]:
         return self.book.sheets()
@@ -216,7 +220,9 @@ def _now() -> str:
 def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResult,
                    progress: Progress | None, headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
     report = result.report
-    context = ValidationContext(mapping, report.add, result.source.file, native_types=book.typed_cells)
+    # An xlsx workbook says which date system its serials count in; other formats have none (False).
+    context = ValidationContext(mapping, report.add, result.source.file, native_types=book.typed_cells,
+                                date1904=getattr(book, "date1904", False))
     engine = MappingEngine(mapping, context.subject_row, report.add)
     sheets = book.sheets()
     count_sheet = count_cells_in(book)
@@ -228,34 +234,16 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
 
     matched, sheet_issues = match_sheets(mapping, sheets, file_name=result.source.file, count_cells=count_cells)
     report.extend(sheet_issues)
-    for form in plan_forms(mapping):
+    ordered = plan_forms(mapping)
+    groups: dict[str, list[Form]] = {}
+    for form in ordered:
+        if form.name in matched:
+            groups.setdefault(matched[form.name].name, []).append(form)
+    for form in ordered:
         info = matched.get(form.name)
-        if info is None:
-            continue
-        account = SheetAccount(sheet=info.name, form=form.name)
-        result.coverage.append(account)
-        counter = _CellCounter(account, {column.name for column in form.columns if column.ignore})
-        read = rows_with_progress(book.iter_rows(info.name), progress, f"sheet:{info.name}",
-                                  f"checking {info.name}", last_row(info.dimension))
-        counted = counter.count(read)
-        header, rows = locate_form_header(form, info.name, counted, context)
-        counter.header = header
-        headers[info.name] = (form.name, header)
-        if header is None:  # S002 was reported; the sheet's cells are all unmapped
-            counter.settle()
-            counter.no_header = True
-            for _ in counted:
-                pass
-            continue
-        for form_row in validate_form_sheet(form, info.name, rows, header, context):
-            result.rows_read += 1
-            if form_row.has_errors:
-                result.left_out.append(form_row)
-            else:
-                result.records.extend(engine.map_row(form_row))
-        for _ in rows:  # anything validation left unread still counts
-            pass
-        counter.settle()
+        if info is not None:
+            step = SheetPass(book, form, info, tuple(groups[info.name]), context)
+            _read_form(step, engine, result, progress, headers)
     ignored = {normalize_name(name) for name in mapping.study.ignore_sheets}
     read_by_forms = {sheet.name for sheet in matched.values()}
     for info in sheets:  # sheets no form reads: counted once by match_sheets (the others here)
@@ -273,17 +261,110 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
     context.finish()
 
 
+@dataclass
+class SheetPass:
+    """One form reading its sheet. Forms that share a sheet (`select:`) each read it; the first of them (in the
+    order forms are read) also accounts for its cells and reports the rows no form selects."""
+
+    book: Workbook
+    form: Form
+    info: SheetInfo
+    group: tuple[Form, ...]
+    context: ValidationContext
+
+    @property
+    def sheet(self) -> str:
+        return self.info.name
+
+    @property
+    def owner(self) -> bool:
+        return self.group[0] is self.form
+
+
+def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult, progress: Progress | None,
+               headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
+    form, context = step.form, step.context
+    counter = None
+    shown = f"checking {step.sheet}" + (f" ({form.name})" if len(step.group) > 1 else "")
+    rows: Iterator[Row] = rows_with_progress(step.book.iter_rows(step.sheet), progress,
+                                             f"sheet:{step.sheet}:{form.name}", shown, last_row(step.info.dimension))
+    if step.owner:
+        account = SheetAccount(sheet=step.sheet, form=" + ".join(member.name for member in step.group))
+        result.coverage.append(account)
+        counter = _CellCounter(account)
+        rows = counter.count(rows)
+    siblings = tuple(member for member in step.group if member is not form)
+    if siblings or form.select is not None:  # a shared sheet is long: one row per instrument
+        header, rows = locate_header(form, step.sheet, rows, context, siblings, report_above=step.owner)
+    else:  # a sheet of its own may also be wide (the form's `wide:` layout)
+        header, rows = locate_form_header(form, step.sheet, rows, context)
+    names = " + ".join(member.name for member in step.group)
+    if step.owner:
+        headers[step.sheet] = (names, header)
+    if header is None:  # S002 was reported; the sheet's cells are all unmapped
+        if counter is not None:
+            counter.give_up()
+        for _ in rows:
+            pass
+        return
+    maps = {form.name: header} | {member.name: map_sibling_header(member, header) for member in siblings}
+    if step.owner and siblings:  # the sheet's layout names every form's columns
+        merged = {number: name for member in step.group for number, name in maps[member.name].columns.items()}
+        headers[step.sheet] = (names, HeaderMap(header.row, merged, titles=header.titles))
+    if counter is not None:
+        counter.settle(header)
+
+    def selected(rows: Iterator[Row]) -> Iterator[Row]:
+        for row in rows:
+            chosen = [member for member in step.group if selects(member, maps[member.name], row, context.parsing)]
+            if counter is not None:
+                counter.classify(row, [(maps[member.name], _ignored(member)) for member in chosen])
+                if not chosen and row.cells:
+                    _report_unselected(step, header, row)
+            if form in chosen:
+                yield row
+
+    for form_row in validate_form_sheet(form, step.sheet, selected(rows), header, context):
+        result.rows_read += 1
+        if form_row.has_errors:
+            result.left_out.append(form_row)
+        else:
+            result.records.extend(engine.map_row(form_row))
+
+
+def _ignored(form: Form) -> frozenset[str]:
+    return frozenset(column.name for column in form.columns if column.ignore)
+
+
+def _report_unselected(step: SheetPass, header: HeaderMap, row: Row) -> None:
+    """S116 at the first form's selector cell: a row of the shared sheet that no form reads."""
+    first = step.group[0]
+    condition = first.select
+    if condition is None:
+        return
+    position = header.positions.get(condition.column)
+    raw = row.cells.get(position) if position is not None else None
+    expected = "; ".join(f"{member.name}: " + (
+        f"= {member.select.equals!r}" if member.select.equals is not None else
+        f"in {member.select.in_}" if member.select.in_ is not None else
+        f"{'present' if member.select.present else 'empty'}") for member in step.group if member.select is not None)
+    step.context.emit(make_issue(
+        "S116", file=step.context.file_name, sheet=step.sheet, row=row.number,
+        cell=f"{column_letters(position)}{row.number}" if position is not None else None,
+        column=condition.column, value="" if raw is None else display_raw(raw), expected=expected))
+
+
 class _CellCounter:
-    """Counts a sheet's non-empty cells by where they go, using the header map once it is known.
+    """Counts a sheet's non-empty cells by where they go, once the header map is known.
 
     Cells seen before the header is found are settled afterwards: the header row's cells are titles, cells
-    above it are unmapped (validation reports each as S301). Below the header a cell is mapped (its column is
-    read), ignored (column `ignore: true` or a header in `ignore_columns`), or unmapped (no column; reported).
+    above it are unmapped (validation reports each as S301). Below the header a cell is mapped (a column of a
+    form that selects the row, and a concept reads it), ignored (column `ignore: true` or a header in
+    `ignore_columns`), or unmapped (no column of a form that reads the row; reported as S301 or S116).
     """
 
-    def __init__(self, account: SheetAccount, ignored_columns: set[str]) -> None:
+    def __init__(self, account: SheetAccount) -> None:
         self.account = account
-        self.ignored_columns = ignored_columns
         self.header: HeaderMap | None = None
         self.pending: list[Row] = []
         self.no_header = False
@@ -295,34 +376,34 @@ class _CellCounter:
                 self.account.unmapped += len(row.cells)
             elif self.header is None:
                 self.pending.append(Row(row.number, dict.fromkeys(row.cells, "")))  # positions only, no values
-            else:
-                self._classify(row)
             yield row
 
-    def settle(self) -> None:
+    def settle(self, header: HeaderMap) -> None:
+        """The header is known: the rows read while looking for it, up to the header, are counted."""
+        self.header = header
         for row in self.pending:
-            if self.header is not None and (row.number == self.header.row or row.number in self.header.title_rows):
+            if row.number == header.row or row.number in header.title_rows:  # a wide sheet's group labels too
                 self.account.header += len(row.cells)
-            elif self.header is None or row.number < self.header.row:
+            elif row.number < header.row:
                 self.account.unmapped += len(row.cells)
-            else:
-                self._classify(row)
         self.pending.clear()
 
-    def _classify(self, row: Row) -> None:
-        header = self.header
-        assert header is not None
+    def give_up(self) -> None:
+        self.no_header = True
+        self.account.unmapped += sum(len(row.cells) for row in self.pending)
+        self.pending.clear()
+
+    def classify(self, row: Row, readers: list[tuple[HeaderMap, frozenset[str]]]) -> None:
+        """One row below the header, read by the forms given as (header map, ignored columns); none: unmapped."""
         for column in row.cells:
-            name = header.columns.get(column)
-            if name is not None and column not in header.rejected:
-                if name in self.ignored_columns:
-                    self.account.ignored += 1
-                else:
-                    self.account.mapped += 1
-            elif column in header.ignored:
-                self.account.ignored += 1
-            else:
-                self.account.unmapped += 1
+            kind = "unmapped"
+            for header, ignored in readers:
+                name = header.columns.get(column)
+                if name is not None and column not in header.rejected:
+                    kind = "mapped" if name not in ignored else kind if kind == "mapped" else "ignored"
+                elif column in header.ignored and kind == "unmapped":
+                    kind = "ignored"
+            setattr(self.account, kind, getattr(self.account, kind) + 1)
 
 
 __all__ = ["CellGrid", "SheetAccount", "ValidationResult", "validate_workbook"]

@@ -12,9 +12,11 @@ from crfmap.mapping.operations import run_operation, text_of
 from crfmap.model import RECORD_TYPES, Coded, Record
 from crfmap.sources import SourceCell
 from crfmap.study import models
+from crfmap.study.fields import field_kind
 from crfmap.study.models import StudyMapping
 from crfmap.values.coded import make_coded
 from crfmap.values.row import FormRow
+from crfmap.values.row import condition_holds as holds
 
 
 @dataclass
@@ -50,6 +52,11 @@ class MappingEngine:
         spec = self.study.forms[form].column(column)
         return spec.unit if spec else None
 
+    def report(self, code: str, row: FormRow, column: str, **details: Any) -> None:
+        """An issue at one cell of the row (e.g. M003 a unit that cannot be converted)."""
+        self.sink(make_issue(code, at=row.cells.get(column), form=row.form, subject=row.subject_id, column=column,
+                             **details))
+
     def map_row(self, row: FormRow) -> Iterator[Record]:
         """The records one row makes (none for a row without a subject id)."""
         subject_id = row.subject_id
@@ -69,7 +76,7 @@ class MappingEngine:
         for name, spec in concept.fields.items():
             output = run_operation(spec, row, self)
             if output.value is not None:
-                values[name] = output.value
+                values[name] = as_field_kind(output.value, field_kind(concept.record, name))
                 if output.sources:
                     sources[name] = output.sources
         qualifiers: dict[str, Any] = {}
@@ -79,8 +86,6 @@ class MappingEngine:
                 qualifiers[name] = output.value
                 if output.sources:
                     sources[f"qualifiers.{name}"] = output.sources
-        if "visit_number" in values:
-            values["visit_number"] = Decimal(str(values["visit_number"]))
         record_type = RECORD_TYPES[concept.record]
         try:
             return record_type(subject_id=subject_id, concept=concept.id, key=self._key(concept, row),
@@ -111,6 +116,19 @@ class MappingEngine:
         return f"row{row.number}"
 
 
+def as_field_kind(value: Any, kind: str | None) -> Any:
+    """A value in the form its field holds: numbers and coded values (their code list value) as text for text
+    fields, numbers as Decimal for number fields, integral Decimals as int for integer fields (the linter allows
+    only these pairs, P022)."""
+    if kind == "text" and not isinstance(value, str):
+        return text_of(value)
+    if kind == "number" and isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    if kind == "integer" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 def split_values(concept: models.ConceptSpec, row: FormRow) -> Iterator[FormRow]:
     """The row itself; for a `for_each` concept, one copy per value of the multi-valued column, holding that
     value alone (none when the column is empty)."""
@@ -123,17 +141,7 @@ def split_values(concept: models.ConceptSpec, row: FormRow) -> Iterator[FormRow]
 
 
 def condition_holds(condition: models.Condition, row: FormRow) -> bool:
-    value = row.values.get(condition.column)
-    if condition.present is not None:
-        return (value not in (None, "", ())) is condition.present
-    if isinstance(value, tuple):  # a multi-valued column: one of its values
-        texts = [text_of(item) for item in value]
-        wanted = [condition.equals] if condition.equals is not None else list(condition.in_ or ())
-        return any(text in wanted for text in texts)
-    text = text_of(value) if value is not None else None
-    if condition.equals is not None:
-        return text == condition.equals
-    return text in (condition.in_ or ())
+    return holds(condition, row.values)
 
 
 def _missing_field(problem: TypeError) -> str:

@@ -15,8 +15,12 @@ from typing import Any, Protocol
 
 from crfmap.model import Coded, PartialDate, Quantity
 from crfmap.sources import SourceCell
+from crfmap.standards.ucum import convert
 from crfmap.study import models
-from crfmap.values.row import FormRow
+from crfmap.study.systems import CODE_SYSTEMS
+from crfmap.values.row import FormRow, value_text
+
+UCUM = CODE_SYSTEMS["ucum"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +36,8 @@ class MappingContext(Protocol):
     def coded_constant(self, codelist: str, value: str) -> Coded: ...
 
     def subject_row(self, form: str, subject: str) -> FormRow | None: ...
+
+    def report(self, code: str, row: FormRow, column: str, **details: Any) -> None: ...
 
 
 def _cell(row: FormRow, column: str) -> tuple[SourceCell, ...]:
@@ -61,11 +67,38 @@ def constant_code(spec: models.ConstantCodeOp, row: FormRow, context: MappingCon
 
 
 def quantity_value(spec: models.QuantityOp, row: FormRow, context: MappingContext) -> Output:
+    """A number with its unit. With `unit_column` the row's unit, through its code list to UCUM; with `unit` as
+    well, the value converted into `unit` (the collected one kept). A unit that is missing or cannot be converted
+    is an issue at its cell, and the quantity is not made: never a number with the wrong unit."""
     number = row.values.get(spec.column)
     if number is None or isinstance(number, bool) or not isinstance(number, (int, Decimal)):
         return NOTHING
-    unit = spec.unit or context_unit(context, row.form, spec.column)
-    return Output(Quantity(Decimal(number), unit, spec.unit_display), _cell(row, spec.column))
+    if spec.unit_column is None:
+        unit = spec.unit or context_unit(context, row.form, spec.column)
+        return Output(Quantity(Decimal(number), unit, spec.unit_display), _cell(row, spec.column))
+    cells = _cell(row, spec.column) + _cell(row, spec.unit_column)
+    coded = row.values.get(spec.unit_column)
+    if not isinstance(coded, Coded):
+        context.report("M005", row, spec.column, value=str(number),
+                       detail=f"{number} in column {spec.column!r} has no unit in {spec.unit_column!r}; the value "
+                              "is not written without its unit")
+        return NOTHING
+    collected = Quantity(Decimal(number), unit_code(coded), spec.unit_display or coded.display)
+    if spec.unit is None or collected.unit == spec.unit:
+        return Output(collected, cells)
+    converted = convert(collected.value, collected.unit or "", spec.unit)
+    if converted is None:
+        context.report("M003", row, spec.unit_column, value=coded.verbatim or coded.value, expected=spec.unit,
+                       detail=f"{number} {collected.unit} cannot be converted to {spec.unit}, the unit this concept "
+                              "declares; the value is not written")
+        return NOTHING
+    return Output(Quantity(converted, spec.unit, spec.unit_display, as_collected=collected), cells)
+
+
+def unit_code(coded: Coded) -> str:
+    """The UCUM code of a unit code list value: its UCUM coding, else the value itself (the linter checks both)."""
+    coding = coded.coding(UCUM)
+    return coding.code if coding is not None else coded.value
 
 
 def convert_unit(spec: models.ConvertUnitOp, row: FormRow, context: MappingContext) -> Output:
@@ -146,12 +179,4 @@ def context_unit(context: MappingContext, form: str, column: str) -> str | None:
 
 def text_of(value: Any) -> str:
     """A value as key or joined text: stable, no Python reprs."""
-    if isinstance(value, Coded):
-        return value.value
-    if isinstance(value, PartialDate):
-        return value.iso()
-    if isinstance(value, bool):
-        return "Y" if value else "N"
-    if isinstance(value, time):
-        return value.isoformat()
-    return str(value)
+    return value_text(value)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from crfmap.readers.odm_metadata import ItemDef, OdmMetadata
 from crfmap.scaffold.draft import DraftColumn, DraftForm, DraftStudy, identifier, unique
 from crfmap.sources import Workbook
+from crfmap.standards.ucum import is_valid_ucum
 
 DATA_TYPES = {"integer": "integer", "float": "decimal", "double": "decimal", "date": "date", "datetime": "datetime",
               "time": "time", "partialDate": "partial_date", "partialDatetime": "partial_date",
@@ -104,8 +105,12 @@ def item_column(oid: str, item: ItemDef | None, mandatory: bool, study: DraftStu
                                              f"ODM CodeList {codelist.oid}")
     if item.units:
         symbol = metadata.units.get(item.units[0], item.units[0])
-        column.unit = symbol
-        notes.append(f"MeasurementUnit {item.units[0]} ({symbol}): make sure the unit is UCUM, e.g. mm[Hg]")
+        if is_valid_ucum(symbol):
+            column.unit = symbol
+            notes.append(f"MeasurementUnit {item.units[0]} ({symbol}): make sure the unit is UCUM, e.g. mm[Hg]")
+        else:  # a unit that is not UCUM would fail check-mapping (P023): said, for a person to give the UCUM code
+            notes.append(f"MeasurementUnit {item.units[0]} ({symbol}): not a UCUM code; give the column its UCUM "
+                         "`unit:`, e.g. mm[Hg]")
     for comparator, value, kind in item.range_checks:
         numeric = value.replace(".", "", 1).lstrip("-").isdigit() and column.type in ("integer", "decimal")
         if kind == "Soft" or not numeric or comparator not in ("GE", "LE"):

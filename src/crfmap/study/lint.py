@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from crfmap.issues import Issue, Severity, make_issue
-from crfmap.model import record_field_names
+from crfmap.model import record_fields
+from crfmap.standards.ucum import is_valid_ucum
 from crfmap.study import models
+from crfmap.study.fields import ACCEPTS, KIND_WORDS, field_kind, literal_choices, operation_kind
 from crfmap.study.lint_inputs import lint_site_inputs
 from crfmap.study.locations import MappingSource
-from crfmap.study.systems import resolve_system
+from crfmap.study.systems import CODE_SYSTEMS, resolve_system
 
 COLUMN_OPS = (models.CopyOp, models.CodeOp, models.QuantityOp, models.ConvertUnitOp, models.MapBooleanOp)
 
@@ -22,6 +24,7 @@ COLUMN_OPS = (models.CopyOp, models.CodeOp, models.QuantityOp, models.ConvertUni
 def lint_study(mapping: models.StudyMapping, source: MappingSource) -> list[Issue]:
     issues = list(_lint_codelists(mapping, source))
     issues.extend(_lint_forms(mapping, source))
+    issues.extend(_lint_shared_sheets(mapping, source))
     issues.extend(_lint_concepts(mapping, source))
     issues.extend(_lint_unused_columns(mapping, source))
     issues.extend(lint_site_inputs(mapping, source))
@@ -68,6 +71,11 @@ def _lint_forms(mapping: models.StudyMapping, source: MappingSource) -> Iterator
             for position, condition in enumerate(column.conditions):
                 where = ("required_if",) if not isinstance(column.required_if, list) else ("required_if", position)
                 yield from _check_column(form, condition.column, source, part, ("columns", index, *where, "column"))
+            if column.unit is not None and not is_valid_ucum(column.unit):
+                yield make_issue("P023", value=column.unit, detail=f" (unit of column {column.name!r})",
+                                 **source.at(part, ("columns", index, "unit")))
+        if form.select is not None:
+            yield from _check_column(form, form.select.column, source, part, ("select", "column"))
         yield from _check_column(form, form.identity.subject, source, part, ("identity", "subject"))
         for index, key in enumerate(form.identity.keys):
             yield from _check_column(form, key, source, part, ("identity", "keys", index))
@@ -112,20 +120,36 @@ def _lint_concepts(mapping: models.StudyMapping, source: MappingSource) -> Itera
             yield from _check_column(form, concept.when.column, source, part, path + ("when", "column"))
         for key_index, key in enumerate(concept.key):
             yield from _check_column(form, key, source, part, path + ("key", key_index))
-        allowed = record_field_names(concept.record)
+        infos = {info.name: info for info in record_fields(concept.record)}
         for field_name, operation in concept.fields.items():
-            if field_name not in allowed:
+            if field_name not in infos:
                 yield make_issue("P009", value=field_name, expected=concept.record,
                                  **source.at(part, path + ("fields", field_name)))
+            else:
+                yield from _lint_field_kind(mapping, form, concept, field_name, operation, source,
+                                            path + ("fields", field_name))
             yield from _lint_operation(mapping, form, operation, source, part, path + ("fields", field_name))
         for name, operation in concept.qualifiers.items():
             yield from _lint_operation(mapping, form, operation, source, part, path + ("qualifiers", name))
-        if concept.record == "finding" and "test" not in concept.fields:
-            yield make_issue("P003", detail=f"concept {concept.id!r}: a finding needs a `test` field",
-                             **source.at(part, path + ("fields",)))
-        if concept.record in ("intervention", "event") and "category" not in concept.fields:
-            yield make_issue("P003", detail=f"concept {concept.id!r}: a {concept.record} needs a `category` field",
-                             **source.at(part, path + ("fields",)))
+        for info in infos.values():
+            if info.required and info.name not in concept.fields:
+                yield make_issue("P003", detail=f"concept {concept.id!r}: a {concept.record} needs a "
+                                                f"`{info.name}` field", **source.at(part, path + ("fields",)))
+
+
+def _lint_field_kind(mapping: models.StudyMapping, form: models.Form, concept: models.ConceptSpec, name: str,
+                     operation: Any, source: MappingSource, path: tuple[Any, ...]) -> Iterator[Issue]:
+    """P022 when the operation cannot give the kind of value the field holds (a constant as a coded test …)."""
+    wanted = field_kind(concept.record, name)
+    given = operation_kind(operation, mapping, form)
+    where = source.at(("concepts",), path)
+    if wanted is not None and given is not None and given not in ACCEPTS[wanted]:
+        yield make_issue("P022", **where, detail=f"concept {concept.id!r}: field {name!r} holds "
+                         f"{KIND_WORDS[wanted]}, but op {operation.op} gives {KIND_WORDS[given]}")
+    choices = literal_choices(concept.record, name)
+    if choices and not (isinstance(operation, models.ConstantOp) and str(operation.value) in choices):
+        yield make_issue("P022", **where, detail=f"concept {concept.id!r}: field {name!r} is one of "
+                         f"{', '.join(choices)}, given as {{op: constant, value: …}}")
 
 
 def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: Any, source: MappingSource,
@@ -147,6 +171,8 @@ def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: 
         elif (coded is not None and operation.default is not None and coded.codelist in mapping.codelists
               and mapping.codelists[coded.codelist].find(operation.default) is None):
             yield make_issue("P012", value=operation.default, expected=coded.codelist, **source.at(part, path))
+    yield from _lint_column_types(form, operation, source, part, path)
+    yield from _lint_units(mapping, form, operation, source, part, path)
     codelist = getattr(operation, "codelist", None)
     if codelist is not None:
         if codelist not in mapping.codelists:
@@ -167,6 +193,81 @@ def _lint_operation(mapping: models.StudyMapping, form: models.Form, operation: 
             yield from _check_column(other, operation.column, source, part, path + ("column",))
 
 
+# The column types an operation can read a value from; any other gives nothing, which would lose data silently.
+NEEDS_TYPES: dict[type, tuple[str, frozenset[str]]] = {
+    models.QuantityOp: ("column", frozenset({"integer", "decimal"})),
+    models.ConvertUnitOp: ("column", frozenset({"integer", "decimal"})),
+    models.MapBooleanOp: ("column", frozenset({"boolean"})),
+}
+
+
+def _lint_column_types(form: models.Form, operation: Any, source: MappingSource, part: tuple[str, ...],
+                       path: tuple[Any, ...]) -> Iterator[Issue]:
+    checks = [NEEDS_TYPES[type(operation)]] if type(operation) in NEEDS_TYPES else []
+    if isinstance(operation, models.CombineDatetimeOp):
+        checks = [("date", frozenset({"date", "datetime", "partial_date"})), ("time", frozenset({"time"}))]
+    for attribute, types in checks:
+        column = form.column(getattr(operation, attribute))
+        if column is not None and column.type not in types:
+            yield make_issue("P022", **source.at(part, path), detail=f"op {operation.op} reads {attribute} "
+                             f"{column.name!r} as {' or '.join(sorted(types))}, but it is {column.type}")
+
+
+def _lint_units(mapping: models.StudyMapping, form: models.Form, operation: Any, source: MappingSource,
+                part: tuple[str, ...], path: tuple[Any, ...]) -> Iterator[Issue]:
+    """Every unit a quantity may carry is UCUM; a unit column's code list gives a UCUM code for each value."""
+    unit = getattr(operation, "unit", None)
+    if isinstance(operation, (models.QuantityOp, models.ConvertUnitOp)) and unit and not is_valid_ucum(unit):
+        yield make_issue("P023", value=unit, detail=f" (unit of op {operation.op})", **source.at(part, path))
+    column_name = getattr(operation, "unit_column", None)
+    if not isinstance(operation, models.QuantityOp) or column_name is None:
+        return
+    column = form.column(column_name)
+    if column is None:
+        yield make_issue("P005", value=column_name, form=form.name, **source.at(part, path + ("unit_column",)))
+        return
+    codelist = mapping.codelists.get(column.codelist or "")
+    if column.type != "coded" or codelist is None:
+        yield make_issue("P003", **source.at(part, path + ("unit_column",)),
+                         detail=f"unit_column {column_name!r} must be a coded column whose code list maps each unit "
+                                "to UCUM")
+        return
+    for value in codelist.values:
+        code = ucum_code(value)
+        if code is None or not is_valid_ucum(code):
+            yield make_issue("P024", **source.at(("codelist", codelist.id), ("values", codelist.values.index(value))),
+                             detail=f"value {value.value!r} of unit code list {codelist.id!r} has no valid UCUM code "
+                                    f"({code!r}); give it a coding with system ucum")
+
+
+def ucum_code(value: models.CodelistValue) -> str | None:
+    """The UCUM code of a unit code list value: its ucum coding (verified), else the value itself."""
+    coding = next((coding for coding in value.codings if resolve_system(coding.system) == CODE_SYSTEMS["ucum"]
+                   and not coding.unverified), None)
+    return coding.code if coding is not None else value.value
+
+
+def _lint_shared_sheets(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
+    """Forms that accept the same sheet each need `select:`, or every row would be read by several forms."""
+    from crfmap.sources.text import normalize_name
+
+    owners: dict[str, list[models.Form]] = {}
+    for form in mapping.forms.values():
+        for name in {normalize_name(sheet) for sheet in form.sheets} - {""}:
+            owners.setdefault(name, []).append(form)
+    reported: set[str] = set()
+    for forms in owners.values():
+        if len(forms) < 2:
+            continue
+        for form in forms:
+            if form.select is None and form.name not in reported:
+                reported.add(form.name)
+                others = ", ".join(repr(other.name) for other in forms if other is not form)
+                yield make_issue("P025", **source.at(("form", form.name), ("sheets",)),
+                                 detail=f"form {form.name!r} shares a sheet with {others} but has no `select:` to "
+                                        "choose its rows")
+
+
 def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) -> Iterator[Issue]:
     """A column that no concept reads and that is not `ignore: true` would lose data silently."""
     used: dict[str, set[str]] = {name: set() for name in mapping.forms}
@@ -175,7 +276,7 @@ def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) ->
         if form is None:
             continue
         for operation in (*concept.fields.values(), *concept.qualifiers.values()):
-            for attribute in ("column", "date", "time"):
+            for attribute in ("column", "date", "time", "unit_column"):
                 if isinstance(getattr(operation, attribute, None), str) and not isinstance(operation, models.LookupOp):
                     used[form.name].add(getattr(operation, attribute))
             used[form.name].update(getattr(operation, "columns", ()))
@@ -188,6 +289,8 @@ def _lint_unused_columns(mapping: models.StudyMapping, source: MappingSource) ->
         if concept.when is not None:  # the value decides whether the record exists
             used[form.name].add(concept.when.column)
     for form in mapping.forms.values():
+        if form.select is not None:
+            used.setdefault(form.name, set()).add(form.select.column)
         for index, column in enumerate(form.columns):
             if not column.ignore and column.name not in used.get(form.name, set()):
                 yield make_issue("P003", severity=Severity.ERROR,

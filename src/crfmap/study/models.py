@@ -92,6 +92,10 @@ class Study(WithTargets):
 ColumnType = Literal[
     "string", "integer", "decimal", "date", "datetime", "partial_date", "time", "boolean", "coded",
 ]
+DateFormat = Literal["dmy", "mdy", "ymd", "iso"]
+DATE_FORMAT_HELP = ("Order of day, month and year in dates written as text: dmy (14.05.2019, 14/05/2019), "
+                    "mdy (05/14/2019), ymd (2019/05/14), iso (yyyy-mm-dd only). Without it a date such as "
+                    "03/04/2020 that reads both ways is an error (S115), never a guess.")
 
 
 class Condition(Strict):
@@ -131,6 +135,7 @@ class Column(Strict):
     unit: str | None = Field(None, description="UCUM unit of numeric values, e.g. '%', 'ug/m2/d'")
     allow_future: bool = Field(False, description="Dates after the data cut-off are allowed")
     ignore: bool = Field(False, description="Read and accounted for, but deliberately mapped to nothing")
+    date_format: DateFormat | None = Field(None, description=DATE_FORMAT_HELP + " Overrides the form's.")
     draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     @property
@@ -235,12 +240,18 @@ class Form(Strict):
     rules: list[Rule] = Field(default_factory=list)
     ignore_columns: list[str] = Field(default_factory=list,
                                       description="Headers present in site files and deliberately not read")
+    date_format: DateFormat | None = Field(None, description=DATE_FORMAT_HELP)
+    select: Condition | None = Field(None, description="The rows of the sheet that belong to this form, when "
+                                     "several forms share one sheet (e.g. {column: instrument, equals: vitals})")
     wide: WideLayout | None = Field(None, description="Also read sheets with one row per subject and a group of "
                                                       "columns per record (AE1_term, AE2_term …; blasts_d0, blasts_d15)")
     draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def column(self, name: str) -> Column | None:
         return next((column for column in self.columns if column.name == name), None)
+
+    def date_format_of(self, column: Column) -> DateFormat | None:
+        return column.date_format or self.date_format
 
 
 # ── codelists/*.yaml ──────────────────────────────────────────────────────────────────────────────────
@@ -261,6 +272,8 @@ class CodelistValue(Strict):
     synonyms: list[str] = Field(default_factory=list, description="What sites write: case, language, abbreviations")
     codings: list[CodingEntry] = Field(default_factory=list)
     definition: str | None = None
+    score: Decimal | None = Field(None, description="The answer's numeric score, for questionnaire answers "
+                                  "(SDTM --STRESC/--STRESN beside the answer text in --ORRES)")
 
 
 class CdiscCodelist(Strict):
@@ -315,11 +328,14 @@ class ConstantCodeOp(Strict):
 
 
 class QuantityOp(Strict):
-    """A number with a UCUM unit: the column's declared unit unless `unit` overrides it."""
+    """A number with a UCUM unit: from `unit_column` (each row's unit, through that column's code list to UCUM),
+    else `unit`, else the column's declared unit. With both `unit_column` and `unit`, every value is converted into
+    `unit` (UCUM), keeping what was collected; a unit that cannot be converted is an error at its cell (M003)."""
 
     op: Literal["quantity"]
     column: str
-    unit: str | None = None
+    unit: str | None = Field(None, description="UCUM unit of the values, or the unit to convert them into")
+    unit_column: str | None = Field(None, description="A coded column whose code list maps each row's unit to UCUM")
     unit_display: str | None = None
 
 
@@ -390,7 +406,8 @@ class ConceptSpec(WithTargets):
 
     id: Identifier
     form: str
-    record: Literal["subject", "intervention", "event", "finding"]
+    record: Literal["subject", "intervention", "event", "finding", "visit"] = Field(
+        description="The kind of canonical record each row makes; its fields are listed in the README")
     when: Condition | None = None
     key: list[str] = Field(default_factory=list,
                            description="Columns whose values make the record's stable key; default: identity keys, "

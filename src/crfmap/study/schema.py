@@ -13,12 +13,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from crfmap.model import RECORD_TYPES
+from crfmap.study.fields import fields_model
 from crfmap.study.models import Codelist, Concepts, Form, Study
 from crfmap.study.targets import TargetModels
 
 PARTS: dict[str, type[BaseModel]] = {"study": Study, "form": Form, "codelist": Codelist, "concepts": Concepts}
 FILES = {"study": "study.yaml", "form": "forms/*.yaml", "codelist": "codelists/*.yaml", "concepts": "concepts.yaml"}
-# Draft-07: the newest draft the VS Code YAML extension (yaml-language-server) fully supports.
+# Draft-07: the newest draft the YAML extension of Visual Studio Code (yaml-language-server) fully supports.
 DRAFT = "http://json-schema.org/draft-07/schema#"
 
 
@@ -48,7 +50,24 @@ def part_schema(part: str, targets: Mapping[str, TargetModels]) -> dict[str, Any
     elif part == "concepts":
         add_targets(definitions["ConceptSpec"], definitions,
                     {key: models.concept for key, models in targets.items()}, "target")
+        add_record_fields(definitions["ConceptSpec"], definitions)
     return schema
+
+
+def add_record_fields(concept: dict[str, Any], definitions: dict[str, Any]) -> None:
+    """`fields:` as the record kind allows it: one if/then per kind (draft-07), so that an editor completes and
+    checks the field names of a finding, an event … with each field's meaning and value kind."""
+    branches = []
+    for kind in RECORD_TYPES:
+        model = fields_model(kind).model_json_schema(ref_template="#/$defs/{model}")
+        for name, definition in model.pop("$defs", {}).items():
+            if definitions.setdefault(name, definition) != definition:
+                raise ValueError(f"two models define {name!r} differently in the mapping schema")
+        name = f"{kind.capitalize()}Fields"
+        definitions[name] = model
+        branches.append({"if": {"properties": {"record": {"const": kind}}, "required": ["record"]},
+                         "then": {"properties": {"fields": {"$ref": f"#/$defs/{name}"}}}})
+    concept["allOf"] = branches
 
 
 def add_targets(owner: dict[str, Any], definitions: dict[str, Any], models: Mapping[str, type[BaseModel]],

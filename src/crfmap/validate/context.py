@@ -33,11 +33,11 @@ class ValidationContext:
     """Cross-form state of one workbook's validation, and the sink its issues go to."""
 
     def __init__(self, study: StudyMapping, sink: Callable[[Issue], None], file_name: str,
-                 native_types: bool = False) -> None:
+                 native_types: bool = False, date1904: bool = False) -> None:
         self.study = study
         self.sink = sink
         self.file_name = PurePath(file_name).name  # a base name: no machine paths in reports
-        self.parsing = ParseContext(build_codelist_indexes(study.codelists), native_types)
+        self.parsing = ParseContext(build_codelist_indexes(study.codelists), native_types, date1904)
         self.data_cutoff = read_data_cutoff(study)
         self.subjects: dict[str, set[str]] = {}
         self.first_seen: dict[str, dict[Hashable, FirstSeen]] = {}

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import chain
 
-from crfmap.issues import make_issue
+from crfmap.issues import Issue, make_issue
 from crfmap.sources import Row, column_letters
 from crfmap.sources.text import normalize_name, normalize_name_loosely
 from crfmap.study.models import Column, Form
@@ -74,12 +74,13 @@ def build_header_keys(form: Form) -> HeaderKeys:
     return HeaderKeys(strict, loose, spellings, frozenset(ignored - {""}))
 
 
-def locate_header(form: Form, sheet: str, rows: Iterator[Row],
-                  context: ValidationContext) -> tuple[HeaderMap | None, Iterator[Row]]:
+def locate_header(form: Form, sheet: str, rows: Iterator[Row], context: ValidationContext,
+                  siblings: tuple[Form, ...] = (), report_above: bool = True) -> tuple[HeaderMap | None, Iterator[Row]]:
     """The header map and the rows after the header (rows read ahead while searching come first).
 
     Issues: S002 no header (the sheet is then not read), S003 required column missing, S004 unknown
-    header, S005 two headers for one column, S301 for cells above the header.
+    header, S005 two headers for one column, S301 for cells above the header (when `report_above`: one of the
+    forms sharing a sheet reports them). A header of a `siblings` form (sharing the sheet) is not unknown.
     """
     keys = build_header_keys(form)
     above, header, after = read_until_header(form, keys, rows)
@@ -89,9 +90,11 @@ def locate_header(form: Form, sheet: str, rows: Iterator[Row],
                                 detail=limit if form.header_row is None else f"{limit} (header_row)"))
         return None, iter(())
     context.start_form(form.name)  # only now do its subjects count: no S203 cascade after S001/S002
-    for row in above:
-        report_cells_above(form, sheet, row, context)
-    return map_header(form, sheet, header, keys, context), chain(after, rows)
+    if report_above:
+        for row in above:
+            report_cells_above(form, sheet, row, context)
+    sibling_keys = [build_header_keys(other) for other in siblings]
+    return map_header(form, sheet, header, keys, context, sibling_keys), chain(after, rows)
 
 
 def read_until_header(form: Form, keys: HeaderKeys,
@@ -125,31 +128,47 @@ def count_matches(row: Row, keys: HeaderKeys) -> int:
     return len(names)
 
 
-def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: ValidationContext) -> HeaderMap:
+def map_header(form: Form, sheet: str, header: Row, keys: HeaderKeys, context: ValidationContext | None,
+               sibling_keys: list[HeaderKeys] | None = None) -> HeaderMap:
+    """The form's columns in the header row; issues go to `context` (None: only the map, no issues)."""
+    def emit(issue: Issue) -> None:
+        if context is not None:
+            context.emit(issue)
+
+    file_name = context.file_name if context is not None else ""
     columns: dict[int, str] = {}
     ignored: set[int] = set()
     rejected: set[int] = set()
     unknown: dict[int, str] = {}
+    texts = {number: display_raw(value) for number, value in header.cells.items()}
     for number in sorted(header.cells):
-        text = display_raw(header.cells[number])
+        text = texts[number]
         name = keys.column_for(text)
         cell = f"{column_letters(number)}{header.number}"
         if name is not None and name in columns.values():
             rejected.add(number)
-            context.emit(make_issue("S005", value=text, column=name, file=context.file_name, sheet=sheet,
-                                    row=header.number, cell=cell, form=form.name))
+            emit(make_issue("S005", value=text, column=name, file=file_name, sheet=sheet,
+                            row=header.number, cell=cell, form=form.name))
         elif name is not None:
             columns[number] = name
         elif keys.is_ignored(text):
             ignored.add(number)
+        elif any(other.column_for(text) is not None or other.is_ignored(text) for other in sibling_keys or ()):
+            continue  # another form on this sheet reads it: not unknown, yet not this form's (S301 in its rows)
         else:
             unknown[number] = text
             closest = closest_text(normalize_name(text), keys.spellings)
-            context.emit(make_issue("S004", value=text, expected=closest or "none", file=context.file_name,
-                                    sheet=sheet, row=header.number, cell=cell, form=form.name))
-    report_missing_columns(form, sheet, header.number, columns, unknown, context)
-    titles = {number: display_raw(value) for number, value in header.cells.items()}
-    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected), titles=titles)
+            emit(make_issue("S004", value=text, expected=closest or "none", file=file_name,
+                            sheet=sheet, row=header.number, cell=cell, form=form.name))
+    if context is not None:
+        report_missing_columns(form, sheet, header.number, columns, unknown, context)
+    return HeaderMap(header.number, columns, frozenset(ignored), frozenset(rejected), titles=texts)
+
+
+def map_sibling_header(form: Form, header: HeaderMap) -> HeaderMap:
+    """Where another form sharing the sheet has its columns, from the header row already read (no issues)."""
+    row = Row(header.row, dict(header.titles))
+    return map_header(form, "", row, build_header_keys(form), None)
 
 
 def report_missing_columns(form: Form, sheet: str, row: int, columns: dict[int, str], unknown: dict[int, str],

@@ -39,8 +39,9 @@ class SheetValidator:
         self.header = header
         self.context = context
         self.subject_column = form.column(form.identity.subject)
-        # the subject first: every other issue of the row names it
-        self.columns = sorted((column for column in form.columns if column.name in header.positions),
+        # the subject first: every other issue of the row names it; each column with the form's date order
+        self.columns = sorted((with_date_format(form, column) for column in form.columns
+                               if column.name in header.positions),
                               key=lambda column: column.name != form.identity.subject)
         self.key_sets = key_column_sets(form)
         self.checks = {column.name: plan_checks(column, context.data_cutoff) for column in self.columns}
@@ -56,7 +57,7 @@ class SheetValidator:
         failed: set[str] = set()
         for column in self.columns:
             self.read_cell(column, row, form_row, issues, failed)
-            if column is self.subject_column:
+            if column.name == self.form.identity.subject:
                 form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(column.name))
         check_row_rules(self.form, form_row, self.header, issues, self.context, failed)
         self.check_identity(form_row, issues)
@@ -84,7 +85,7 @@ class SheetValidator:
         if parsed.value is None:
             if parsed.problems:
                 failed.add(column.name)
-            elif column.required or column is self.subject_column:
+            elif column.required or column.name == self.form.identity.subject:
                 issues.add("S101", column=column.name, at=number, raw=raw, hint=empty_hint(raw, parsed))
             return
         checks = self.checks[column.name]
@@ -103,6 +104,13 @@ class SheetValidator:
         if not self.form.repeating:
             check_duplicate_subject(self.form, form_row, self.header, issues, self.context)
         check_duplicate_keys(self.form, form_row, self.header, issues, self.context, self.key_sets)
+
+
+def with_date_format(form: Form, column: Column) -> Column:
+    """The column with the date order it reads in: its own `date_format`, else the form's."""
+    if column.date_format is not None or form.date_format is None:
+        return column
+    return column.model_copy(update={"date_format": form.date_format})
 
 
 def read_subject_id(value: Any) -> str | None:

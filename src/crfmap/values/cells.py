@@ -53,6 +53,7 @@ class ParsedCell:
 class ParseContext:
     codelists: dict[str, CodelistIndex]
     native_types: bool = False  # xlsx: cells carry their own types
+    date1904: bool = False  # the workbook counts date serials from 1904 (Excel for Mac's old default)
 
 
 EMPTY = ParsedCell(None)
@@ -118,7 +119,7 @@ def parse_date(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     if isinstance(raw, str):
         if is_unknown_date(raw):
             return ParsedCell(None, unknown=True)
-        value = parse_date_text(raw)
+        value = parse_date_text(raw, column.date_format)
         if value.is_complete_date and value.year >= EXCEL_FIRST_YEAR:  # Excel has no dates before 1900
             warnings = typed_as_text("S113", value.iso(), context)
     elif isinstance(raw, datetime) and column.type != "datetime" and raw.time() == time(0):
@@ -126,7 +127,7 @@ def parse_date(raw: Any, column: Column, context: ParseContext) -> ParsedCell:
     elif isinstance(raw, (date, datetime)):
         value = read_date_object(raw)
     elif isinstance(raw, (int, float)) and not isinstance(raw, bool):
-        value = read_date_number(raw)
+        value = read_date_number(raw, context.date1904)
     else:
         raise fail("S103", EXPECTED_DATE)
     if column.type in FULL_DATE_TYPES and not value.is_complete_date:

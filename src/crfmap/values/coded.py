@@ -6,6 +6,7 @@ the closest spelling from difflib, computed once per distinct text.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from dataclasses import dataclass, field
 
@@ -41,10 +42,7 @@ class CodelistIndex:
         return self.with_verbatim(item, strip_text(text))
 
     def with_verbatim(self, item: CodelistValue, verbatim: str) -> Coded:
-        coded = self.coded[item.value]
-        return Coded(codelist=coded.codelist, value=coded.value, display=coded.display,
-                     submission_value=coded.submission_value, nci_code=coded.nci_code, codings=coded.codings,
-                     verbatim=verbatim)
+        return dataclasses.replace(self.coded[item.value], verbatim=verbatim)
 
     def describe_miss(self, key: str) -> Problem:
         closest = difflib.get_close_matches(key, self.spellings, n=1, cutoff=CLOSEST_CUTOFF)
@@ -80,7 +78,7 @@ def make_coded(codelist: Codelist, item: CodelistValue) -> Coded:
         for entry in item.codings if not entry.unverified)
     return Coded(codelist=codelist.id, value=item.value, display=item.display,
                  submission_value=item.value if codelist.cdisc else None, nci_code=item.nci_code,
-                 codings=codings)
+                 codings=codings, score=item.score)
 
 
 def build_codelist_indexes(codelists: dict[str, Codelist]) -> dict[str, CodelistIndex]:

@@ -32,6 +32,7 @@ AE_TERM = {
 }
 DEMOGRAPHICS = {
     "name": "demographics", "label": "Demographics", "sheets": ["Demographics", "Демография"],
+    "date_format": "dmy",  # the sites write dd.mm.yyyy
     "identity": {"subject": "subject"},
     "columns": [
         {"name": "subject", "label": "Subject ID", "headers": ["Номер пациента"], "type": "string",
@@ -46,7 +47,7 @@ DEMOGRAPHICS = {
 }
 ADVERSE_EVENTS = {
     "name": "adverse_events", "label": "Adverse events", "sheets": ["AE", "Нежелательные явления"],
-    "repeating": True, "identity": {"subject": "subject", "keys": ["term", "start"]},
+    "date_format": "dmy", "repeating": True, "identity": {"subject": "subject", "keys": ["term", "start"]},
     "columns": [
         {"name": "subject", "label": "Subject ID", "headers": ["Номер пациента"], "type": "string",
          "required": True},
@@ -68,7 +69,7 @@ ADVERSE_EVENTS = {
 }
 MARROW = {
     "name": "bone_marrow", "label": "Bone marrow", "sheets": ["Bone marrow", "Костный мозг"],
-    "repeating": True, "identity": {"subject": "subject", "keys": ["date"]},
+    "date_format": "dmy", "repeating": True, "identity": {"subject": "subject", "keys": ["date"]},
     "columns": [
         {"name": "subject", "label": "Subject ID", "type": "string", "required": True},
         {"name": "date", "label": "Assessment date", "type": "date", "required": True},

@@ -63,3 +63,28 @@ def test_native_cells_from_a_real_workbook(tmp_path: Path) -> None:
     (marrow,) = rows_by_form["bone_marrow"]
     assert marrow.values["date"] == PartialDate(2019, 5, 14)
     assert str(marrow.values["blasts"]) == "12.5" and str(marrow.values["mrd"]) == "0.01"
+
+
+def test_a_workbook_in_the_1904_date_system_is_read_in_it(tmp_path: Path) -> None:
+    """Excel for Mac's old default: serials count from 1 January 1904. The reader knew it for date-formatted
+    cells; a General-formatted number in a date column now goes through the same system: 43475 is 2023-01-11
+    (1904-01-01 + 43475 days), where the 1900 system would say 2019-01-10. With the data cut-off at 2020-12-31
+    only the 1904 reading is a date in the future (S107), which is how the test sees which system was used."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900
+
+    from crfmap.api import validate_workbook
+
+    workbook = Workbook()
+    workbook.epoch = CALENDAR_MAC_1904
+    sheet = workbook.active
+    sheet.title = "Демография"
+    sheet.append(["Номер пациента", "Пол", "Дата рождения", "Возраст", "Дата диагноза", "ТГСК в анамнезе"])
+    sheet.append(["01-001", "муж", date(2012, 5, 14), 9, 43475, True])  # diagnosis date: General format
+    path = tmp_path / "mac.xlsx"
+    workbook.save(path)
+    result = validate_workbook(path, build_study(forms=[DEMOGRAPHICS], cutoff="2020-12-31"))
+    assert result.report.flatten(("code", "sheet", "cell", "value")) == [("S107", "Демография", "E2", "43475")]
+    workbook.epoch = CALENDAR_WINDOWS_1900
+    workbook.save(path)
+    result = validate_workbook(path, build_study(forms=[DEMOGRAPHICS], cutoff="2020-12-31"))
+    assert result.report.flatten(("code", "sheet", "cell")) == []

@@ -50,8 +50,9 @@ def raw_cell(raw: Any) -> Any:
 @pytest.mark.parametrize("case", load_cases())
 def test_case(case: dict[str, Any]) -> None:
     column = Column(name="item", label="Item", type=case["type"], unit=case.get("unit"),
-                    codelist=case.get("codelist"))
-    parsed = parse_cell(raw_cell(case["raw"]), column, ParseContext(INDEXES, native_types=case.get("native", False)))
+                    codelist=case.get("codelist"), date_format=case.get("date_format"))
+    context = ParseContext(INDEXES, native_types=case.get("native", False), date1904=case.get("date1904", False))
+    parsed = parse_cell(raw_cell(case["raw"]), column, context)
     codes = [problem.code for problem in parsed.problems]
     if "code" in case:
         assert (parsed.value, codes) == (None, [case["code"]])

@@ -17,4 +17,7 @@ ENTRIES = (
     IssueType("M004", "record-left-out", W, "Record left out",
               "{detail}",
               "Fix the errors listed for this row, then convert again."),
+    IssueType("M005", "unit-missing", E, "Number without its unit",
+              "{detail}",
+              "Fill in the unit cell, or make the unit column required."),
 )

@@ -70,6 +70,10 @@ ENTRIES = (
     IssueType("S114", "invalid-value", E, "Value of the wrong kind",
               "{value!r} is not a valid {expected}",
               "Check the value against the CRF completion guidelines."),
+    IssueType("S115", "ambiguous-date", E, "Ambiguous date",
+              "{value!r} can be read as {expected}; the form declares no date order",
+              "Declare the source's order with `date_format: dmy` (or mdy, ymd) on the form or column, or write "
+              "the date as yyyy-mm-dd."),
     # S150–S159: cells that hold something other than data (found while reading, reported at the cell).
     IssueType("S150", "excel-error-value", E, "Excel error value in a cell",
               "the cell holds Excel's error value {value!r} (a formula that failed), not data",
@@ -107,6 +111,9 @@ ENTRIES = (
               "{detail}",
               "Check the values against the source document."),
     # Coverage
+    IssueType("S116", "row-in-no-form", W, "Row selected by no form",
+              "{value!r} in column {column!r} selects none of the forms that read this sheet ({expected})",
+              "Correct the value, or add a form (or a `select:` value) for these rows."),
     IssueType("S301", "unmapped-cell", W, "Value in a cell no form reads",
               "{value!r} is in a cell that no form column covers",
               "Move it into a column of the form, delete it, or declare the area ignored in the mapping."),

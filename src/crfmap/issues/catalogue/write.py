@@ -83,6 +83,9 @@ ENTRIES = (
     IssueType("W072", "sdtm-supp-orphan", E, "SUPP-- record points to no parent record",
               "{detail}",
               "RDOMAIN/USUBJID/IDVAR/IDVARVAL must identify an existing parent record (SDTMIG 8.4.1)."),
+    IssueType("W073", "sdtm-visit-unknown", W, "Visit not in the study's visit list",
+              "visit {value!r} is not in study.yaml sdtm.visits ({expected}); its VISITNUM stays empty",
+              "Add the visit with its number to study.yaml sdtm.visits, or correct the visit name."),
     # W130–W139: reports and the annotated copy
     IssueType("W130", "annotation-macros-dropped", W, "Annotated copy written without macros",
               "the annotated copy is written as {value} without the input's macros ({detail})",

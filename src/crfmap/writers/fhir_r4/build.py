@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
-from crfmap.model import Event, Finding, Intervention, Record, Subject
+from crfmap.model import Event, Finding, Intervention, Record, Subject, Visit
 from crfmap.writers.fhir_r4.adverse_event import build_adverse_event
 from crfmap.writers.fhir_r4.clinical import build_condition, build_event_observation, build_finding_observation
 from crfmap.writers.fhir_r4.context import StudyContext, SubjectContext
@@ -34,7 +34,7 @@ BUILDERS: dict[tuple[type[Record], str], Builder] = {
     (Finding, "Observation"): build_finding_observation,
 }
 KINDS: dict[type[Record], str] = {Subject: "subject", Intervention: "intervention", Event: "event",
-                                  Finding: "finding"}
+                                  Finding: "finding", Visit: "visit"}
 SINGLE_IDENTIFIER = {"AdverseEvent"}  # R4 AdverseEvent.identifier is 0..1
 
 
@@ -55,7 +55,14 @@ def plan_records(records: Sequence[Record], context: StudyContext,
             continue
         resource_type = _resource_type(record, context)
         if resource_type is None:
-            issues.append(_skipped(record, "its concept's fhir: resource cannot hold this kind of record"))
+            kind = KINDS[type(record)]
+            if ALLOWED[kind]:
+                issues.append(_skipped(record, "its concept's fhir: resource cannot hold this kind of record"))
+            elif record.concept not in context.unwritten:  # no resource for the kind: said once per concept
+                context.unwritten.add(record.concept)
+                issues.append(make_issue("W042", subject=record.subject_id, detail=f"{kind} records of concept "
+                                         f"{record.concept!r} have no FHIR resource in crfmap; they are written to "
+                                         "SDTM only"))
             continue
         handle = context.make_handle(resource_type, subject_id, record.concept, record.key)
         planned.append((record, handle))

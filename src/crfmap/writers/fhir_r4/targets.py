@@ -25,13 +25,21 @@ CONDITION_CATEGORIES: dict[str, str] = {
     "problem-list-item": "Problem List Item", "encounter-diagnosis": "Encounter Diagnosis",
 }
 
-# Which resources each record kind (and category) may become.
+# Which resources each record kind (and category) may become. Visits have none yet: they are written to SDTM only
+# (W042 once per concept).
 ALLOWED: dict[str, frozenset[str]] = {
     "subject": frozenset(),
     "intervention": frozenset({"MedicationAdministration", "Procedure"}),
     "event": frozenset({"AdverseEvent", "Condition", "Observation"}),
     "finding": frozenset({"Observation"}),
+    "visit": frozenset(),
 }
+
+# FHIR R4's vital signs profiles (hl7.org/fhir/R4/observation-vitalsigns.html): an Observation that claims one of
+# them must carry the vital-signs category (their category slice VSCat is 1..1), as US Core's do.
+VITAL_SIGNS_PROFILES = frozenset(f"http://hl7.org/fhir/StructureDefinition/{name}" for name in (
+    "vitalsigns", "vitalspanel", "resprate", "heartrate", "oxygensat", "bodytemp", "bodyheight", "headcircum",
+    "bodyweight", "bmi", "bp"))
 
 DEFAULTS: dict[tuple[str, str | None], str] = {
     ("intervention", "procedure"): "Procedure",
@@ -45,13 +53,21 @@ DEFAULTS: dict[tuple[str, str | None], str] = {
 
 
 class FhirTarget(BaseModel):
-    """A concept's `fhir:` keys."""
+    """A concept's `fhir:` keys: which resource its records become, the profiles they claim, their category."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    resource: ResourceName | None = None
-    profile: list[str] = Field(default_factory=list)
-    category: str | None = None
+    resource: ResourceName | None = Field(
+        default=None, description="The resource type; default by record kind and category (finding → Observation, "
+                                  "adverse_event → AdverseEvent …)")
+    profile: list[str] = Field(
+        default_factory=list, description="Canonical URLs of the profiles the resources claim in meta.profile (they "
+                                          "must then conform: tests check them with HL7's packages)")
+    category: str | None = Field(
+        default=None, description="Observation.category, an R4 observation-category code (vital-signs, laboratory, "
+                                  "survey, exam, imaging, procedure, social-history, therapy, activity; default: the "
+                                  "record's category when it is one), or Condition.category (problem-list-item, "
+                                  "encounter-diagnosis)")
 
     def has_profile(self, suffix: str) -> bool:
         return any(url.endswith("/" + suffix) for url in self.profile)
@@ -62,11 +78,12 @@ def read_target(concept: ConceptSpec) -> FhirTarget:
     return concept.target("fhir", FhirTarget) or FhirTarget()
 
 
-def choose_resource(kind: str, category: str | None, target: FhirTarget) -> str:
-    """The resource type a record becomes: the target's choice, else the default for its kind/category."""
+def choose_resource(kind: str, category: str | None, target: FhirTarget) -> str | None:
+    """The resource type a record becomes: the target's choice, else the default for its kind/category (None when
+    the kind has no resource)."""
     if target.resource:
         return target.resource
-    return DEFAULTS.get((kind, category)) or DEFAULTS[(kind, None)]
+    return DEFAULTS.get((kind, category)) or DEFAULTS.get((kind, None))
 
 
 # ResearchStudy.status codes of R4 (research-study-status, required binding).
@@ -179,7 +196,19 @@ def lint_concept(study: StudyMapping, concept: ConceptSpec) -> list[Issue]:
         elif target.category not in OBSERVATION_CATEGORIES:
             issues.append(_invalid(concept, f"category {target.category!r} is not an observation-category code; "
                                             f"expected one of: {', '.join(OBSERVATION_CATEGORIES)}"))
+    if VITAL_SIGNS_PROFILES.intersection(target.profile) and _category(concept, target) != "vital-signs":
+        issues.append(_invalid(concept, "a vital signs profile needs the vital-signs category (its VSCat slice is "
+                                        "required); set fhir.category: vital-signs"))
     return issues
+
+
+def _category(concept: ConceptSpec, target: FhirTarget) -> str | None:
+    """The Observation category the records will get: the target's, else a constant record category."""
+    if target.category is not None:
+        return target.category
+    operation = concept.fields.get("category")
+    value = getattr(operation, "value", None) if getattr(operation, "op", None) == "constant" else None
+    return str(value) if value is not None else None
 
 
 def _location(parts: tuple[object, ...]) -> str:

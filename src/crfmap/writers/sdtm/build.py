@@ -15,29 +15,35 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from crfmap.issues import FatalIssue, Issue, make_issue
-from crfmap.model import Event, Finding, Intervention, Record, Subject
+from crfmap.model import Event, Finding, Intervention, Record, Subject, Visit
 from crfmap.study.models import StudyMapping
-from crfmap.writers.sdtm.dataset import Dataset, Origin
+from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.define_metadata import DefineMethod
-from crfmap.writers.sdtm.domains.baseline import flag_last_before_exposure
+from crfmap.writers.sdtm.domains.catalog import DomainSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.demographics import (
     draft_subject,
     find_deaths,
     find_exposure,
     find_last_dates,
+    find_reference_starts,
 )
+from crfmap.writers.sdtm.domains.derivations import run_derivations
 from crfmap.writers.sdtm.domains.events import draft_event
 from crfmap.writers.sdtm.domains.findings import draft_finding
-from crfmap.writers.sdtm.domains.frame import COLLECTED, make_dataset, number_drafts, sort_drafts
+from crfmap.writers.sdtm.domains.frame import make_dataset, sort_drafts
 from crfmap.writers.sdtm.domains.interventions import draft_intervention
+from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
 from crfmap.writers.sdtm.domains.methods import methods_used
-from crfmap.writers.sdtm.domains.specs import DOMAINS
+from crfmap.writers.sdtm.domains.rows import apply_variables
 from crfmap.writers.sdtm.domains.supplemental import build_supplemental
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, lint_sdtm_targets, read_study_sdtm, read_target
+from crfmap.writers.sdtm.domains.targets import SdtmTarget, catalog_of, read_study_sdtm, read_target
 from crfmap.writers.sdtm.domains.trial_summary import build_trial_summary
+from crfmap.writers.sdtm.domains.visits import draft_visit
 
 __all__ = ["SdtmBuild", "build_sdtm", "lint_sdtm_targets"]
+
+Routed = dict[str, list[tuple[Record, SdtmTarget]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,27 +61,36 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
         targets = {concept.id: read_target(concept) for concept in study.concepts}
     except ValidationError:
         raise FatalIssue(*lint_sdtm_targets(study)) from None
-    context = BuildContext(study=study, settings=settings)
-    routed = _route_records(records, targets, context)
+    context = BuildContext(study=study, settings=settings, catalog=catalog_of(study, settings))
+    specs: dict[str, DomainSpec] = {}
+    routed = _route_records(records, targets, context, specs)
     exposure = find_exposure(record for record, _ in routed.get("EX", []))  # type: ignore[misc]
-    context.reference_start = {subject: found.first for subject, found in exposure.items() if found.first}
-    drafts = {domain: _draft_domain(domain, pairs, context) for domain, pairs in routed.items() if domain != "DM"}
+    context.exposure_start = {subject: found.first for subject, found in exposure.items() if found.first}
+    context.reference_end = {subject: found.last for subject, found in exposure.items() if found.last}
+    context.reference_start = find_reference_starts(settings.reference_start, context.exposure_start,
+                                                    [record for record, _ in routed.get("DM", [])])
+    drafts = {domain: _draft_domain(specs[domain], pairs, context) for domain, pairs in routed.items()
+              if domain != "DM"}
     deaths = find_deaths(drafts.get("DS", []))
     last_dates = find_last_dates(record for pairs in routed.values() for record, _ in pairs)
-    dm_drafts = [draft_subject(record, target, context, exposure.get(record.subject_id),  # type: ignore[arg-type]
-                               last_dates.get(record.subject_id),
-                               (record.subject_id in deaths, deaths.get(record.subject_id)))
-                 for record, target in routed.get("DM", [])]
-    drafts["DM"] = sort_drafts(dm_drafts, context)
-    datasets = _assemble(drafts, context)
-    datasets.append(build_trial_summary(context, len(dm_drafts)))
+    if "DM" in routed:
+        dm_drafts = [draft_subject(record, specs["DM"], target, context,  # type: ignore[arg-type]
+                                   exposure.get(record.subject_id), last_dates.get(record.subject_id),
+                                   (record.subject_id in deaths, deaths.get(record.subject_id)))
+                     for record, target in routed["DM"]]
+        for draft in dm_drafts:
+            apply_variables(draft, specs["DM"], draft.target)  # type: ignore[arg-type]
+        drafts["DM"] = sort_drafts(dm_drafts, context)
+        run_derivations(specs["DM"], drafts["DM"], context)
+    datasets = _assemble(drafts, specs, context)
+    datasets.append(build_trial_summary(context, len(drafts.get("DM", []))))
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 
 
-def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | None],
-                   context: BuildContext) -> dict[str, list[tuple[Record, SdtmTarget]]]:
+def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | None], context: BuildContext,
+                   specs: dict[str, DomainSpec]) -> Routed:
     known = set(targets)
-    routed: dict[str, list[tuple[Record, SdtmTarget]]] = {}
+    routed: Routed = {}
     missing: set[str] = set()
     for record in records:
         target = targets.get(record.concept)
@@ -87,47 +102,49 @@ def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | No
                     "W006", subject=record.subject_id,
                     detail=f"records of concept {record.concept!r} are not written to SDTM: the concept {reason}"))
             continue
-        if (target.domain == "DM") != isinstance(record, Subject):
+        spec = specs.get(target.domain) or context.catalog.domain(target.domain)
+        kind = _KINDS.get(type(record))
+        if spec is None or kind is None or not context.catalog.accepts(kind, spec):
             context.warn_once(("kind", record.concept), record,
                               f"a {type(record).__name__} record of concept {record.concept!r} cannot go to "
                               f"{target.domain}")
             continue
+        specs[target.domain] = spec
         routed.setdefault(target.domain, []).append((record, target))
     return routed
 
 
-_DRAFTERS = {Event: draft_event, Intervention: draft_intervention, Finding: draft_finding}
+_KINDS = {Subject: "subject", Intervention: "intervention", Event: "event", Finding: "finding", Visit: "visit"}
+_DRAFTERS = {Event: draft_event, Intervention: draft_intervention, Finding: draft_finding, Visit: draft_visit}
 
 
-def _draft_domain(domain: str, pairs: list[tuple[Record, SdtmTarget]], context: BuildContext) -> list[Draft]:
+def _draft_domain(spec: DomainSpec, pairs: list[tuple[Record, SdtmTarget]], context: BuildContext) -> list[Draft]:
     drafts = []
     for record, target in pairs:
         drafter = _DRAFTERS[type(record)]
-        drafts.append(drafter(record, target, context))  # type: ignore[operator]
+        draft = drafter(record, spec, target, context)  # type: ignore[operator]
+        apply_variables(draft, spec, target)
+        drafts.append(draft)
     ordered = sort_drafts(drafts, context)
-    number_drafts(DOMAINS[domain], ordered, context)
-    flag_last_before_exposure(DOMAINS[domain], ordered, context)
+    run_derivations(spec, ordered, context)
+    if not spec.has(f"{spec.prefix}SEQ"):  # Subject Visits: keyed by VISITNUM, in its order within the subject
+        ordered.sort(key=lambda draft: (draft.values["USUBJID"], _number(draft.values.get("VISITNUM"))))
     return ordered
 
 
-def _assemble(drafts: dict[str, list[Draft]], context: BuildContext) -> list[Dataset]:
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, (int, float)) else float("inf")
+
+
+def _assemble(drafts: dict[str, list[Draft]], specs: dict[str, DomainSpec], context: BuildContext) -> list[Dataset]:
     order = ["DM"] + sorted(domain for domain in drafts if domain != "DM")
     datasets, supplements = [], []
     for domain in order:
         if not drafts.get(domain):
             continue
-        spec = DOMAINS[domain]
-        datasets.append(make_dataset(spec, drafts[domain], context, _origins(domain, drafts[domain])))
+        spec = specs[domain]
+        datasets.append(make_dataset(spec, drafts[domain], context))
         supplement = build_supplemental(spec, drafts[domain], context)
         if supplement is not None:
             supplements.append(supplement)
     return datasets + supplements
-
-
-def _origins(domain: str, drafts: list[Draft]) -> dict[str, Origin]:
-    """AGE is Collected when every age was collected, Derived (MT.AGE) when any was computed."""
-    if domain != "DM":
-        return {}
-    if any(draft.values.get("_AGE_DERIVED") for draft in drafts):
-        return {}
-    return {"AGE": COLLECTED, "AGEU": COLLECTED}

@@ -47,8 +47,8 @@ class Variable:
 class Dataset:
     """One domain (or SUPP--/TS) dataset. `rows` are dicts keyed by variable name: str, int, float or None.
 
-    `sources` parallels `rows`: the input cells each row came from (for traceability side files);
-    `value_sources` the cells of each of its values.
+    `sources` parallels `rows`: the input cells each row came from (for traceability side files); `cells`, where
+    the builder knows it, the cells each variable's value came from (so that an issue names the right cell).
     """
 
     name: str  # "DM", "SUPPDM", …
@@ -59,9 +59,13 @@ class Dataset:
     rows: list[dict[str, str | int | float | None]] = field(default_factory=list)
     sources: list[tuple[SourceCell, ...]] = field(default_factory=list)
     keys: tuple[str, ...] = ()  # Define-XML KeySequence order
-    # Parallel to `rows` too: variable → the cells its value was read from, where the value has cells of its
-    # own (what issues about one value point at); see domains/value_sources.py.
-    value_sources: list[dict[str, tuple[SourceCell, ...]]] = field(default_factory=list)
+    cells: list[dict[str, tuple[SourceCell, ...]]] = field(default_factory=list)  # row → variable → its cells
+
+    def cells_at(self, index: int, variable: str | None = None) -> tuple[SourceCell, ...]:
+        """The input cells of row `index` (0-based): the variable's own when known, else the row's."""
+        if variable is not None and index < len(self.cells) and self.cells[index].get(variable):
+            return self.cells[index][variable]
+        return self.sources[index] if index < len(self.sources) else ()
 
     def variable(self, name: str) -> Variable:
         return next(variable for variable in self.variables if variable.name == name)

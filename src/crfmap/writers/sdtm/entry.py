@@ -6,7 +6,8 @@ Kept light: the domain builders and file writers are imported only when somethin
 from __future__ import annotations
 
 from crfmap.writers.base import OptionSpec, Writer, WriteRequest, WriteResult
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, lint_sdtm_targets
+from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
+from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm
 
 FILE_FORMATS = ("xpt", "json", "ndjson", "csv")
 

@@ -132,17 +132,13 @@ def _is_clean_numbers(variable: Variable, column: list) -> bool:
 
 def locate_row(dataset: Dataset, index: int, variable: str | None = None) -> dict:
     """make_issue keywords pointing at the input cells of row `index` (0-based), where they are known: the
-    cells `variable`'s value was read from, else the row's.
+    variable's own cells when the builder recorded them, else the row's.
 
     One cell: that cell. Several: the first as the place, all of them as `related`.
     """
-    own = dataset.value_sources[index].get(variable or "", ()) if index < len(dataset.value_sources) else ()
-    if own:
-        cells = own
-    elif index >= len(dataset.sources) or not dataset.sources[index]:
+    cells = dataset.cells_at(index, variable)
+    if not cells:
         return {}
-    else:
-        cells = dataset.sources[index]
     related = tuple(f"{cell.sheet}!{cell.a1}" for cell in cells) if len(cells) > 1 else ()
     return {"at": cells[0], "related": related}
 
@@ -159,10 +155,12 @@ def _check_number(dataset: Dataset, variable: Variable, index: int, value: objec
     if isinstance(value, float) and math.isnan(value):
         return None  # NaN is written as missing, like None
     if variable.data_type == "integer" and isinstance(value, float) and not value.is_integer():
-        return make_issue("W030", value=value, expected="an integer", detail=where, **locate_row(dataset, index, variable.name))
+        return make_issue("W030", value=value, expected="an integer", detail=where,
+                          **locate_row(dataset, index, variable.name))
     if not is_representable(float(value)):
         return make_issue("W003", value=value, detail=f"{where}: {value!r} is outside the range of SAS numbers "
-                                                      "(about ±7.2E75, finite)", **locate_row(dataset, index, variable.name))
+                                                      "(about ±7.2E75, finite)",
+                          **locate_row(dataset, index, variable.name))
     return None
 
 
@@ -177,7 +175,8 @@ def _check_text(dataset: Dataset, variable: Variable, index: int, value: object)
                           **locate_row(dataset, index, variable.name))
     if len(value) > TEXT_LIMIT:
         return make_issue("W003", value=value, detail=f"{where}: {len(value)} characters, at most {TEXT_LIMIT} fit "
-                                                      "in an XPT v5 character variable", **locate_row(dataset, index, variable.name))
+                                                      "in an XPT v5 character variable",
+                          **locate_row(dataset, index, variable.name))
     return None
 
 

@@ -48,7 +48,7 @@ def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, op
     Raises FatalIssue with every error (invalid targets, conformance, XPT limits, define references) and
     writes nothing then.
     """
-    from crfmap.writers.sdtm.domains.targets import lint_sdtm_targets
+    from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
 
     problems = [issue for issue in lint_sdtm_targets(study) if issue.severity is Severity.ERROR]
     if problems:  # a study built in code has not been through the loader's lint

@@ -11,10 +11,8 @@ from crfmap.writers.sdtm.dataset import Dataset
 
 def row_issue(code: str, dataset: Dataset, index: int, *, column: str | None = None, value: Any = None,
               detail: str) -> Issue:
-    """An issue about row `index` (0-based) of `dataset`: at the cell `column`'s value was read from, else at the
-    row's first source cell when it has one."""
-    own = dataset.value_sources[index].get(column or "", ()) if index < len(dataset.value_sources) else ()
-    cells = own or (dataset.sources[index] if index < len(dataset.sources) else ())
+    """An issue about row `index` (0-based) of `dataset`, at the variable's (else the row's) first source cell."""
+    cells = dataset.cells_at(index, column)
     where = f"{dataset.name} row {index + 1}"
     subject = dataset.rows[index].get("USUBJID")
     return make_issue(code, at=cells[0] if cells else None, column=column, value=value,

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.model import PartialDate, Record
 from crfmap.sources import SourceCell
+from crfmap.standards import load_sdtm_ct, sdtm_ct_versions
 from crfmap.study.models import StudyMapping
+from crfmap.writers.sdtm.domains.catalog import DomainCatalog
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, SuppTarget
 
-# UCUM codes whose text is also the CDISC UNIT submission value; any other unit needs study.sdtm.units.
-SAME_IN_CDISC_UNIT = frozenset({"%", "mg", "g", "kg", "ug", "mL", "L", "cm"})
+SUBJECT_VARIABLES = frozenset({"USUBJID", "SUBJID"})  # their cell is the subject id's
+UNIT_CODELIST = "C71620"  # CDISC CT "UNIT": the submission values of units
+
+
+@cache
+def cdisc_units(ct_version: str) -> frozenset[str]:
+    """The UNIT submission values of the study's CT release (the nearest earlier one crfmap ships, else the
+    oldest): a UCUM code that is one of them is written as it is."""
+    shipped = sdtm_ct_versions()
+    earlier = [version for version in shipped if version <= ct_version]
+    release = load_sdtm_ct(earlier[-1] if earlier else shipped[0])
+    return frozenset(term.submission_value for term in release.codelist(UNIT_CODELIST))
 
 
 @dataclass(slots=True)
@@ -23,21 +36,43 @@ class Draft:
     record: Record | None  # None for study-level rows (TS)
     sort_date: PartialDate | None
     codelists: dict[str, str] = field(default_factory=dict)  # variable → study code list id
+    origins: dict[str, str] = field(default_factory=dict)  # variable → A | P | D:<method> (default: collected)
+    fields: dict[str, str] = field(default_factory=dict)  # variable → the record field its value came from
     constants: dict[str, str] = field(default_factory=dict)  # the target's constants: fill what stays null
     supp: list[tuple[SuppTarget, str]] = field(default_factory=list)
-    supp_sources: list[tuple[SourceCell, ...]] = field(default_factory=list)  # parallel to `supp`
-    origins: dict[str, tuple[SourceCell, ...]] = field(default_factory=dict)  # variable → cells, set explicitly
+    supp_sources: list[tuple[SourceCell, ...]] = field(default_factory=list)  # parallel to `supp`: QVAL's cells
+    value_cells: dict[str, tuple[SourceCell, ...]] = field(default_factory=dict)  # variable → cells, set explicitly
+    target: SdtmTarget | None = None  # the concept's target (None for study-level rows)
 
     @property
     def sources(self) -> tuple[SourceCell, ...]:
         return () if self.record is None else self.record.all_sources
+
+    def cells_of(self, variable: str) -> tuple[SourceCell, ...]:
+        """The input cells a variable's value came from (`own_cells`), else the record's."""
+        return self.own_cells(variable) or self.sources
+
+    def own_cells(self, variable: str) -> tuple[SourceCell, ...]:
+        """The cells of this variable's own value, when known: set explicitly (SUPP-- QVAL), the subject id's
+        cell (USUBJID, SUBJID), or its record field's; else none."""
+        if variable in self.value_cells:
+            return self.value_cells[variable]
+        if self.record is None:
+            return ()
+        if variable in SUBJECT_VARIABLES and self.record.subject_cell is not None:
+            return (self.record.subject_cell,)
+        name = self.fields.get(variable)
+        return self.record.sources.get(name, ()) if name else ()
 
 
 @dataclass(slots=True)
 class BuildContext:
     study: StudyMapping
     settings: StudySdtm
-    reference_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFSTDTC
+    catalog: DomainCatalog
+    reference_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFSTDTC (every --DY)
+    exposure_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXSTDTC (--LOBXFL)
+    reference_end: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXENDTC
     issues: list[Issue] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)
     _warned: set[tuple[str, ...]] = field(default_factory=set)
@@ -50,22 +85,23 @@ class BuildContext:
         return f"{self.study_id}-{subject_id}"
 
     def unit(self, ucum: str | None, record: Record) -> str | None:
-        """The CDISC UNIT submission value of a UCUM unit: the study's unit map, else the UCUM text (warned)."""
+        """The CDISC UNIT submission value of a UCUM unit: the study's unit map, else the UCUM text (warned unless
+        it is a CDISC UNIT submission value too)."""
         if ucum is None:
             return None
         if ucum in self.settings.units:
             return self.settings.units[ucum]
-        if ucum not in SAME_IN_CDISC_UNIT:
+        if ucum not in cdisc_units(self.study.study.standards.ct):
             self.warn_once(("unit", ucum), record, detail=f"unit {ucum!r} (UCUM) is written as is; add it to "
                            "study.yaml sdtm.units with its CDISC UNIT submission value")
         return ucum
 
     def warn_not_carried(self, record: Record, target: SdtmTarget, field_name: str) -> None:
         """A field with a value that has no variable in the domain and no SUPP-- target: said once per concept."""
+        cells = record.sources.get(field_name) or record.sources.get(f"qualifiers.{field_name}")
         self.warn_once(("field", record.concept, field_name), record,
                        detail=f"{field_name!r} of concept {record.concept!r} has values but no {target.domain} "
-                              f"variable; add it to the concept's sdtm.supp to keep it",
-                       cells=record.sources.get(field_name) or record.sources.get(f"qualifiers.{field_name}"))
+                              f"variable; add it to the concept's sdtm.supp to keep it", cells=cells)
 
     def warn_once(self, key: tuple[str, ...], record: Record, detail: str,
                   cells: tuple[SourceCell, ...] | None = None) -> None:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from crfmap.model import Intervention, PartialDate, Record, Subject
+from crfmap.writers.sdtm.domains.catalog import DomainSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
-from crfmap.writers.sdtm.domains.rows import set_coded, start_draft
-from crfmap.writers.sdtm.domains.specs import DOMAINS
+from crfmap.writers.sdtm.domains.rows import ASSIGNED, put, put_coded, start_draft
 from crfmap.writers.sdtm.domains.targets import SdtmTarget
 from crfmap.writers.sdtm.domains.values import dtc, number, submission_text
 
@@ -46,6 +46,21 @@ def find_exposure(records: Iterable[Intervention]) -> dict[str, Exposure]:
             for subject in subjects}
 
 
+REFERENCE_FIELDS = {"consent": ("consent_date", "D:MT.RFSTDTC.CONSENT"),
+                    "enrolment": ("enrolment_date", "D:MT.RFSTDTC.ENROL")}
+
+
+def find_reference_starts(reference: str, exposure_start: dict[str, PartialDate],
+                          subjects: Iterable[Record]) -> dict[str, PartialDate]:
+    """RFSTDTC per subject: the first exposure, or (study.yaml sdtm.reference_start) the consent or enrolment
+    date of the subject's DM record, as collected."""
+    if reference == "exposure":
+        return dict(exposure_start)
+    field_name = REFERENCE_FIELDS[reference][0]
+    return {record.subject_id: when for record in subjects
+            if isinstance(when := getattr(record, field_name, None), PartialDate)}
+
+
 def find_last_dates(records: Iterable[Record]) -> dict[str, PartialDate]:
     """Per subject, the latest date of any record (RFPENDTC)."""
     latest: dict[str, PartialDate] = {}
@@ -65,27 +80,39 @@ def find_deaths(drafts: Iterable[Draft]) -> dict[str, str | None]:
             if draft.record is not None and draft.values.get("DSDECOD") == DEATH}
 
 
-def draft_subject(record: Subject, target: SdtmTarget, context: BuildContext, exposure: Exposure | None,
-                  last_date: PartialDate | None, death: tuple[bool, str | None]) -> Draft:
-    draft = start_draft(record, DOMAINS["DM"], target, context, None)
-    values = draft.values
+def draft_subject(record: Subject, spec: DomainSpec, target: SdtmTarget, context: BuildContext,
+                  exposure: Exposure | None, last_date: PartialDate | None, death: tuple[bool, str | None]) -> Draft:
+    draft = start_draft(record, spec, target, context, None)
     first = exposure.first if exposure else None
     last = exposure.last if exposure else None
-    values.update({
-        "SUBJID": record.subject_id, "RFSTDTC": dtc(first), "RFENDTC": dtc(last), "RFXSTDTC": dtc(first),
-        "RFXENDTC": dtc(last), "RFICDTC": dtc(record.consent_date), "RFPENDTC": dtc(last_date),
-        "DTHDTC": death[1], "DTHFL": "Y" if death[0] else None, "SITEID": record.site,
-        "BRTHDTC": dtc(record.birth_date), "COUNTRY": record.country or context.study.study.country,
-    })
-    values["AGE"], values["AGEU"], values["_AGE_DERIVED"] = _age(record, first)
-    set_coded(draft, "SEX", record.sex)
-    set_coded(draft, "RACE", record.race)
-    set_coded(draft, "ETHNIC", record.ethnicity)
-    _fill_arms(draft, record, context)
+    reference = context.settings.reference_start
+    start_method = REFERENCE_FIELDS[reference][1] if reference in REFERENCE_FIELDS else "D:MT.RFSTDTC"
+    derived = {"RFSTDTC": (context.reference_start.get(record.subject_id), start_method),
+               "RFXSTDTC": (first, "D:MT.RFSTDTC"),
+               "RFENDTC": (last, "D:MT.RFENDTC"), "RFXENDTC": (last, "D:MT.RFENDTC"),
+               "RFPENDTC": (last_date, "D:MT.RFPENDTC")}
+    for name, (when, method) in derived.items():
+        put(draft, spec, name, dtc(when), origin=method)
+    put(draft, spec, "SUBJID", record.subject_id, field="subject_id")
+    put(draft, spec, "RFICDTC", dtc(record.consent_date), field="consent_date")
+    put(draft, spec, "DTHDTC", death[1], origin="D:MT.DTHDTC")
+    put(draft, spec, "DTHFL", "Y" if death[0] else None, origin="D:MT.DTHDTC")
+    put(draft, spec, "SITEID", record.site, field="site")
+    put(draft, spec, "BRTHDTC", dtc(record.birth_date), field="birth_date")
+    put(draft, spec, "COUNTRY", record.country, field="country")
+    put(draft, spec, "COUNTRY", None if record.country else context.study.study.country, origin=ASSIGNED)
+    age, unit, age_derived = _age(record, context.reference_start.get(record.subject_id))
+    put(draft, spec, "AGE", age, field="age", origin="D:MT.AGE" if age_derived else None)
+    put(draft, spec, "AGEU", unit, field="age", origin="D:MT.AGE" if age_derived else None)
+    put_coded(draft, spec, target, context, "SEX", "sex", record.sex)
+    put_coded(draft, spec, target, context, "RACE", "race", record.race)
+    put_coded(draft, spec, target, context, "ETHNIC", "ethnicity", record.ethnicity)
+    _fill_arms(draft, spec, record, context)
     return draft
 
 
 def _age(record: Subject, reference: PartialDate | None) -> tuple[int | float | None, str | None, bool]:
+    """AGE and AGEU as collected, else whole years from BRTHDTC to RFSTDTC (and whether they were derived)."""
     if record.age is not None:
         unit = AGE_UNITS.get(record.age.unit or "")
         return number(record.age.value), unit, False
@@ -101,9 +128,11 @@ def _whole_years(birth: date, on: date) -> int:
     return years - 1 if (on.month, on.day) < (birth.month, birth.day) else years
 
 
-def _fill_arms(draft: Draft, record: Subject, context: BuildContext) -> None:
+def _fill_arms(draft: Draft, spec: DomainSpec, record: Subject, context: BuildContext) -> None:
     names = {arm.code: arm.name for arm in context.study.study.arms}
-    for code_name, name_name, coded in (("ARMCD", "ARM", record.arm), ("ACTARMCD", "ACTARM", record.actual_arm)):
+    for code_name, name_name, field, coded in (("ARMCD", "ARM", "arm", record.arm),
+                                                ("ACTARMCD", "ACTARM", "actual_arm", record.actual_arm)):
         code = submission_text(coded)
-        draft.values[code_name] = code
-        draft.values[name_name] = names.get(code, coded.display) if code is not None and coded else None
+        put(draft, spec, code_name, code, field=field, origin=ASSIGNED)
+        put(draft, spec, name_name, names.get(code, coded.display) if code is not None and coded else None,
+            field=field, origin=ASSIGNED)

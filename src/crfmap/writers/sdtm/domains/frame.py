@@ -1,24 +1,26 @@
-"""Drafts → Dataset: --SEQ, --DY, variable selection in SDTMIG order, Define-XML types, origins, code lists."""
+"""Drafts → Dataset: variable selection in the domain's order, Define-XML types, origins, code lists.
+
+A dataset keeps the variables that hold a value plus every Req and Exp one (SDTMIG 3.4 sections 4.1.2 and 2.5).
+A variable's origin is what its values were: derived when any was (with its method), else collected, else
+assigned or protocol, as the drafts record it (collected by default).
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
-from crfmap.model import PartialDate
 from crfmap.writers.sdtm.dataset import Dataset, DataType, Origin, Variable
+from crfmap.writers.sdtm.domains.catalog import DomainSpec, VariableSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
-from crfmap.writers.sdtm.domains.specs import DomainSpec, VariableSpec
-from crfmap.writers.sdtm.domains.timing import assign_sequence, date_sort_key, study_day
-from crfmap.writers.sdtm.domains.value_sources import variable_sources
+from crfmap.writers.sdtm.domains.timing import date_sort_key
 
 COLLECTED = Origin("Collected", "Investigator")
 ASSIGNED = Origin("Assigned", "Sponsor")
 PROTOCOL = Origin("Protocol", "Sponsor")
 DERIVED = Origin("Derived", "Sponsor")
-
-# --DY variable → the --DTC it is computed from (SDTMIG 4.4.4).
-DAY_PAIRS = (("DY", "DTC"), ("STDY", "STDTC"), ("ENDY", "ENDTC"))
+_PRIORITY = {"D": 0, "C": 1, "A": 2, "P": 3}
 
 
 def sort_drafts(drafts: Iterable[Draft], context: BuildContext) -> list[Draft]:
@@ -31,34 +33,19 @@ def sort_drafts(drafts: Iterable[Draft], context: BuildContext) -> list[Draft]:
     return sorted(drafts, key=order)
 
 
-def number_drafts(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> None:
-    """--SEQ and --DY of sorted drafts, in place."""
-    assign_sequence([draft.values for draft in drafts], f"{spec.prefix}SEQ")
-    for draft in drafts:
-        if draft.record is None:
-            continue
-        reference = context.reference_start.get(draft.record.subject_id)
-        for day_suffix, dtc_suffix in DAY_PAIRS:
-            day_name = f"{spec.prefix}{day_suffix}"
-            when = draft.values.get(f"_{dtc_suffix}")
-            if spec.variable(day_name) is not None and isinstance(when, PartialDate):
-                draft.values[day_name] = study_day(when, reference)
-
-
-def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext,
-                 origins: dict[str, Origin] | None = None) -> Dataset:
-    """The dataset of `spec` holding `drafts` (already sorted and numbered)."""
+def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset:
+    """The dataset of `spec` holding `drafts` (already sorted and derived)."""
     rows = [_row(draft) for draft in drafts]
     chosen = [variable for variable in spec.variables
               if variable.core in ("Req", "Exp") or any(row.get(variable.name) is not None for row in rows)]
-    variables = [_variable(variable, rows, drafts, context, (origins or {}).get(variable.name)) for variable in chosen]
+    variables = [_variable(variable, rows, drafts, context) for variable in chosen]
     names = [variable.name for variable in chosen]
     return Dataset(
         name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
         rows=[{name: row.get(name) for name in names} for row in rows],
         sources=[draft.sources for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
-        value_sources=[{**variable_sources(draft.record, spec.name, names), **draft.origins} for draft in drafts],
+        cells=[{name: cells for name in names if (cells := draft.own_cells(name))} for draft in drafts],
     )
 
 
@@ -67,39 +54,52 @@ def _row(draft: Draft) -> dict[str, Any]:
     for name, value in draft.constants.items():
         if row.get(name) is None:
             row[name] = value
+            draft.origins.setdefault(name, "A")
     return row
 
 
-def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext,
-              origin: Origin | None) -> Variable:
-    method = None
-    if origin is None:
-        origin, method = _origin(spec.origin)
-    elif origin.type == "Derived":
-        method = spec.origin[2:] if spec.origin.startswith("D:") else None
+def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext) -> Variable:
+    origin, method = _origin(spec, rows, drafts)
     if method:
         context.methods.add(method)
     data_type = _data_type(spec, [row.get(spec.name) for row in rows])
     return Variable(name=spec.name, label=spec.label, data_type=data_type, role=spec.role, core=spec.core,
-                    codelist=_codelist(spec.name, drafts), method=method, origin=origin,
-                    key_sequence=None)
+                    codelist=_codelist(spec.name, rows, drafts), method=method, origin=origin, key_sequence=None)
 
 
-def _origin(code: str) -> tuple[Origin, str | None]:
+# The origin of a variable no record filled (an Exp one kept although null), by what would fill it.
+_DEFAULT_ORIGINS = ((re.compile(r"^..(STRESC|STRESN|STRESU|STNRLO|STNRHI)$"), "D:MT.STRESC"),
+                    (re.compile(r"^..SEQ$"), "D:MT.SEQ"), (re.compile(r"^..(DY|STDY|ENDY)$"), "D:MT.DY"),
+                    (re.compile(r"^..LOBXFL$"), "D:MT.LOBXFL"))
+
+
+def _default_origin(spec: VariableSpec) -> str:
+    if spec.value_domain == "MedDRA" or spec.name.endswith("BODSYS"):
+        return "A"  # assigned by the sponsor's MedDRA coding
+    return next((origin for pattern, origin in _DEFAULT_ORIGINS if pattern.match(spec.name)), "C")
+
+
+def _origin(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft]) -> tuple[Origin, str | None]:
+    name = spec.name
+    codes = {draft.origins.get(name, "C") for draft, row in zip(drafts, rows, strict=True)
+             if row.get(name) is not None}
+    codes = codes or {draft.origins[name] for draft in drafts if name in draft.origins} or {_default_origin(spec)}
+    code = min(codes, key=lambda text: (_PRIORITY[text[0]], text))
     if code.startswith("D:"):
         return DERIVED, code[2:]
     return {"C": COLLECTED, "A": ASSIGNED, "P": PROTOCOL}[code], None
 
 
-def _codelist(name: str, drafts: list[Draft]) -> str | None:
-    """The study code list of a variable when every coded value in it came from the same one."""
-    ids = {draft.codelists[name] for draft in drafts if name in draft.codelists}
+def _codelist(name: str, rows: list[dict[str, Any]], drafts: list[Draft]) -> str | None:
+    """The study code list of a variable when every value in it came from the same one (a result column that mixes
+    coded and numeric results, intervals beside an interpretation, has none: that is value-level metadata)."""
+    ids = {draft.codelists.get(name) for draft, row in zip(drafts, rows, strict=True) if row.get(name) is not None}
     return ids.pop() if len(ids) == 1 else None
 
 
 def _data_type(spec: VariableSpec, values: list[Any]) -> DataType:
     if spec.type != "dtc":
-        return spec.type  # type: ignore[return-value]
+        return spec.type
     texts = [value for value in values if isinstance(value, str)]
     with_time = [text for text in texts if "T" in text]
     if with_time:

@@ -13,6 +13,12 @@ _OWN = (
     DefineMethod("MT.RFSTDTC", "Algorithm to derive RFSTDTC and RFXSTDTC",
                  "Earliest start date/time of the subject's study treatment records in EX (EXSTDTC), at the "
                  "precision collected."),
+    DefineMethod("MT.RFSTDTC.CONSENT", "Algorithm to derive RFSTDTC from informed consent",
+                 "The subject's date of informed consent (RFICDTC), at the precision collected: the study has no "
+                 "study treatment, so its reference start is consent."),
+    DefineMethod("MT.RFSTDTC.ENROL", "Algorithm to derive RFSTDTC from enrolment",
+                 "The subject's enrolment date, at the precision collected: the study has no study treatment, so "
+                 "its reference start is enrolment."),
     DefineMethod("MT.RFENDTC", "Algorithm to derive RFENDTC and RFXENDTC",
                  "Latest end date/time of the subject's study treatment records in EX (EXENDTC, or EXSTDTC when "
                  "no end was collected), at the precision collected."),
@@ -23,7 +29,20 @@ _OWN = (
                  "one, otherwise null."),
     DefineMethod("MT.STRESC", "Algorithm to derive --STRESC, --STRESN and --STRESU",
                  "The original result in standard format: the same value and unit (no unit conversion); "
-                 "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01')."),
+                 "--STRESN only for numeric results that are not below/above a limit (e.g. '<0.01'); a scored "
+                 "questionnaire answer gives its score."),
+    DefineMethod("MT.STRESCU", "Algorithm to derive --STRESC, --STRESN and --STRESU in standard units",
+                 "The original result converted into the standard unit declared for the test (UCUM conversion, "
+                 "exact decimal arithmetic, rounded where the mapping declares decimals); a result below/above a "
+                 "limit keeps its sign and has no --STRESN. Results already in the standard unit are copied."),
+    DefineMethod("MT.BLFL", "Algorithm to derive --BLFL",
+                 "Y on the record that --LOBXFL marks: the last non-missing result before RFXSTDTC per USUBJID, "
+                 "--TESTCD and --SPEC; otherwise null."),
+    DefineMethod("MT.EPOCH", "Algorithm to derive EPOCH",
+                 "From the record's (start) date against the subject's first and last study treatment in EX: "
+                 "before the first exposure, from first to last exposure, after the last; null for partial dates."),
+    DefineMethod("MT.VISITNUM", "Algorithm to derive VISITNUM",
+                 "The planned visit number of VISIT, from the study's list of planned visits."),
     DefineMethod("MT.LOBXFL", "Algorithm to derive --LOBXFL",
                  "Y on the latest record with a result per USUBJID, --TESTCD and --SPEC taken before RFXSTDTC: on "
                  "an earlier day, or on the same day when both times are known and the observation is not later; "

@@ -6,21 +6,22 @@ IDVAR/IDVARVAL point at the parent record by --SEQ; for DM (one record per subje
 from __future__ import annotations
 
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.catalog import DomainSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.frame import make_dataset
-from crfmap.writers.sdtm.domains.specs import DomainSpec, supp_spec
 
 
 def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset | None:
-    """SUPP<domain> for numbered drafts of `parent`, or None when none has a qualifier."""
-    spec = supp_spec(parent.name)
+    """SUPP<domain> for numbered drafts of `parent`, or None when none has a qualifier. IDVAR is --SEQ; a parent
+    without --SEQ (DM one record per subject; Subject Visits keyed by VISITNUM) is identified as SDTMIG 8.4.1 says."""
+    spec = context.catalog.supp(parent.name)
     rows = []
     for draft in drafts:
         for (target, text), cells in zip(draft.supp, draft.supp_sources, strict=True):
             row = _supp_draft(parent, draft, target.qnam, target.qlabel, text, target.origin, target.evaluator,
                               context)
             if cells:
-                row.origins["QVAL"] = cells
+                row.value_cells["QVAL"] = cells
             rows.append(row)
     if not rows:
         return None
@@ -30,13 +31,19 @@ def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildCo
 
 def _supp_draft(parent: DomainSpec, draft: Draft, qnam: str, qlabel: str, text: str, origin: str,
                 evaluator: str | None, context: BuildContext) -> Draft:
-    sequence = None if parent.name == "DM" else draft.values[f"{parent.prefix}SEQ"]
+    idvar = next((name for name in (f"{parent.prefix}SEQ", "VISITNUM") if parent.name != "DM" and parent.has(name)),
+                 None)
+    sequence = None if idvar is None else draft.values.get(idvar)
     values = {"STUDYID": context.study_id, "RDOMAIN": parent.name, "USUBJID": draft.values["USUBJID"],
-              "IDVAR": None if sequence is None else f"{parent.prefix}SEQ",
+              "IDVAR": None if sequence is None else idvar,
               "IDVARVAL": None if sequence is None else str(sequence),
               "QNAM": qnam, "QLABEL": qlabel, "QVAL": text, "QORIG": origin, "QEVAL": evaluator}
-    return Draft(values=values, record=draft.record, sort_date=None)
+    supp = Draft(values=values, record=draft.record, sort_date=None)
+    supp.origins.update(dict.fromkeys(("STUDYID", "RDOMAIN", "IDVAR", "IDVARVAL", "QNAM", "QLABEL", "QORIG",
+                                       "QEVAL"), "A"))
+    supp.origins["USUBJID"] = "D:MT.USUBJID"
+    return supp
 
 
-def _sequence(text: str | None) -> int:
-    return int(text) if text else 0
+def _sequence(text: str | None) -> float:
+    return float(text) if text else 0

@@ -1,28 +1,28 @@
-"""The `sdtm:` key of a concept (and of study.yaml), as the SDTM writer reads it, and its linter (P011).
+"""The `sdtm:` key of a concept and of study.yaml, as the SDTM writer reads them (models only; lint in lint.py).
 
     sdtm:
-      domain: AE                    # required; must suit the record kind (event → AE/MH/DS …)
+      domain: LB                    # any SDTMIG domain of the record's class (DM for subjects, Subject Visits for
+                                    # visits), or a custom X-/Y-/Z- domain declared in study.yaml
       category: "…"                 # --CAT     subcategory: "…"  # --SCAT
-      epoch: "…"                    # EPOCH constant
+      epoch: "…"                    # EPOCH constant (or derive: [{op: epoch}])
       end_reference: "…"            # --ENTPT text when the record is ongoing (--ENRTPT = ONGOING)
       constants: {EXDOSFRM: "…"}    # study constants for variables of the domain that no record field fills
+      variables: {LBPOS: position}  # a qualifier (or record field) into a standard variable of the domain
+      derive: [{op: standard_units, units: {GLUC: mmol/L}}, {op: baseline_flag}, {op: visit_number}, {op: epoch}]
       supp: {<qualifier or record field>: {qnam: XXXXXXXX, qlabel: "≤ 40", origin: Collected, evaluator: …}}
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from crfmap.issues import Issue, make_issue
-from crfmap.model import record_field_names
-from crfmap.study.locations import MappingSource
 from crfmap.study.models import ConceptSpec, StudyMapping
-from crfmap.writers.sdtm.domains.specs import DOMAINS, DOMAINS_BY_RECORD
-from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
+from crfmap.writers.sdtm.domains.catalog import CustomDomain, DomainCatalog
 
 QNAM_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
+VARIABLE_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
 
 
 class _Strict(BaseModel):
@@ -30,24 +30,75 @@ class _Strict(BaseModel):
 
 
 class SuppTarget(_Strict):
+    """One SUPP-- qualifier (SDTMIG 3.4 section 8.4): QNAM, QLABEL, QORIG, QEVAL."""
+
     qnam: str = Field(pattern=QNAM_PATTERN, description="Qualifier name, 1–8 upper-case letters/digits")
-    qlabel: str = Field(min_length=1, max_length=40)
+    qlabel: str = Field(min_length=1, max_length=40, description="Qualifier label, at most 40 characters")
     # QORIG takes the Define-XML 2.1 origin types (SDTMIG 3.4 section 8.4); "CRF" is the older spelling
-    origin: Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available", "CRF"] = "Collected"
+    origin: Literal["Collected", "Derived", "Assigned", "Protocol", "Predecessor", "Not Available", "CRF"] = Field(
+        "Collected", description="QORIG")
     evaluator: str | None = Field(None, description="QEVAL, e.g. INVESTIGATOR, when the value is a judgement")
 
 
+# ── named derivations a concept may ask for (the always-on ones are listed in derivations.py) ──────────
+
+class StandardUnits(_Strict):
+    """--STRESC/--STRESN/--STRESU in a declared standard unit: each numeric result is converted from its
+    collected UCUM unit with UCUM (M003 at the cell when it cannot be)."""
+
+    op: Literal["standard_units"]
+    units: dict[str, str] = Field(description="--TESTCD value (or '*' for every test) → standard UCUM unit")
+    decimals: int | None = Field(None, ge=0, le=10, description="Round converted results to this many decimals")
+
+
+class BaselineFlag(_Strict):
+    """--BLFL = Y on the record --LOBXFL marks (last non-missing result before first exposure, SDTMIG 4.5.9)."""
+
+    op: Literal["baseline_flag"]
+
+
+class EpochFromExposure(_Strict):
+    """EPOCH from the record's date against the subject's first and last exposure (RFXSTDTC/RFXENDTC)."""
+
+    op: Literal["epoch"]
+    before: str = Field("SCREENING", description="EPOCH before the first exposure")
+    during: str = Field("TREATMENT", description="EPOCH from the first to the last exposure")
+    after: str = Field("FOLLOW-UP", description="EPOCH after the last exposure")
+
+
+class VisitNumber(_Strict):
+    """VISITNUM from the record's visit name through study.yaml `sdtm.visits`."""
+
+    op: Literal["visit_number"]
+
+
+Derivation = Annotated[StandardUnits | BaselineFlag | EpochFromExposure | VisitNumber, Field(discriminator="op")]
+
+
 class SdtmTarget(_Strict):
-    domain: str
-    category: str | None = None
-    subcategory: str | None = None
-    epoch: str | None = None
-    end_reference: str | None = None
-    constants: dict[str, str] = Field(default_factory=dict)
-    supp: dict[str, SuppTarget] = Field(default_factory=dict)
+    """A concept's `sdtm:` keys: where its records go in SDTM."""
+
+    domain: str = Field(pattern=r"^[A-Z][A-Z0-9]$", description="Two-letter domain code: an SDTMIG domain of the "
+                        "record's class, DM (subject), Subject Visits (visit), or a custom domain from study.yaml")
+    category: str | None = Field(None, description="--CAT")
+    subcategory: str | None = Field(None, description="--SCAT")
+    epoch: str | None = Field(None, description="EPOCH, the same for every record")
+    end_reference: str | None = Field(None, description="--ENTPT when a record is ongoing (--ENRTPT = ONGOING)")
+    constants: dict[str, str] = Field(default_factory=dict,
+                                      description="Variable → value, for variables no record field fills")
+    variables: dict[str, str] = Field(default_factory=dict, description="Variable of the domain → the qualifier "
+                                      "or record field whose value it holds (e.g. LBPOS: position)")
+    derive: list[Derivation] = Field(default_factory=list, description="Named derivations beyond the standard ones")
+    supp: dict[str, SuppTarget] = Field(default_factory=dict,
+                                        description="Qualifier or record field → its SUPP-- qualifier")
+
+    def derivation(self, kind: type[Derivation]) -> Derivation | None:
+        return next((item for item in self.derive if isinstance(item, kind)), None)
 
 
 class TrialSummaryEntry(_Strict):
+    """One TS parameter value (SDTMIG 3.4 section 7.6.1)."""
+
     parmcd: str = Field(pattern=QNAM_PATTERN)
     parm: str | None = Field(None, max_length=40, description="TSPARM; known parameters need none")
     value: str | None = None
@@ -58,9 +109,35 @@ class TrialSummaryEntry(_Strict):
     group: str | None = None
 
 
+class CustomDomainSettings(_Strict):
+    """A sponsor-defined domain (SDTMIG 3.4 section 2.6), built from its SDTM v2.0 class's variables."""
+
+    label: str = Field(max_length=40, description="Dataset label, at most 40 characters")
+    class_: Literal["Interventions", "Events", "Findings", "Findings About"] = Field(
+        alias="class", description="The general observation class")
+    structure: str = Field(description="One record per …")
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class PlannedVisit(_Strict):
+    """A planned visit: its name as records give it, and its number."""
+
+    name: str = Field(description="VISIT as the records name it")
+    number: float = Field(description="VISITNUM")
+
+
 class StudySdtm(_Strict):
-    ts: list[TrialSummaryEntry] = Field(default_factory=list)
+    """study.yaml `sdtm:` keys."""
+
+    ts: list[TrialSummaryEntry] = Field(default_factory=list, description="Trial Summary parameters")
     units: dict[str, str] = Field(default_factory=dict, description="UCUM unit → CDISC UNIT submission value")
+    custom_domains: dict[str, CustomDomainSettings] = Field(
+        default_factory=dict, description="Custom domain code (X-, Y-, Z-) → its label, class and structure")
+    visits: list[PlannedVisit] = Field(default_factory=list, description="Planned visits: VISIT → VISITNUM")
+    reference_start: Literal["exposure", "consent", "enrolment"] = Field(
+        "exposure", description="What RFSTDTC (day 1 of every --DY) is: the first study treatment in EX, or, for a "
+                                "study without one, the subject's informed consent or enrolment date")
 
 
 def read_target(concept: ConceptSpec) -> SdtmTarget | None:
@@ -72,101 +149,8 @@ def read_study_sdtm(study: StudyMapping) -> StudySdtm:
     return study.study.target_settings("sdtm", StudySdtm)
 
 
-def lint_sdtm_targets(study: StudyMapping) -> list[Issue]:
-    """P011 for every `sdtm:` dict the SDTM writer cannot use."""
-    issues = []
-    try:
-        settings = read_study_sdtm(study)
-    except ValidationError as problem:
-        issues.append(_invalid(study.locations.at_study(("sdtm",)), "study", problem))
-    else:
-        issues.extend(_lint_trial_summary(study.locations, settings))
-    for concept in study.concepts:
-        issues.extend(_lint_concept(study.locations, concept))
-    return issues
-
-
-def _lint_trial_summary(where: MappingSource, settings: StudySdtm) -> list[Issue]:
-    issues = []
-    for entry in settings.ts:
-        if entry.parm is None and entry.parmcd not in PARAMETERS:
-            issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
-                                     detail=f"sdtm.ts: parameter {entry.parmcd!r} is not one crfmap knows; give its "
-                                            "TSPARM as `parm`"))
-        if entry.value is None and entry.null_flavor is None:
-            issues.append(make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
-                                     detail=f"sdtm.ts: parameter {entry.parmcd!r} needs a value or a null_flavor"))
-    return issues
-
-
-def _lint_concept(where: MappingSource, concept: ConceptSpec) -> list[Issue]:
-    try:
-        target = read_target(concept)
-    except ValidationError as problem:
-        return [_invalid(where.at_concept(concept.id, ("sdtm",)), concept.id, problem)]
-    if target is None:
-        return []
-    allowed = DOMAINS_BY_RECORD[concept.record]
-    if target.domain not in allowed:
-        return [make_issue("P011", **where.at_concept(concept.id, ("sdtm", "domain")), value=target.domain,
-                           detail=f"concept {concept.id!r}: sdtm.domain {target.domain!r} is not a domain crfmap "
-                                  f"builds from {concept.record} records; use one of {', '.join(sorted(allowed))}")]
-    return (_lint_supp(where, concept, target) + _lint_constants(where, concept, target)
-            + _lint_options(where, concept, target))
-
-
-def _lint_supp(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
-    issues = []
-    spec = DOMAINS[target.domain]
-    fields = record_field_names(concept.record)
-    seen: dict[str, str] = {}
-    for name, supp in target.supp.items():
-        if name not in concept.qualifiers and name not in fields:
-            issues.append(_detail(where, concept, f"sdtm.supp names {name!r}, which is neither a qualifier of the concept "
-                                           "nor a field of its record"))
-        if spec.variable(supp.qnam) is not None or supp.qnam in {"STUDYID", "USUBJID", "DOMAIN"}:
-            issues.append(_detail(where, concept, f"sdtm.supp QNAM {supp.qnam!r} is a standard {target.domain} variable; "
-                                           "use the standard variable, not SUPP--"))
-        if supp.qnam in seen:
-            issues.append(_detail(where, concept, f"sdtm.supp QNAM {supp.qnam!r} is used for both {seen[supp.qnam]!r} "
-                                           f"and {name!r}"))
-        seen[supp.qnam] = name
-    return issues
-
-
-def _lint_constants(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
-    """Constants may fill collected or assigned qualifiers, never identifiers, derived variables or dates."""
-    spec = DOMAINS[target.domain]
-    issues = []
-    for name in target.constants:
-        variable = spec.variable(name)
-        if variable is None:
-            issues.append(_detail(where, concept, f"sdtm.constants names {name!r}, which is not a {target.domain} "
-                                           "variable crfmap writes"))
-        elif variable.role == "Identifier" or variable.origin.startswith("D:") or variable.type == "dtc":
-            issues.append(_detail(where, concept, f"sdtm.constants cannot set {name!r}: identifiers, derived variables "
-                                           "and dates come from the records"))
-    return issues
-
-
-def _lint_options(where: MappingSource, concept: ConceptSpec, target: SdtmTarget) -> list[Issue]:
-    """Options the domain has no variable for would be dropped silently: say so instead."""
-    spec = DOMAINS[target.domain]
-    wanted = {"category": f"{spec.prefix}CAT", "subcategory": f"{spec.prefix}SCAT", "epoch": "EPOCH",
-              "end_reference": f"{spec.prefix}ENTPT"}
-    return [_detail(where, concept, f"sdtm.{option} has no {variable} in {target.domain} to go to")
-            for option, variable in wanted.items()
-            if getattr(target, option) is not None and spec.variable(variable) is None]
-
-
-def _detail(where: MappingSource, concept: ConceptSpec, detail: str) -> Issue:
-    return make_issue("P011", **where.at_concept(concept.id, ("sdtm",)), value=concept.id,
-                      detail=f"concept {concept.id!r}: {detail}")
-
-
-def _invalid(place: dict[str, Any], owner: str, problem: ValidationError) -> Issue:
-    parts = []
-    for error in problem.errors():
-        where = ".".join(str(part) for part in error["loc"])
-        parts.append(f"sdtm.{where}: {error['msg']}" if where else error["msg"])
-    return make_issue("P011", **place, value=owner, detail=f"{owner}: " + "; ".join(parts))
+def catalog_of(study: StudyMapping, settings: StudySdtm) -> DomainCatalog:
+    standards = study.study.standards
+    custom = tuple(CustomDomain(name, declared.label, declared.class_, declared.structure)
+                   for name, declared in sorted(settings.custom_domains.items()))
+    return DomainCatalog(standards.sdtmig, standards.sdtm, custom)

@@ -8,9 +8,9 @@ TSPARMCD. TSSEQ numbers the values of one TSPARMCD.
 from __future__ import annotations
 
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.catalog import TSVAL_PARTS, trial_summary_spec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.frame import make_dataset
-from crfmap.writers.sdtm.domains.specs import DOMAINS
 from crfmap.writers.sdtm.domains.targets import TrialSummaryEntry
 from crfmap.writers.sdtm.domains.ts_parameters import PARAMETERS
 
@@ -39,12 +39,15 @@ def build_trial_summary(context: BuildContext, subject_count: int) -> Dataset:
     drafts = []
     for code in sorted(entries):
         for sequence, entry in enumerate(entries[code], start=1):
-            drafts.append(Draft(values=_row(entry, sequence, context), record=None, sort_date=None))
-    return make_dataset(DOMAINS["TS"], drafts, context)  # study-level facts: no input cells
+            draft = Draft(values=_row(entry, sequence, context), record=None, sort_date=None)
+            draft.origins.update({"STUDYID": "A", "DOMAIN": "A", "TSSEQ": "D:MT.SEQ"})
+            draft.origins.update({name: "P" for name in draft.values if name.startswith("TS") and name != "TSSEQ"})
+            drafts.append(draft)
+    return make_dataset(trial_summary_spec(context.catalog.sdtmig), drafts, context)  # study-level: no input cells
+
 
 
 TSVAL_WIDTH = 200  # the XPT v5 text limit
-TSVAL_PARTS = 5  # TSVAL + TSVAL1..TSVAL4 (specs.py)
 
 
 def _row(entry: TrialSummaryEntry, sequence: int, context: BuildContext) -> dict[str, object]:

@@ -1,8 +1,8 @@
 """The structural checks agree with CDISC's own SDTM-MSG v2.0 datasets (CDISCPILOT01), read with pyreadstat.
 
 The XPT files are converted into Datasets independently of crfmap's builders: names, labels and types from
-the files, `core` from crfmap's SDTMIG table where it knows the variable (so the Req check runs on DM, AE, EX,
-LB, TS and SUPPDM). CDISC's example is conformant on these rules with one known exception: its AE ships with
+the files, `core` from the SDTMIG 3.4 metadata crfmap generates from CDISC's export (so the Req check runs on every
+dataset). CDISC's example is conformant on these rules with one known exception: its AE ships with
 AEDECOD (Req) empty in every row — the MedDRA terms are left out of the public example, and its define.xml
 declares AEDECOD with Length 1. The checks must find exactly that and nothing else.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from crfmap.writers.sdtm.conformance import check_datasets
 from crfmap.writers.sdtm.dataset import Dataset, Variable
-from crfmap.writers.sdtm.domains.specs import lookup_spec
+from crfmap.writers.sdtm.domains.catalog import DomainCatalog
 from tests.shared_data import shared_path
 
 pyreadstat = pytest.importorskip("pyreadstat")
@@ -25,7 +25,7 @@ NAMES = ("dm", "ae", "cm", "ex", "lb", "suppdm", "relrec", "ta", "te", "ts", "tv
 
 def read_dataset(name: str) -> Dataset:
     frame, meta = pyreadstat.read_xport(str(shared_path("sdtm", "msg-v2-cdiscpilot01", f"{name}.xpt")))
-    spec = lookup_spec(meta.table_name)
+    spec = DomainCatalog("3.4", "2.0").dataset(meta.table_name)
     rows = []
     for record in frame.to_dict(orient="records"):
         rows.append({key: _clean(value) for key, value in record.items()})
