@@ -201,9 +201,9 @@ class SheetReader:
             if kind == "inlineStr" and len(cell) == 1:  # openpyxl's strings: <is><t>text</t></is>, read directly
                 inline = cell[0]
                 if inline.tag == inline_tag and len(inline) == 1 and inline[0].tag == inline_text_tag:
-                    value = decode_escapes(inline[0].text or "")
-                    if value:
-                        self.add_cell(cells, column, value, number)
+                    inline_text = decode_escapes(inline[0].text or "")
+                    if inline_text:
+                        self.add_cell(cells, column, inline_text, number)
                     continue
             # cell[0] is the <v> of nearly every cell; findtext() costs five times more.
             if len(cell):
