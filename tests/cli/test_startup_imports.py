@@ -19,7 +19,7 @@ finally:
     print(json.dumps(sorted(name.split(".")[0] for name in sys.modules)), file=sys.stderr)
 """
 NOT_AT_START = {"openpyxl", "numpy", "pandas", "fhir", "starlette", "uvicorn", "httpx", "jwt", "cryptography",
-                "jsonschema", "pyreadstat"}
+                "jsonschema", "pyreadstat", "lark", "ucumvert", "pint"}
 
 
 def loaded_by(arguments: list[str]) -> set[str]:
