@@ -178,7 +178,8 @@ def markdown(result: dict) -> str:
     machine = result["machine"]
     lines = [f"Run {result['date']}, {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, load "
              f"average {machine['load_average_before'][0]:.1f} before and {machine['load_average_after'][0]:.1f} "
-             f"after; best of {result['rounds']} round(s). Times are wall clock with process start; × floor is the "
+             f"after; best of {result['rounds']} round(s), {result.get('minutes', 0):.1f} min in all. Times are wall "
+             "clock with process start; × floor is the "
              "time over the floor's on the same input; growth is large size over small (rows "
              f"×{result['rows_growth']:.1f}).", "",
              f"| input | command | rows ({small} → {large} patients) | time | × floor | time | rows/s | × floor | CPU "
@@ -228,6 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=RESULTS / "latest", help="writes OUTPUT.json and OUTPUT.md")
     arguments = parser.parse_args(argv)
     sizes = [arguments.patients, 4 * arguments.patients]
+    started = time.perf_counter()
     result: dict = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine(),
                     "sizes": sizes, "rounds": arguments.rounds}
     print("generating inputs", flush=True)
@@ -241,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     print("reference study", flush=True)
     result["reference"] = run_reference()
     result["machine"]["load_average_after"] = os.getloadavg()
+    result["minutes"] = (time.perf_counter() - started) / 60
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.with_suffix(".json").write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     table = markdown(result)
