@@ -11,7 +11,7 @@ FILES = {
         title: Minimal study
         version: "2"
         identifier_systems: {subject: "urn:mini:subject", study: "urn:mini:study"}
-        standards: {ct: "2024-03-29"}
+        standards: {ct: "2025-03-28"}
         data_cutoff: "2024-12-31"
         arms: [{code: A, name: Arm A}]
         """,

@@ -82,9 +82,9 @@ def test_clean_workbook_is_fully_accounted():
 
 
 def plant_strays(workbook: openpyxl.Workbook) -> None:
-    adverse = workbook[AE]  # table A1:I14
-    adverse["L3"] = "see source notes"  # right of the table, after two empty columns
-    adverse["K20"] = "checked by monitor"  # below the table after blank rows, outside its columns
+    adverse = workbook[AE]  # table A1:O14 (the last six columns are the seriousness criteria)
+    adverse["R3"] = "see source notes"  # right of the table, after two empty columns
+    adverse["Q20"] = "checked by monitor"  # below the table after blank rows, outside its columns
     transplant = workbook[TX]
     transplant.insert_rows(1)  # the header moves to row 2; a title goes above it
     transplant["A1"] = "Site 01 transplant log"
@@ -96,11 +96,11 @@ def plant_strays(workbook: openpyxl.Workbook) -> None:
 def test_stray_cells_are_reported_and_accounted(tmp_path):
     path = planted_copy(tmp_path, plant_strays)
     _status, data = validate_json(path)
-    assert found(data, "S301") == {(AE, "L3"), (AE, "K20"), (TX, "A1")}
+    assert found(data, "S301") == {(AE, "R3"), (AE, "Q20"), (TX, "A1")}
     [unused] = [issue for issue in data["issues"] if issue["code"] == "S007"]
     assert unused["sheet"] == "Notes" and "2 non-empty" in unused["message"]
     values = {issue["cell"]: issue["value"] for issue in data["issues"] if issue["code"] == "S301"}
-    assert values == {"L3": "see source notes", "K20": "checked by monitor", "A1": "Site 01 transplant log"}
+    assert values == {"R3": "see source notes", "Q20": "checked by monitor", "A1": "Site 01 transplant log"}
     accounts = assert_every_cell_accounted(path, data)
     assert {sheet: account["unmapped"] for sheet, account in accounts.items() if account["unmapped"]} == {
         AE: 2, TX: 1, "Notes": 2}
@@ -125,15 +125,15 @@ def test_stray_below_table_in_a_table_column_is_reported_at_its_cell(tmp_path):
 
 def test_unknown_header_column_is_reported_and_its_cells_accounted(tmp_path):
     def plant(workbook: openpyxl.Workbook) -> None:
-        workbook[AE]["J1"] = "Investigator comment"
-        workbook[AE]["J2"] = "called parents"
+        workbook[AE]["P1"] = "Investigator comment"  # right after the last column (O)
+        workbook[AE]["P2"] = "called parents"
 
     path = planted_copy(tmp_path, plant)
     status, data = validate_json(path)
     assert status == 0  # warnings only
     [unknown] = [issue for issue in data["issues"] if issue["code"] == "S004"]
-    assert (unknown["sheet"], unknown["cell"], unknown["value"]) == (AE, "J1", "Investigator comment")
-    assert found(data, "S301") == {(AE, "J2")}
+    assert (unknown["sheet"], unknown["cell"], unknown["value"]) == (AE, "P1", "Investigator comment")
+    assert found(data, "S301") == {(AE, "P2")}
     assert_every_cell_accounted(path, data)
 
 

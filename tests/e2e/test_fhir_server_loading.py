@@ -28,7 +28,7 @@ TYPES = ("Patient", "ResearchStudy", "ResearchSubject", "Observation", "Conditio
          "MedicationAdministration", "AdverseEvent", "Provenance")
 MEDDRA = "http://terminology.hl7.org/CodeSystem/mdr"
 NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
-PYREXIA, TREMOR, SEIZURE, YES = "10037660", "10044565", "10039906", "C49488"  # MedDRA PTs, NCIt Yes
+PYREXIA, TREMOR, SEIZURE, NEGATIVE = "10037660", "10044565", "10039906", "C38757"  # MedDRA PTs, NCIt Negative
 SUBJECT_SYSTEM = "https://crfmap.org/fhir/identifier/BLINA-PED-ALL/subject"
 
 
@@ -85,9 +85,13 @@ def test_load_reload_and_read_back(output: Path, fhir_server: str, workbook_fact
     patients = search(fhir_server, f"Patient?identifier={SUBJECT_SYSTEM}|")
     assert {patient["identifier"][0]["value"] for patient in patients} == workbook_facts["subjects"]
     assert len(patients) == 14
-    mrd_negative = search(fhir_server, f"Observation?code:text=MRD-Negative Remission&value-concept={NCIT}|{YES}")
+    # RS MRDRESP (CDISC "Minimal Residual Disease Response") NEGATIVE: the MRD-negative remissions
+    mrd_negative = search(fhir_server, "Observation?code:text=Minimal Residual Disease Response"
+                                       f"&value-concept={NCIT}|{NEGATIVE}")
     assert len(mrd_negative) == workbook_facts["mrd_negative"] == 12
-    transplants = search(fhir_server, "Procedure?code:text=HAPLOIDENTICAL&status=completed")
+    # the transplants: HSCT (NCIt C15431) done on a date; the prior-HSCT answers are the same procedure, undated
+    transplants = [procedure for procedure in search(fhir_server, f"Procedure?code={NCIT}|C15431&status=completed")
+                   if "performedDateTime" in procedure]
     assert len(transplants) == workbook_facts["transplants"] == 11
     events = workbook_facts["events"]
     for code, term, number in ((PYREXIA, "Fever", 11), (TREMOR, "Tremor", 1), (SEIZURE, "Seizure", 1)):

@@ -153,7 +153,7 @@ def test_formula_like_free_text_is_neutralised_in_sdtm_csv(tmp_path):
 def test_annotated_copy_adds_no_formula(tmp_path):
     workbook = openpyxl.load_workbook(CLEAN)
     set_text(workbook["Adverse events"], "B2", '=HYPERLINK("http://evil.example/x","click")')  # S104
-    set_text(workbook["Adverse events"], "L3", "@SUM(A1)")  # S301
+    set_text(workbook["Adverse events"], "R3", "@SUM(A1)")  # S301
     set_text(workbook["Transplant"], "E2", "+1")  # free text: valid
     workbook.create_sheet("Notes")["A1"] = "stray"  # S007: an issue without a cell, listed on the added sheet
     source = tmp_path / "=1+2.xlsx"  # the file name starts the 'where' text on the added sheet
@@ -171,7 +171,7 @@ def test_annotated_copy_adds_no_formula(tmp_path):
         assert after == before, sheet.title
     commented = {(sheet.title, cell.coordinate) for sheet in copy.worksheets for row in sheet.iter_rows()
                  for cell in row if cell.comment is not None}
-    assert {("Adverse events", "B2"), ("Adverse events", "L3")} <= commented
+    assert {("Adverse events", "B2"), ("Adverse events", "R3")} <= commented
     added = [cell for row in copy["crfmap issues"].iter_rows() for cell in row if cell.value is not None]
     assert any("Notes" in str(cell.value) for cell in added)
     for cell in added:
@@ -201,7 +201,7 @@ def plant_bad_values(workbook: openpyxl.Workbook) -> None:
     workbook["Adverse events"]["B2"] = "Feverish QX7731"  # S104
     workbook["Demographics"]["E3"] = "QX8842 years"  # S102
     workbook["Bone marrow"]["D3"] = 1577.25  # S105
-    workbook["Adverse events"]["L3"] = "Mother QX5519"  # S301
+    workbook["Adverse events"]["R3"] = "Mother QX5519"  # S301
 
 
 def test_redact_hides_values_but_keeps_positions(tmp_path):
@@ -213,11 +213,11 @@ def test_redact_hides_values_but_keeps_positions(tmp_path):
         for marker in ("QX7731", "QX8842", "1577", "Mother"):
             assert marker not in output, marker
     for completed in (text, converted):
-        for position in ("Adverse events!B2", "Demographics!E3", "Bone marrow!D3", "Adverse events!L3"):
+        for position in ("Adverse events!B2", "Demographics!E3", "Bone marrow!D3", "Adverse events!R3"):
             assert position in completed.stdout, position
     cells = {(issue["sheet"], issue["cell"], issue["code"]) for issue in json.loads(as_json.stdout)["issues"]}
     assert {("Adverse events", "B2", "S104"), ("Demographics", "E3", "S102"), ("Bone marrow", "D3", "S105"),
-            ("Adverse events", "L3", "S301")} <= cells
+            ("Adverse events", "R3", "S301")} <= cells
 
 
 def test_redacted_annotations_hold_no_values(tmp_path):

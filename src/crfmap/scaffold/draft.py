@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from crfmap.scaffold.yaml_text import Note, dump_document
+from crfmap.standards import sdtm_ct_versions
 
 IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
-CT_PACKAGE = "2024-03-29"  # the reference study's CDISC CT package: a placeholder the person must confirm
+CT_PACKAGE = sdtm_ct_versions()[-1]  # the newest CDISC CT release crfmap ships (and checks): to confirm
 
 
 CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",

@@ -88,7 +88,7 @@ def build_study(forms: list[dict[str, Any]] | None = None, cutoff: str | None = 
     study = Study.model_validate({
         "id": "BLINA-PED-01", "title": "Blinatumomab in paediatric R/R B-ALL",
         "identifier_systems": {"subject": "urn:example:subject", "study": "urn:example:study"},
-        "standards": {"ct": "2024-03-29"}, "data_cutoff": cutoff, "ignore_sheets": list(ignore_sheets)})
+        "standards": {"ct": "2025-03-28"}, "data_cutoff": cutoff, "ignore_sheets": list(ignore_sheets)})
     parsed = [Form.model_validate(form) for form in forms]
     return StudyMapping(
         folder="test", study=study, forms={form.name: form for form in parsed},

@@ -54,7 +54,7 @@ def study(tmp_path: Path) -> Path:
     (folder / "codelists").mkdir()
     (folder / "study.yaml").write_text(yaml.safe_dump({
         "id": "WIDE", "title": "Wide", "identifier_systems": {"subject": "urn:s", "study": "urn:t"},
-        "standards": {"ct": "2024-03-29"}}))
+        "standards": {"ct": "2025-03-28"}}))
     (folder / "forms" / "marrow.yaml").write_text(yaml.safe_dump(FORM))
     (folder / "forms" / "events.yaml").write_text(yaml.safe_dump(EVENTS))
     (folder / "codelists" / "timepoint.yaml").write_text(yaml.safe_dump({

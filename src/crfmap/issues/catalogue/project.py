@@ -67,6 +67,29 @@ ENTRIES = (
     IssueType("P025", "sheet-shared-without-select", E, "Several forms read one sheet without selecting rows",
               "{detail}",
               "Give each form that shares the sheet a `select:` condition (e.g. on an instrument column)."),
+    # P040–P049: SDTM controlled terminology and trial design, checked before any data is read.
+    IssueType("P040", "ct-version-not-shipped", W, "CDISC CT version not available: CT not checked",
+              "standards.ct {value!r} is not a CDISC SDTM CT release crfmap ships ({expected}), so no SDTM value is "
+              "checked against CDISC CT",
+              "Declare one of the shipped releases in study.yaml standards.ct; crfmap then checks every CT-bound "
+              "value against it, before reading data and when writing."),
+    IssueType("P041", "ct-codelist-mismatch", E, "Code list does not match CDISC CT",
+              "{detail}",
+              "Copy the code list's name, C-code and extensible flag from the CDISC CT release the study declares."),
+    IssueType("P042", "value-not-in-ct", E, "Value not in a CDISC code list that cannot be extended",
+              "{value!r} goes to {detail}, but it is not a term of {expected}",
+              "Use the CDISC submission value exactly (case and spaces count), or map the item elsewhere."),
+    IssueType("P043", "ct-extension-undeclared", W, "Sponsor term not declared for an extensible CDISC code list",
+              "{value!r} goes to {detail} and is not a term of {expected}; it is not declared as a sponsor term",
+              "Use the CDISC term if one fits; otherwise declare the value under study.yaml sdtm.ct_extensions "
+              "(it is then listed in define.xml as an extended value)."),
+    IssueType("P044", "trial-design-invalid", E, "Trial design refers to something that is not there",
+              "{detail}",
+              "Check the names in study.yaml sdtm.trial_design against its arms, elements, epochs and visits, "
+              "and against the concepts, record fields and qualifiers they refer to."),
+    IssueType("P045", "ts-parameter-missing", W, "Trial Summary parameter expected by FDA is missing",
+              "TS has no {value} ({detail})",
+              "Add it to study.yaml sdtm.ts with a value, or with a null_flavor (e.g. NA, UNK, PINF) when it has none."),
     # P014–P019: FHIR settings and targets of a mapping.
     IssueType("P014", "fhir-canonical-invalid", E, "FHIR canonical URL unusable",
               "{detail} {value!r} is not an absolute http(s) URL crfmap can build canonical URLs on",

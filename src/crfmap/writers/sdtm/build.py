@@ -40,6 +40,7 @@ from crfmap.writers.sdtm.domains.supplemental import build_supplemental
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, catalog_of, read_study_sdtm, read_target
 from crfmap.writers.sdtm.domains.trial_summary import build_trial_summary
 from crfmap.writers.sdtm.domains.visits import draft_visit
+from crfmap.writers.sdtm.trial_design.apply import apply_trial_design
 
 __all__ = ["SdtmBuild", "build_sdtm", "lint_sdtm_targets"]
 
@@ -82,8 +83,13 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
             apply_variables(draft, specs["DM"], draft.target)  # type: ignore[arg-type]
         drafts["DM"] = sort_drafts(dm_drafts, context)
         run_derivations(specs["DM"], drafts["DM"], context)
+    design = apply_trial_design(drafts, context, last_dates)  # SE, EPOCH, VISIT/VISITNUM, visits, TA/TE/TV/TI
     datasets = _assemble(drafts, specs, context)
-    datasets.append(build_trial_summary(context, len(drafts.get("DM", []))))
+    special = [dataset for dataset in design.datasets if dataset.klass == "SPECIAL PURPOSE"]  # SE, visits
+    trial = [dataset for dataset in design.datasets if dataset.klass != "SPECIAL PURPOSE"]
+    summary = build_trial_summary(context, [draft.values for draft in drafts.get("DM", [])], special)
+    datasets[1 if "DM" in drafts else 0:0] = special  # DM, SE, visits, the other domains, SUPP--, then TA … TV
+    datasets.extend(sorted([*trial, summary], key=lambda dataset: dataset.name))
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 
 

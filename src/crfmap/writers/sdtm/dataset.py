@@ -23,6 +23,7 @@ class Origin:
     source: Literal["Investigator", "Sponsor", "Subject", "Vendor"] | None = None
     description: str | None = None  # e.g. the CRF question, or "From first exposure (EXSTDTC)"
     pages: tuple[str, ...] = ()  # annotated CRF page refs, if any
+    page_type: Literal["PhysicalRef", "NamedDestination"] = "PhysicalRef"  # page numbers, or named destinations
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class Variable:
     key_sequence: int | None = None
     display_format: str | None = None
     significant_digits: int | None = None
+    comment: str | None = None  # a def:CommentDef of the variable (e.g. why it is empty)
 
 
 @dataclass(slots=True)

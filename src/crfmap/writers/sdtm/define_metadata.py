@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from crfmap.writers.sdtm.dataset import DataType, Origin
+
 
 @dataclass(frozen=True, slots=True)
 class CodeListTerm:
@@ -56,6 +58,46 @@ STANDARD_METHODS = (
 
 
 @dataclass(frozen=True, slots=True)
+class ValueItem:
+    """Value-level metadata (an ItemDef with a WhereClauseDef): `dataset.variable` where `where_variable` equals
+    `where_value`, e.g. LB.LBORRES where LBTESTCD = BLASTLE."""
+
+    dataset: str
+    variable: str
+    where_variable: str
+    where_value: str
+    label: str
+    data_type: DataType
+    length: int | None = None
+    significant_digits: int | None = None
+    codelist: str | None = None  # id of a DefineCodeList
+    origin: Origin | None = None
+    method: str | None = None
+    comment: str | None = None
+
+    @property
+    def oid(self) -> str:
+        return f"IT.{self.dataset}.{self.variable}.{self.where_value}"
+
+    @property
+    def where_oid(self) -> str:
+        return f"WC.{self.dataset}.{self.where_variable}.{self.where_value}"
+
+
+@dataclass(frozen=True, slots=True)
+class ValueList:
+    """The value-level metadata of one variable (def:ValueListDef)."""
+
+    dataset: str
+    variable: str
+    items: tuple[ValueItem, ...]
+
+    @property
+    def oid(self) -> str:
+        return f"VL.{self.dataset}.{self.variable}"
+
+
+@dataclass(frozen=True, slots=True)
 class DefineMetadata:
     """Study-level content of define.xml. `creation_datetime` is fixed by the caller (no wall clock)."""
 
@@ -75,3 +117,5 @@ class DefineMetadata:
     methods: tuple[DefineMethod, ...] = ()
     dataset_comments: dict[str, str] = field(default_factory=dict)  # dataset name → comment (def:CommentDef)
     annotated_crf: str | None = None  # file name of the annotated CRF, e.g. "acrf.pdf", when Origin pages are given
+    value_lists: tuple[ValueList, ...] = ()  # value-level metadata (findings by --TESTCD, SUPP-- by QNAM, TSVAL)
+    stylesheet: str | None = None  # href of the XSL stylesheet browsers render define.xml with

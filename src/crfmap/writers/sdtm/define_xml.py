@@ -3,7 +3,9 @@
 One ItemGroupDef per dataset (OID IG.<NAME>, def:leaf LF.<NAME> → <name>.xpt), one ItemDef per dataset
 variable (IT.<NAME>.<VAR>, as in SDTM-MSG v2, so Dataset-JSON itemOIDs match), the code lists the variables
 use (EnumeratedItem, or CodeListItem when the terms carry decodes; NCI C-codes as Alias nci:ExtCodeID), the
-methods they reference, and comments on datasets. Element order follows the Define-XML 2.1 schema.
+methods they reference, comments on datasets and variables, and value-level metadata (def:ValueListDef,
+def:WhereClauseDef and their ItemDefs; define/value_level.py). Element order follows the Define-XML 2.1 schema. With
+`DefineMetadata.stylesheet` the document starts with the <?xml-stylesheet?> instruction browsers render it with.
 
 Lengths: pass the Datasets from `prepare_dataset`, so Length is the XPT length. Numbers: integer Length is
 the most digits of any value; float Length is the most significant digits and SignificantDigits the most
@@ -17,9 +19,16 @@ from pathlib import Path
 from lxml import etree
 
 from crfmap.issues import Issue, make_issue
-from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.dataset import Dataset, Origin, Variable
 from crfmap.writers.sdtm.dataset_json import key_sequence
-from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, DefineCodeList, DefineMetadata, DefineMethod
+from crfmap.writers.sdtm.define_metadata import (
+    STANDARD_METHODS,
+    DefineCodeList,
+    DefineMetadata,
+    DefineMethod,
+    ValueItem,
+    ValueList,
+)
 from crfmap.writers.sdtm.define_numbers import measure_number
 from crfmap.writers.sdtm.oids import codelist_oid, item_group_oid, item_oid, leaf_id, xpt_file_name
 from crfmap.writers.sdtm.output_file import open_output
@@ -64,18 +73,29 @@ def build_define(datasets: list[Dataset], metadata: DefineMetadata) -> tuple[etr
     version.set(_def("DefineVersion"), "2.1.0")
     _add_standards(version, metadata)
     uses_pages = any(variable.origin is not None and variable.origin.pages
-                     for dataset in datasets for variable in dataset.variables)
+                     for dataset in datasets for variable in dataset.variables) or any(
+        item.origin is not None and item.origin.pages for value_list in metadata.value_lists for item in value_list.items)
     if uses_pages and metadata.annotated_crf:
         crf = etree.SubElement(version, _def("AnnotatedCRF"))
         etree.SubElement(crf, _def("DocumentRef"), leafID=ACRF_LEAF)
     elif uses_pages:
         issues.append(make_issue("W031", detail="variables cite annotated CRF pages but no annotated CRF file is "
                                                 "declared (DefineMetadata.annotated_crf)"))
+    with_pages = uses_pages and bool(metadata.annotated_crf)
+    value_lists = {(value_list.dataset, value_list.variable): value_list for value_list in metadata.value_lists}
+    for value_list in metadata.value_lists:
+        _add_value_list(version, value_list)
+    clauses = {item.where_oid: item for value_list in metadata.value_lists for item in value_list.items}
+    for item in clauses.values():  # one clause per test code, shared by --ORRES, --STRESC and --STRESN
+        _add_where_clause(version, item)
     for dataset in datasets:
         _add_item_group(version, dataset, metadata)
     for dataset in datasets:
         for variable in dataset.variables:
-            _add_item(version, dataset, variable, with_pages=uses_pages and bool(metadata.annotated_crf))
+            _add_item(version, dataset, variable, with_pages, value_lists.get((dataset.name, variable.name)))
+    for value_list in metadata.value_lists:
+        for item in value_list.items:
+            _add_value_item(version, item, with_pages)
     codelists, methods, found = _referenced(datasets, metadata)
     issues.extend(found)
     for codelist in codelists:
@@ -84,6 +104,10 @@ def build_define(datasets: list[Dataset], metadata: DefineMetadata) -> tuple[etr
         _add_method(version, method)
     for name, comment in sorted(metadata.dataset_comments.items()):
         _add_comment(version, f"COM.{name}", comment)
+    for dataset in datasets:
+        for variable in dataset.variables:
+            if variable.comment:
+                _add_comment(version, comment_oid(dataset.name, variable.name), variable.comment)
     if uses_pages and metadata.annotated_crf:
         _add_leaf(version, ACRF_LEAF, metadata.annotated_crf, title="Annotated CRF")
     return root, issues
@@ -95,6 +119,10 @@ def write_define_xml(datasets: list[Dataset], target: Path, metadata: DefineMeta
     if issues:
         return issues
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    if metadata.stylesheet:  # after the XML declaration, before the root element
+        declaration, _, rest = data.partition(b"\n")
+        instruction = f'<?xml-stylesheet type="text/xsl" href="{metadata.stylesheet}"?>'.encode()
+        data = declaration + b"\n" + instruction + b"\n" + rest
     with open_output(Path(target)) as stream:
         stream.write(data)
     return issues
@@ -154,7 +182,12 @@ def _add_item_group(version: etree._Element, dataset: Dataset, metadata: DefineM
     etree.SubElement(leaf, _def("title")).text = xpt_file_name(dataset.name)
 
 
-def _add_item(version: etree._Element, dataset: Dataset, variable: Variable, with_pages: bool) -> None:
+def comment_oid(dataset: str, variable: str) -> str:
+    return f"COM.{dataset}.{variable}"
+
+
+def _add_item(version: etree._Element, dataset: Dataset, variable: Variable, with_pages: bool,
+              value_list: ValueList | None = None) -> None:
     item = etree.SubElement(version, _odm("ItemDef"), OID=item_oid(dataset.name, variable.name),
                             Name=variable.name, DataType=variable.data_type)
     for attribute, value in _item_sizes(dataset, variable).items():
@@ -162,19 +195,60 @@ def _add_item(version: etree._Element, dataset: Dataset, variable: Variable, wit
     item.set("SASFieldName", variable.name)
     if variable.display_format:
         item.set(_def("DisplayFormat"), variable.display_format)
+    if variable.comment:
+        item.set(_def("CommentOID"), comment_oid(dataset.name, variable.name))
     _text_element(item, _odm("Description"), variable.label)
     if variable.codelist:
         etree.SubElement(item, _odm("CodeListRef"), CodeListOID=codelist_oid(variable.codelist))
-    if variable.origin is not None:
-        origin = etree.SubElement(item, _def("Origin"), Type=variable.origin.type)
-        if variable.origin.source:
-            origin.set("Source", variable.origin.source)
-        if variable.origin.description:
-            _text_element(origin, _odm("Description"), variable.origin.description)
-        if variable.origin.pages and with_pages:
-            document = etree.SubElement(origin, _def("DocumentRef"), leafID=ACRF_LEAF)
-            etree.SubElement(document, _def("PDFPageRef"), PageRefs=" ".join(variable.origin.pages),
-                             Type="PhysicalRef")
+    _add_origin(item, variable.origin, with_pages)
+    if value_list is not None:
+        etree.SubElement(item, _def("ValueListRef"), ValueListOID=value_list.oid)
+
+
+def _add_origin(item: etree._Element, found: Origin | None, with_pages: bool) -> None:
+    if found is None:
+        return
+    origin = etree.SubElement(item, _def("Origin"), Type=found.type)
+    if found.source:
+        origin.set("Source", found.source)
+    if found.description:
+        _text_element(origin, _odm("Description"), found.description)
+    if found.pages and with_pages:
+        document = etree.SubElement(origin, _def("DocumentRef"), leafID=ACRF_LEAF)
+        etree.SubElement(document, _def("PDFPageRef"), PageRefs=" ".join(found.pages), Type=found.page_type)
+
+
+def _add_value_list(version: etree._Element, value_list: ValueList) -> None:
+    element = etree.SubElement(version, _def("ValueListDef"), OID=value_list.oid)
+    for number, item in enumerate(value_list.items, start=1):
+        reference = etree.SubElement(element, _odm("ItemRef"), ItemOID=item.oid, OrderNumber=str(number),
+                                     Mandatory="No")
+        if item.method:
+            reference.set("MethodOID", item.method)
+        etree.SubElement(reference, _def("WhereClauseRef"), WhereClauseOID=item.where_oid)
+
+
+def _add_where_clause(version: etree._Element, item: ValueItem) -> None:
+    clause = etree.SubElement(version, _def("WhereClauseDef"), OID=item.where_oid)
+    check = etree.SubElement(clause, _odm("RangeCheck"), Comparator="EQ", SoftHard="Soft")
+    check.set(_def("ItemOID"), item_oid(item.dataset, item.where_variable))
+    etree.SubElement(check, _odm("CheckValue")).text = item.where_value
+
+
+def _add_value_item(version: etree._Element, value: ValueItem, with_pages: bool) -> None:
+    item = etree.SubElement(version, _odm("ItemDef"), OID=value.oid, Name=value.where_value,
+                            DataType=value.data_type)
+    if value.length is not None:
+        item.set("Length", str(value.length))
+    if value.significant_digits is not None:
+        item.set("SignificantDigits", str(value.significant_digits))
+    item.set("SASFieldName", value.where_value[:8])
+    if value.comment:
+        item.set(_def("CommentOID"), f"COM.{value.oid}")
+    _text_element(item, _odm("Description"), value.label)
+    if value.codelist:
+        etree.SubElement(item, _odm("CodeListRef"), CodeListOID=codelist_oid(value.codelist))
+    _add_origin(item, value.origin, with_pages)
 
 
 def _item_sizes(dataset: Dataset, variable: Variable) -> dict[str, str]:
@@ -212,6 +286,19 @@ def _referenced(
                                                         "metadata does not declare"))
             elif variable.method:
                 used_methods[variable.method] = methods[variable.method]
+    for value_list in metadata.value_lists:
+        for item in value_list.items:
+            where = f"{item.dataset}.{item.variable} where {item.where_variable} = {item.where_value}"
+            if item.codelist and item.codelist not in codelists:
+                issues.append(make_issue("W031", detail=f"{where} uses code list {item.codelist!r}, which the define "
+                                                        "metadata does not declare"))
+            elif item.codelist:
+                used_codelists[item.codelist] = codelists[item.codelist]
+            if item.method and item.method in methods:
+                used_methods[item.method] = methods[item.method]
+            elif item.method:
+                issues.append(make_issue("W031", detail=f"{where} uses method {item.method!r}, which the define "
+                                                        "metadata does not declare"))
     ordered_codelists = [codelist for codelist in metadata.codelists if codelist.id in used_codelists]
     ordered_methods = sorted(used_methods.values(), key=lambda method: method.oid)
     return ordered_codelists, ordered_methods, issues

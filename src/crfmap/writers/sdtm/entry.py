@@ -5,9 +5,15 @@ Kept light: the domain builders and file writers are imported only when somethin
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from crfmap.issues import Issue
+from crfmap.study.models import StudyMapping
 from crfmap.writers.base import OptionSpec, Writer, WriteRequest, WriteResult
+from crfmap.writers.sdtm.controlled_terms.lint import lint_terminology
 from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
 from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm
+from crfmap.writers.sdtm.trial_design.lint import lint_trial_design
 
 FILE_FORMATS = ("xpt", "json", "ndjson", "csv")
 
@@ -16,6 +22,9 @@ OPTIONS = (
                kind="choice", default=("xpt", "json"), choices=FILE_FORMATS, multiple=True),
     OptionSpec("transliterate", "--transliterate",
                "SDTM XPT: transliterate Cyrillic to Latin instead of refusing non-ASCII values."),
+    OptionSpec("meddra", "--meddra", "SDTM: the study's MedDRA ASCII distribution (folder with llt.asc and "
+               "mdhier.asc) for the AE hierarchy; without it the hierarchy stays empty, never guessed.",
+               kind="text", metavar="DIR"),
 )
 
 
@@ -23,7 +32,9 @@ def write(request: WriteRequest) -> WriteResult:
     from crfmap.writers.sdtm.writer import SdtmOptions, write_sdtm_into
 
     formats = tuple(dict.fromkeys(request.options["sdtm_formats"]))
-    options = SdtmOptions(formats=formats, transliterate=request.options["transliterate"])
+    meddra = request.options.get("meddra")
+    options = SdtmOptions(formats=formats, transliterate=request.options["transliterate"],
+                          meddra=Path(meddra) if meddra else None)
     written = write_sdtm_into(request.records, request.study, request.folder, options,
                               request.source.crfmap_version or "unknown")
     # errors stopped the writing (FatalIssue); what is left are warnings and notes
@@ -31,6 +42,15 @@ def write(request: WriteRequest) -> WriteResult:
                        issues=[issue for issue in written.issues if issue.severity.value != "error"])
 
 
+def lint_sdtm_study(study: StudyMapping) -> list[Issue]:
+    """Everything the SDTM writer can check before any data is read: targets (P011), trial design (P044, P045)
+    and controlled terminology (P040–P043)."""
+    issues = lint_sdtm_targets(study)
+    if any(issue.code == "P011" for issue in issues):
+        return issues  # the other checks read the same settings
+    return issues + lint_trial_design(study) + lint_terminology(study)
+
+
 SDTM_WRITER = Writer(
     name="sdtm", summary="CDISC SDTM: XPT v5, Dataset-JSON 1.1, Define-XML 2.1, CSV", options=OPTIONS,
-    concept_target=SdtmTarget, study_settings=StudySdtm, lint=lint_sdtm_targets, write=write)
+    concept_target=SdtmTarget, study_settings=StudySdtm, lint=lint_sdtm_study, write=write)

@@ -16,10 +16,18 @@ from crfmap.issues import FatalIssue, Issue, Severity, make_issue
 from crfmap.model import Record
 from crfmap.study.models import StudyMapping
 from crfmap.writers.atomic import atomic_output_dir
+from crfmap.writers.sdtm.controlled_terms.check import check_terminology
+from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.dataset_json import EPOCH_DATETIME, DatasetJsonHeader, write_dataset_json, write_dataset_ndjson
-from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, CodeListTerm, DefineCodeList, DefineMetadata
+from crfmap.writers.sdtm.define.codelists import bind_ct_codelists, define_codelists
+from crfmap.writers.sdtm.define.origins import assign_origins
+from crfmap.writers.sdtm.define.stylesheet import STYLESHEET, write_stylesheet
+from crfmap.writers.sdtm.define.value_level import build_value_lists, value_level_terms
+from crfmap.writers.sdtm.define_metadata import STANDARD_METHODS, DefineMetadata
 from crfmap.writers.sdtm.define_xml import write_define_xml
+from crfmap.writers.sdtm.domains.targets import read_study_sdtm
+from crfmap.writers.sdtm.meddra import apply_meddra, read_meddra
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import prepare_dataset
 from crfmap.writers.sdtm.xpt import XptOptions, sas_datetime_text, write_xpt_stream
@@ -31,6 +39,7 @@ FORMATS = ("xpt", "json", "ndjson", "csv")
 class SdtmOptions:
     formats: tuple[str, ...] = ("xpt", "json")
     transliterate: bool = False
+    meddra: Path | None = None  # the study's MedDRA ASCII distribution (meddra.py)
 
 
 @dataclass
@@ -48,9 +57,9 @@ def write_sdtm(records: Iterable[Record], study: StudyMapping, out_dir: Path, op
     Raises FatalIssue with every error (invalid targets, conformance, XPT limits, define references) and
     writes nothing then.
     """
-    from crfmap.writers.sdtm.domains.lint import lint_sdtm_targets
+    from crfmap.writers.sdtm.entry import lint_sdtm_study
 
-    problems = [issue for issue in lint_sdtm_targets(study) if issue.severity is Severity.ERROR]
+    problems = [issue for issue in lint_sdtm_study(study) if issue.severity is Severity.ERROR]
     if problems:  # a study built in code has not been through the loader's lint
         raise FatalIssue(*problems)
     with atomic_output_dir(Path(out_dir)) as staging:
@@ -67,17 +76,26 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
     from crfmap.writers.sdtm.conformance import check_datasets
 
     built = build_sdtm(records, study)
-    issues = list(built.issues) + list(check_datasets(built.datasets))
+    dictionary = read_meddra(options.meddra) if options.meddra is not None else None
+    datasets, meddra_issues = apply_meddra(built.datasets, dictionary, study.study.standards.meddra,
+                                           study.locations.at_study(("standards", "meddra")))
+    issues = list(built.issues) + meddra_issues + list(check_datasets(datasets))
     prepared: list[Dataset] = []
-    for dataset in built.datasets:
+    for dataset in datasets:
         ready, preparation_issues = prepare_dataset(dataset, transliterate=options.transliterate)
         prepared.append(ready)
         issues.extend(preparation_issues)
+    terms = study_terminology(study)
+    if terms is not None:  # None: standards.ct is no shipped release, said at load (P040)
+        issues.extend(check_terminology(prepared, terms, study))
     errors = [issue for issue in issues if issue.severity is Severity.ERROR]
     if errors:
         raise FatalIssue(*errors)
     stamp = fixed_stamp(study)
-    metadata = define_metadata(study, prepared, stamp, crfmap_version, built.methods)
+    prepared = assign_origins(prepared, study)
+    if terms is not None:
+        prepared = bind_ct_codelists(prepared, study, terms)
+    metadata = define_metadata(study, prepared, stamp, crfmap_version, built.methods, terms)
     header = DatasetJsonHeader(creation_datetime=stamp.isoformat(), study_oid=metadata.study_oid,
                                metadata_version_oid=metadata.metadata_version_oid, originator="crfmap",
                                source_system=("crfmap", crfmap_version))
@@ -103,8 +121,14 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
             result.files.append(f"{name}.csv")
     _raise_errors(write_define_xml(prepared, folder / "define.xml", metadata))
     result.files.append("define.xml")
+    result.files.append(write_stylesheet(folder))
     result.files.sort()
     return result
+
+
+def study_terminology(study: StudyMapping) -> StudyTerminology | None:
+    """The study's CT release and declared sponsor terms; None when standards.ct is not a shipped release."""
+    return StudyTerminology.of(study, read_study_sdtm(study).ct_extensions)
 
 
 def _raise_errors(issues: list[Issue]) -> None:
@@ -125,43 +149,21 @@ def fixed_stamp(study: StudyMapping) -> datetime.datetime:
 
 
 def define_metadata(study: StudyMapping, datasets: list[Dataset], stamp: datetime.datetime,
-                    crfmap_version: str, methods: tuple = STANDARD_METHODS) -> DefineMetadata:
-    """Study identity and standards from study.yaml; the code lists the variables use, with the terms that
-    actually occur in the data (Define-XML lists values used, not whole CT code lists)."""
+                    crfmap_version: str, methods: tuple = STANDARD_METHODS,
+                    terms: StudyTerminology | None = None) -> DefineMetadata:
+    """Study identity and standards from study.yaml; the code lists the variables and value-level items use, with
+    the terms that actually occur in the data (Define-XML lists values used, not whole CT code lists) and their
+    NCI C-codes; value-level metadata; the stylesheet."""
     meta = study.study
-    used: dict[str, set[str]] = {}
-    for dataset in datasets:
-        for variable in dataset.variables:
-            if variable.codelist:
-                values = used.setdefault(variable.codelist, set())
-                values.update(str(row[variable.name]) for row in dataset.rows
-                              if row.get(variable.name) not in (None, ""))
-    codelists = []
-    for codelist_id in sorted(used):
-        codelists.append(_define_codelist(study, codelist_id, used[codelist_id]))
+    value_lists = build_value_lists(datasets, study, terms)
+    codelists = define_codelists(study, datasets, terms, value_level_terms(datasets, value_lists))
     standards = meta.standards
     return DefineMetadata(
         study_oid=meta.id, study_name=meta.id, study_description=meta.title, protocol_name=meta.protocol or meta.id,
         metadata_version_oid=f"MDV.{meta.id}.SDTMIG.{standards.sdtmig}.v{meta.version}",
         metadata_version_name=f"{meta.id} SDTM metadata, mapping version {meta.version}",
         creation_datetime=stamp.isoformat(), ct_version=standards.ct, sdtmig_version=standards.sdtmig,
-        originator="crfmap", source_system=("crfmap", crfmap_version), codelists=tuple(codelists),
-        methods=tuple(methods),
+        originator="crfmap", source_system=("crfmap", crfmap_version), codelists=codelists,
+        methods=tuple(methods), annotated_crf=read_study_sdtm(study).annotated_crf, value_lists=value_lists,
+        stylesheet=STYLESHEET,
     )
-
-
-def _define_codelist(study: StudyMapping, codelist_id: str, values: set[str]) -> DefineCodeList:
-    source = study.codelists.get(codelist_id)
-    if source is None:  # a code list the SDTM builder declares in code (e.g. AGEU, DOMAIN)
-        return DefineCodeList(id=codelist_id, name=codelist_id.upper(),
-                              terms=tuple(CodeListTerm(value) for value in sorted(values)), sponsor_defined=True)
-    by_submission = {item.value: item for item in source.values}
-    terms = []
-    for value in sorted(values):
-        item = by_submission.get(value) or next((i for i in source.values if i.display == value), None)
-        terms.append(CodeListTerm(value, c_code=item.nci_code if item else None,
-                                  decode=item.display if item and item.display != value else None,
-                                  extended=bool(source.cdisc and source.cdisc.extensible and item and not item.nci_code)))
-    return DefineCodeList(id=codelist_id, name=source.cdisc.name if source.cdisc else source.name,
-                          terms=tuple(terms), c_code=source.cdisc.nci_code if source.cdisc else None,
-                          sponsor_defined=source.cdisc is None)

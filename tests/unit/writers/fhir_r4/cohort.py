@@ -47,7 +47,7 @@ def build_study(data_cutoff: str | None = "2024-06-30", concepts: list[ConceptSp
     study = Study(
         id="BLINA-PED-01", title="Blinatumomab in paediatric relapsed/refractory B-ALL", protocol="BLINA-PED-01",
         identifier_systems=IdentifierSystems(subject=SUBJECT_SYSTEM, study="https://example.org/study"),
-        standards=Standards(ct="2024-03-29"), data_cutoff=data_cutoff, arms=[],
+        standards=Standards(ct="2025-03-28"), data_cutoff=data_cutoff, arms=[],
         fhir={"study_status": "completed"},
     )
     form = Form(name="crf", label="CRF", sheets=["CRF"], identity=Identity(subject="subject"),

@@ -78,7 +78,10 @@ class DomainSpec:
         return self._by_name.get(name)
 
     def has(self, name: str) -> bool:
-        return name in self._by_name
+        """Whether the domain has the variable as the IG lists it (a class variable added to it counts only where
+        the mapping names it: rows.put)."""
+        found = self._by_name.get(name)
+        return found is not None and not found.added
 
     @property
     def prefix(self) -> str:
@@ -181,6 +184,15 @@ def ig_domain_any(sdtmig: str, name: str) -> DomainSpec:
     variables = tuple(_spec(variable, variable.core or "Perm") for variable in domain.variables)
     return DomainSpec(name, domain.label, define_class(domain.class_name), domain.class_name,
                       domain.structure or "", variables)
+
+
+@cache
+def subject_visits_name(sdtmig: str) -> str:
+    """The special-purpose dataset whose topic is VISITNUM (Subject Visits), as the IG names it."""
+    guide = load_sdtmig(sdtmig)
+    return next(name for name in guide.domains if name != "SUPPQUAL"
+                and (spec := ig_domain_any(sdtmig, name)).class_name == "Special-Purpose"
+                and topic_of(spec) == SPECIAL_TOPICS["visit"])
 
 
 TSVAL_PARTS = 5  # TSVAL + TSVAL1 … TSVAL4

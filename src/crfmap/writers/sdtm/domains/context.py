@@ -104,11 +104,12 @@ class BuildContext:
                               f"variable; add it to the concept's sdtm.supp to keep it", cells=cells)
 
     def warn_once(self, key: tuple[str, ...], record: Record, detail: str,
-                  cells: tuple[SourceCell, ...] | None = None) -> None:
-        """W060 once per key, at the cells of the value it is about when known, else the record's first."""
+                  cells: tuple[SourceCell, ...] | None = None, code: str = "W060") -> None:
+        """`code` (W060 unless said) once per key, at the cells of the value it is about when known, else the
+        record's first."""
         if key in self._warned:
             return
         self._warned.add(key)
         cells = cells or record.all_sources
-        self.issues.append(make_issue("W060", at=cells[0] if cells else None, subject=record.subject_id,
+        self.issues.append(make_issue(code, at=cells[0] if cells else None, subject=record.subject_id,
                                       detail=detail))

@@ -188,7 +188,7 @@ def derive_epoch(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
             epoch = asked.after
         elif day is not None and first.to_date() is not None and day >= first.to_date():  # type: ignore[operator]
             epoch = asked.during
-        put(draft, spec, "EPOCH", epoch, origin="D:MT.EPOCH")
+        put(draft, spec, "EPOCH", epoch, origin="D:MT.EPOCHEX")
 
 
 def derive_visit_number(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> None:
@@ -217,7 +217,7 @@ DERIVATIONS: tuple[DerivationEntry, ...] = (
     DerivationEntry("study_day", "--DY, --STDY, --ENDY", "MT.DY", True, derive_study_day),
     DerivationEntry("last_observation_before_exposure", "--LOBXFL", "MT.LOBXFL", True, derive_last_before_exposure),
     DerivationEntry("baseline_flag", "--BLFL", "MT.BLFL", False, derive_baseline_flag),
-    DerivationEntry("epoch", "EPOCH", "MT.EPOCH", False, derive_epoch),
+    DerivationEntry("epoch", "EPOCH", "MT.EPOCHEX", False, derive_epoch),
 )
 
 

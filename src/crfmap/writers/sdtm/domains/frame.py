@@ -36,8 +36,12 @@ def sort_drafts(drafts: Iterable[Draft], context: BuildContext) -> list[Draft]:
 def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset:
     """The dataset of `spec` holding `drafts` (already sorted and derived)."""
     rows = [_row(draft) for draft in drafts]
+    _warn_dropped(spec, drafts, rows, context)
+    not_collected = {name.partition(".")[2] for name in context.settings.not_collected
+                     if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
     chosen = [variable for variable in spec.variables
-              if variable.core in ("Req", "Exp") or any(row.get(variable.name) is not None for row in rows)]
+              if variable.core in ("Req", "Exp") or variable.name in not_collected
+              or any(row.get(variable.name) is not None for row in rows)]
     variables = [_variable(variable, rows, drafts, context) for variable in chosen]
     names = [variable.name for variable in chosen]
     return Dataset(
@@ -56,6 +60,23 @@ def _row(draft: Draft) -> dict[str, Any]:
             row[name] = value
             draft.origins.setdefault(name, "A")
     return row
+
+
+# Derived values a builder computes whether or not the domain has the variable (SDTMIG 3.4 MH has no MHSTDY).
+_DERIVED_SUFFIXES = ("SEQ", "DY", "STDY", "ENDY", "LOBXFL")
+
+
+def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, Any]], context: BuildContext) -> None:
+    """A collected value for a variable the domain does not have would vanish: W060 once per concept and variable."""
+    for draft, row in zip(drafts, rows, strict=True):
+        for name, value in row.items():
+            if value is None or spec.variable(name) is not None or draft.record is None:
+                continue
+            if name.startswith(spec.prefix) and name[len(spec.prefix):] in _DERIVED_SUFFIXES:
+                continue
+            context.warn_once(("dropped", draft.record.concept, name), draft.record,
+                              f"{name} of concept {draft.record.concept!r} has values but {spec.name} has no {name} "
+                              f"in SDTMIG; map the record field to a SUPP-- qualifier (sdtm.supp) to keep it")
 
 
 def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext) -> Variable:

@@ -100,18 +100,31 @@ def _lint_study_settings(study: StudyMapping, settings: StudySdtm) -> Iterator[I
     for unit in settings.units:
         if not is_valid_ucum(unit):
             yield make_issue("P023", value=unit, detail=" (a key of sdtm.units)", **where.at_study(("sdtm", "units")))
-    yield from _lint_trial_summary(where, settings)
+    yield from _lint_trial_summary(where, settings, standards.ct)
+    yield from _lint_not_collected(where, settings, catalog_of(study, settings))
 
 
-def _lint_trial_summary(where: MappingSource, settings: StudySdtm) -> Iterator[Issue]:
+def _lint_trial_summary(where: MappingSource, settings: StudySdtm, ct_version: str) -> Iterator[Issue]:
+    from crfmap.writers.sdtm.trial_design.parameters import parameter_name
+
     for entry in settings.ts:
-        if entry.parm is None and entry.parmcd not in PARAMETERS:
+        if entry.parm is None and entry.parmcd not in PARAMETERS and parameter_name(entry.parmcd, ct_version) is None:
             yield make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
-                             detail=f"sdtm.ts: parameter {entry.parmcd!r} is not one crfmap knows; give its "
-                                    "TSPARM as `parm`")
+                             detail=f"sdtm.ts: parameter {entry.parmcd!r} is not a TSPARMCD of CDISC CT "
+                                    f"{ct_version}; give its TSPARM as `parm`")
         if entry.value is None and entry.null_flavor is None:
             yield make_issue("P011", **where.at_study(("sdtm", "ts")), value=entry.parmcd,
                              detail=f"sdtm.ts: parameter {entry.parmcd!r} needs a value or a null_flavor")
+
+
+def _lint_not_collected(where: MappingSource, settings: StudySdtm, catalog: DomainCatalog) -> Iterator[Issue]:
+    for name in settings.not_collected:
+        domain, _, variable = name.partition(".")
+        spec = catalog.dataset(domain)
+        if spec is None or spec.variable(variable) is None:
+            yield make_issue("P011", **where.at_study(("sdtm", "not_collected", name)), value=name,
+                             detail=f"sdtm.not_collected: {name!r} is not DATASET.VARIABLE of a domain crfmap "
+                                    "writes (e.g. DM.RACE)")
 
 
 def _lint_concept(study: StudyMapping, catalog: DomainCatalog, settings: StudySdtm,

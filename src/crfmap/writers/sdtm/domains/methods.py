@@ -38,11 +38,33 @@ _OWN = (
     DefineMethod("MT.BLFL", "Algorithm to derive --BLFL",
                  "Y on the record that --LOBXFL marks: the last non-missing result before RFXSTDTC per USUBJID, "
                  "--TESTCD and --SPEC; otherwise null."),
-    DefineMethod("MT.EPOCH", "Algorithm to derive EPOCH",
+    DefineMethod("MT.EPOCHEX", "Algorithm to derive EPOCH from exposure",
                  "From the record's (start) date against the subject's first and last study treatment in EX: "
                  "before the first exposure, from first to last exposure, after the last; null for partial dates."),
     DefineMethod("MT.VISITNUM", "Algorithm to derive VISITNUM",
                  "The planned visit number of VISIT, from the study's list of planned visits."),
+    DefineMethod("MT.SE", "Algorithm to derive SE (Subject Elements)",
+                 "The subject's planned arm (DM.ARMCD) gives the elements in TA order. An element starts where the "
+                 "trial design's start rule finds it in the subject's records (the first or last date of a given "
+                 "kind of record, plus a fixed offset in days, as study.yaml sdtm.trial_design declares); an element "
+                 "the data never starts, or one that would start after RFPENDTC, is not entered. SEENDTC is the next "
+                 "element's SESTDTC, for the last element RFPENDTC. EPOCH and TAETORD come from TA."),
+    DefineMethod("MT.EPOCH", "Algorithm to derive EPOCH",
+                 "EPOCH of the subject's element (SE) in which the record's date falls (--STDTC for events and "
+                 "interventions, --DTC for findings): the last element starting on or before that day. A record "
+                 "without a date complete to the day takes the epoch the mapping declares for its concept, if any."),
+    DefineMethod("MT.VISIT", "Algorithm to derive VISIT and VISITNUM",
+                 "From the visit the CRF records for the observation, matched to the planned visit (TV) it names; or, "
+                 "where the mapping assigns visits by date, the planned visit whose window holds the record's date. A "
+                 "dated record in no window makes an unscheduled visit numbered after the latest planned visit "
+                 "before it (VISITNUM + 0.01 per distinct date, VISIT 'UNSCHEDULED n.nn')."),
+    DefineMethod("MT.VISITS", "Algorithm to derive Subject Visits",
+                 "One record per subject and VISITNUM found in the observation domains; --STDTC/--ENDTC are the "
+                 "earliest and latest date of the observations at that visit; --PRESP and --OCCUR are Y for planned "
+                 "visits (in TV) and empty for unscheduled ones; VISITDY from TV."),
+    DefineMethod("MT.SSTDTC", "Algorithm to derive TS SSTDTC",
+                 "The earliest date of informed consent (DM.RFICDTC) of any subject; without one, the earliest start "
+                 "of a subject's first element (SE.SESTDTC); else the earliest RFSTDTC."),
     DefineMethod("MT.LOBXFL", "Algorithm to derive --LOBXFL",
                  "Y on the latest record with a result per USUBJID, --TESTCD and --SPEC taken before RFXSTDTC: on "
                  "an earlier day, or on the same day when both times are known and the observation is not later; "

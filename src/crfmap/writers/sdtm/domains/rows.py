@@ -36,9 +36,12 @@ def start_draft(record: Record, spec: DomainSpec, target: SdtmTarget, context: B
 
 
 def put(draft: Draft, spec: DomainSpec, variable: str, value: Any, *, field: str | None = None,
-        origin: str | None = None) -> bool:
-    """Set `variable` when the domain has it (True); a None value sets nothing but counts as placed."""
-    if not spec.has(variable):
+        origin: str | None = None, explicit: bool = False) -> bool:
+    """Set `variable` when the domain has it (True); a None value sets nothing but counts as placed. A variable of
+    the domain's class that the IG does not list for it (CPLLOQ, MHSTDY) is filled only when the mapping names it
+    (`explicit`, from `sdtm.variables`): a reviewer expects the IG's variables (issue #11)."""
+    known = spec.variable(variable)
+    if known is None or (known.added and not explicit):
         return value is None
     if value is None:
         return True
@@ -101,7 +104,7 @@ def apply_variables(draft: Draft, spec: DomainSpec, target: SdtmTarget) -> None:
         spec_variable = spec.variable(variable)
         cell = cell_value(value, spec_variable.type if spec_variable is not None else "text")
         source_key = f"qualifiers.{name}" if name in record.qualifiers else name
-        if put(draft, spec, variable, cell, field=source_key) and isinstance(value, Coded):
+        if put(draft, spec, variable, cell, field=source_key, explicit=True) and isinstance(value, Coded):
             draft.codelists[variable] = value.codelist
 
 
@@ -133,7 +136,9 @@ def _collect_supp(draft: Draft, target: SdtmTarget, context: BuildContext) -> No
     for name, value in record.qualifiers.items():
         if value is None:
             continue
-        if name not in target.supp and name not in target.variables.values():
+        carried = name in target.supp or name in target.variables.values() or (
+            target.visit is not None and target.visit.qualifier == name)  # VISIT (trial_design/visits.py)
+        if not carried:
             context.warn_not_carried(record, target, name)
     for name, supp in target.supp.items():
         value = record.qualifiers[name] if name in record.qualifiers else getattr(record, name, None)

@@ -4,22 +4,29 @@
       domain: LB                    # any SDTMIG domain of the record's class (DM for subjects, Subject Visits for
                                     # visits), or a custom X-/Y-/Z- domain declared in study.yaml
       category: "…"                 # --CAT     subcategory: "…"  # --SCAT
-      epoch: "…"                    # EPOCH constant (or derive: [{op: epoch}])
+      epoch: "…"                    # EPOCH constant (or derive: [{op: epoch}]); with a trial design: only for records that have no date
+      visit: {qualifier: timepoint} # VISIT/VISITNUM from the trial design's visits: a qualifier/field ({field: …}) or {by_date: true}
       end_reference: "…"            # --ENTPT text when the record is ongoing (--ENRTPT = ONGOING)
       constants: {EXDOSFRM: "…"}    # study constants for variables of the domain that no record field fills
       variables: {LBPOS: position}  # a qualifier (or record field) into a standard variable of the domain
       derive: [{op: standard_units, units: {GLUC: mmol/L}}, {op: baseline_flag}, {op: visit_number}, {op: epoch}]
       supp: {<qualifier or record field>: {qnam: XXXXXXXX, qlabel: "≤ 40", origin: Collected, evaluator: …}}
+
+study.yaml `sdtm:` holds the study-level settings: `ts`, `units`, `trial_design` (trial_design/models.py),
+`ct_extensions` (controlled_terms/models.py), `not_collected` and `annotated_crf`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crfmap.study.models import ConceptSpec, StudyMapping
+from crfmap.writers.sdtm.controlled_terms.models import SponsorTerm
 from crfmap.writers.sdtm.domains.catalog import CustomDomain, DomainCatalog
+from crfmap.writers.sdtm.trial_design.models import TrialDesign, VisitTarget
 
 QNAM_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
 VARIABLE_PATTERN = r"^[A-Z][A-Z0-9_]{0,7}$"
@@ -82,7 +89,9 @@ class SdtmTarget(_Strict):
                         "record's class, DM (subject), Subject Visits (visit), or a custom domain from study.yaml")
     category: str | None = Field(None, description="--CAT")
     subcategory: str | None = Field(None, description="--SCAT")
-    epoch: str | None = Field(None, description="EPOCH, the same for every record")
+    epoch: str | None = Field(None, description="EPOCH of every record; with a trial design, of records that have "
+                                                "no date (the others get the epoch of the element they fall in)")
+    visit: VisitTarget | None = Field(None, description="Where VISIT/VISITNUM come from (trial design visits)")
     end_reference: str | None = Field(None, description="--ENTPT when a record is ongoing (--ENRTPT = ONGOING)")
     constants: dict[str, str] = Field(default_factory=dict,
                                       description="Variable → value, for variables no record field fills")
@@ -138,6 +147,16 @@ class StudySdtm(_Strict):
     reference_start: Literal["exposure", "consent", "enrolment"] = Field(
         "exposure", description="What RFSTDTC (day 1 of every --DY) is: the first study treatment in EX, or, for a "
                                 "study without one, the subject's informed consent or enrolment date")
+    trial_design: TrialDesign | None = Field(None, description="Arms, elements, visits and criteria (TA/TE/TV/TI), "
+                                             "from which SE, Subject Visits, EPOCH and VISIT/VISITNUM are derived")
+    ct_extensions: dict[str, list[str | SponsorTerm]] = Field(
+        default_factory=dict, description="Extensible CDISC code list (submission short name, e.g. EPOCH) → the "
+                                          "sponsor terms the study adds to it")
+    not_collected: dict[str, str] = Field(
+        default_factory=dict, description="DM.RACE, DM.ETHNIC … (dataset.variable) → why the CRF does not collect "
+                                          "it; the variable is written empty and define.xml says why")
+    annotated_crf: str | None = Field(None, description="File name of the annotated CRF (e.g. the site template "
+                                                        "from `crfmap template`), for define.xml origins")
 
 
 def read_target(concept: ConceptSpec) -> SdtmTarget | None:
@@ -154,3 +173,14 @@ def catalog_of(study: StudyMapping, settings: StudySdtm) -> DomainCatalog:
     custom = tuple(CustomDomain(name, declared.label, declared.class_, declared.structure)
                    for name, declared in sorted(settings.custom_domains.items()))
     return DomainCatalog(standards.sdtmig, standards.sdtm, custom)
+
+
+def concept_targets(study: StudyMapping) -> Iterator[tuple[ConceptSpec, SdtmTarget]]:
+    """Every concept with a valid `sdtm:` target (an invalid one is the lint's P011, reported before any writing)."""
+    for concept in study.concepts:
+        try:
+            target = read_target(concept)
+        except ValidationError:
+            continue
+        if target is not None:
+            yield concept, target

@@ -86,7 +86,9 @@ def default_concepts() -> list[ConceptSpec]:
         concept("marrow_blasts", "finding", {"domain": "LB", "category": "HEMATOLOGY"}),
         concept("mrd_flow", "finding", {"domain": "CP", "category": "MINIMAL RESIDUAL DISEASE",
                                         "supp": {"interpretation": {"qnam": "MRDINTP",
-                                                                    "qlabel": "MRD Interpretation"}}}),
+                                                                    "qlabel": "MRD Interpretation"},
+                                                 "threshold": {"qnam": "MRDTHR",
+                                                               "qlabel": "MRD Negativity Threshold"}}}),
         concept("response", "finding", {"domain": "RS", "category": "ONCOLOGY RESPONSE"}),
     ]
 

@@ -65,11 +65,12 @@ def test_cp_result_below_threshold_keeps_the_text_and_no_number(built):
     (row,) = cp.rows
     assert (row["CPTESTCD"], row["CPTEST"], row["CPCAT"]) == ("MRD", "Minimal Residual Disease",
                                                               "MINIMAL RESIDUAL DISEASE")
-    # CPSTRESN is Perm in SDTMIG 3.4 CP and null here, so CP does not carry it
-    assert (row["CPORRES"], row["CPORRESU"], row["CPSTRESC"], row.get("CPSTRESN"), row["CPSTRESU"]) == (
-        "<0.01", "%", "<0.01", None, "%")
-    assert "CPSTRESN" not in [variable.name for variable in cp.variables]
-    assert (row["CPLLOQ"], row["CPSPEC"], row["CPMETHOD"]) == (0.01, "BONE MARROW", "FLOW CYTOMETRY")
+    assert (row["CPORRES"], row["CPORRESU"], row["CPSTRESC"], row["CPSTRESU"]) == ("<0.01", "%", "<0.01", "%")
+    # CPSTRESN (Perm) is null in every row, so it is left out; SDTMIG 3.4 CP has no CPLLOQ: the threshold goes to
+    # SUPPCP, as the concept maps it (test_supplemental_qualifiers)
+    names = [variable.name for variable in cp.variables]
+    assert "CPSTRESN" not in names and "CPLLOQ" not in names
+    assert (row["CPSPEC"], row["CPMETHOD"]) == ("BONE MARROW", "FLOW CYTOMETRY")
     # 2024-04-08 − RFSTDTC 2024-03-11 = 28 days → day 29
     assert (row["CPDTC"], row["CPDY"]) == ("2024-04-08", 29)
 
@@ -114,17 +115,20 @@ def test_supp_rows_point_at_the_parent_sequence(built):
         ("PR", "BLINA-PED-01-01-001", "PRSEQ", "1", "DONORTYP", "Donor Type", "HAPLOIDENTICAL", "Collected")]
     assert values(datasets["SUPPMH"], "QNAM", "QVAL") == [("RELAPSNO", "2")]
     # the interpretation has no NRIND code list, so the mapping sends it to SUPPCP
-    assert values(datasets["SUPPCP"], "IDVAR", "IDVARVAL", "QNAM", "QVAL") == [("CPSEQ", "1", "MRDINTP", "NEGATIVE")]
+    assert values(datasets["SUPPCP"], "IDVAR", "IDVARVAL", "QNAM", "QVAL") == [
+        ("CPSEQ", "1", "MRDINTP", "NEGATIVE"), ("CPSEQ", "1", "MRDTHR", "0.01 %")]
 
 
 def test_ts_parameters_from_the_study(built):
     ts = built[0]["TS"]
     rows = {row["TSPARMCD"]: row for row in ts.rows}
-    assert set(rows) == {"ACTSUB", "DCUTDTC", "FCNTRY", "NARMS", "SDTIGVER", "SDTMVER", "SPONSOR", "TITLE",
-                         "TPHASE"}
+    assert set(rows) == {"ACTSUB", "DCUTDTC", "FCNTRY", "NARMS", "SDTIGVER", "SDTMVER", "SPONSOR", "SSTDTC",
+                         "TITLE", "TPHASE"}
     assert (rows["ACTSUB"]["TSVAL"], rows["SDTIGVER"]["TSVAL"], rows["SDTMVER"]["TSVAL"]) == ("3", "3.4", "2.0")
-    assert (rows["FCNTRY"]["TSVAL"], rows["FCNTRY"]["TSVALCD"], rows["FCNTRY"]["TSVCDREF"]) == (
-        "RUS", "RUS", "ISO 3166-1 alpha-3")
+    # DICTNAM (C66788) spells the country code system "ISO 3166"
+    assert (rows["FCNTRY"]["TSVAL"], rows["FCNTRY"]["TSVALCD"], rows["FCNTRY"]["TSVCDREF"]) == ("RUS", "RUS", "ISO 3166")
+    # the earliest informed consent (RFICDTC): 01-002's, 2024-01-20, the only one collected
+    assert (rows["SSTDTC"]["TSVAL"], rows["SSTDTC"]["TSVCDREF"]) == ("2024-01-20", "ISO 8601")
     assert rows["TITLE"]["TSPARM"] == "Trial Title" and rows["TITLE"]["TSSEQ"] == 1
 
 

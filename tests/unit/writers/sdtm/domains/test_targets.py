@@ -126,11 +126,12 @@ def test_constants_fill_only_what_the_records_leave_null():
 
 def test_options_and_constants_the_domain_cannot_hold():
     issues = lint(concept("dm", "subject", {"domain": "DM", "category": "X", "epoch": "SCREENING"}),
-                  # DS may be extended with the Events class's DSENRTPT/DSENTPT (SDTMIG 3.4 2.6), SV has no SVCAT
+                  # SDTMIG 3.4 DS lists no DSENTPT: the Events class variable is written only where sdtm.variables
+                  # names it, so end_reference has nowhere to go; SV has no SVCAT
                   concept("ds", "event", {"domain": "DS", "end_reference": "END OF STUDY"}),
                   concept("sv", "visit", {"domain": "SV", "category": "X"}),
                   concept("ae", "event", {"domain": "AE", "constants": {"AESEQ": "1", "AESTDTC": "2024"}}))
-    assert [issue[1] for issue in issues] == ["dm", "dm", "sv", "ae", "ae"]
+    assert [issue[1] for issue in issues] == ["dm", "dm", "ds", "sv", "ae", "ae"]
 
 
 def test_build_refuses_invalid_targets_with_a_fatal_issue_not_a_traceback():

@@ -13,8 +13,14 @@ def test_long_value_is_split_between_words_and_loses_nothing() -> None:
     parts = split_tsval(words)
     assert len(parts) == 3
     assert all(len(part) <= TSVAL_WIDTH for part in parts)
-    assert "".join(parts) == words  # the split keeps every character, spaces included
-    assert parts[1].startswith(" word")  # cut at a space, not inside a word
+    assert " ".join(parts) == words  # the parts join back with the one space each split fell on
+    assert all(part == part.strip() for part in parts)  # no leading space (FDA FB1501), no trailing one
+    assert all(part.split(" ")[-1] in words.split(" ") for part in parts)  # cut at a space, not inside a word
+
+
+def test_runs_of_spaces_at_the_cut_are_not_carried_into_the_next_part() -> None:
+    text = "a" * 199 + "   " + "b" * 10
+    assert split_tsval(text) == ["a" * 199, "b" * 10]
 
 
 def test_text_without_spaces_is_cut_at_the_limit() -> None:
