@@ -118,6 +118,7 @@ def main() -> None:
       crfmap check-mapping mappings/blinatumomab_ped_all
       crfmap validate site.xlsx --study mappings/blinatumomab_ped_all --annotate site.checked.xlsx
       crfmap convert site.xlsx --study mappings/blinatumomab_ped_all --to fhir --to sdtm --out out/
+      crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --executor dask --out out/
 
     Exit status: 0 no errors (warnings allowed), 1 the data has errors, 2 the command could not run.
     """
@@ -216,6 +217,100 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
             for line in outcome.summary_lines():
                 click.echo(line)
         for issue in Report(list(outcome.failure)).presented(redact=redact):  # why nothing could be written
+            click.echo(render_issue(issue), err=True)
+        return outcome.exit_status
+
+    _run(body, debug, redact)
+
+
+@main.command("convert-many")
+@click.argument("site_exports", type=click.Path(path_type=Path))
+@study_option
+@click.option("--to", "targets", type=click.Choice(list(api.WRITERS)), multiple=True, default=tuple(api.WRITERS),
+              show_default=True, help="Which target(s) to write; repeat for several (as convert).")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Output folder: one set for all exports, OUT/fhir and OUT/sdtm switched together in one step "
+                   "(a failed or killed run leaves the previous output). Not inside SITE_EXPORTS.")
+@click.option("--executor", type=click.Choice(list(api.EXECUTORS)), default="local", show_default=True,
+              help="Where partitions run: " + "; ".join(f"{name}: {executor.summary}"
+                                                         for name, executor in api.EXECUTORS.items()) + ".")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="With --executor dask: a running cluster's scheduler, e.g. tcp://host:8786 (every worker must "
+                   "have crfmap installed and see SITE_EXPORTS at the same path). Default: a local cluster for "
+                   "this run.")
+@click.option("--partitions", type=click.IntRange(1, 10_000), default=1, show_default=True,
+              help="Partitions per export, by a stable hash of the subject id: each reads the whole export and "
+                   "validates and maps its subjects' rows (for exports too large for one worker's time).")
+@click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="With --executor dask and no --scheduler: worker processes of the local cluster.")
+@writer_options
+@click.option("--allow-errors", is_flag=True,
+              help="Write every valid record even when some rows have errors (as convert); a subject already in an "
+                   "earlier export (R055) is written from that export only.")
+@click.option("--allow-unmapped", is_flag=True,
+              help="Convert even when some non-empty cells are read by no form (they are still reported).")
+@click.option("--format", "output_format", type=click.Choice(["text", "concise", "json"]), default="text",
+              show_default=True, help="What to print (as convert); json adds \"exports\": one entry per export.")
+@click.option("--report", "reports", type=click.Path(path_type=Path), multiple=True,
+              help="Also write the report (every export's issues, each with its file name) to a file; the ending "
+                   "picks the format, as convert.")
+@click.option("--waivers", type=click.Path(path_type=Path), default=None,
+              help="A reviewed waivers.yaml, applied to the issues of all exports.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the counts (and errors that stop the run).")
+@click.option("--verbose", "-v", is_flag=True, help="Also print the run header.")
+@click.option("--timestamp", is_flag=True, help="Put the time of the run in report headers.")
+@read_options
+@redact_option
+@debug_option
+def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], out: Path, executor: str,
+                 scheduler: str | None, partitions: int, workers: int, allow_errors: bool, allow_unmapped: bool,
+                 output_format: str, reports: tuple[Path, ...], waivers: Path | None, quiet: bool, verbose: bool,
+                 timestamp: bool, redact: bool, debug: bool, **values: Any) -> None:
+    """Validate every site export in SITE_EXPORTS (one per file, or per folder of csv files) and write one set of
+    FHIR R4 and/or SDTM to OUT, byte for byte what one process would write.
+
+    \b
+    Each export, or with --partitions K each K-th of an export's subjects, is a partition converted on its own
+    (--executor local: here, in turn; dask: on a dask.distributed cluster); the partitions are merged in file-
+    name order, then SDTM --SEQ, sort order, define.xml and the bundles are made from all of them at once.
+      crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/
+      crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/ \\
+          --executor dask --scheduler tcp://scheduler.example.org:8786 --partitions 8
+    Refuses to write when an export has errors, unless --allow-errors. Exit status as convert.
+    The dask executor needs: pip install 'crfmap[dask]'.
+    """
+    if scheduler is not None and executor != "dask":
+        raise click.UsageError("--scheduler goes with --executor dask")
+
+    def body() -> ExitStatus:
+        api.check_report_targets(reports)
+        per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
+                      for name, writer in api.WRITERS.items()}
+        options = api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
+                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped, waivers=waivers,
+                                     report_time=timestamp)
+        many = api.ManyOptions(executor=executor, scheduler=scheduler, partitions=partitions, workers=workers)
+        with row_progress(sys.stderr) as progress:
+            outcome = api.convert_many(site_exports, study_dir, options, many, read_options=build_read_options(**values),
+                                       progress=progress)
+            said = [f"report: {written}" for written in api.write_reports(outcome.report, reports, redact=redact,
+                                                                           progress=progress)]
+        for line in said:
+            click.echo(line, err=True)
+        if output_format == "json":
+            data = outcome.report.as_dict(redact=redact)
+            data["outputs"] = {target: {"files": files, "counts": outcome.counts.get(target, {})}
+                               for target, files in outcome.written.items()}
+            data["exports"] = [export.as_dict() for export in outcome.exports]
+            click.echo(_json(data))
+        else:
+            _print_report(outcome.report, redact, quiet, verbose, concise=output_format == "concise")
+            for export in outcome.exports:
+                click.echo(f"{export.name}: {export.partitions} partition(s), {export.rows_read:,} row(s), "
+                           f"{export.records:,} record(s), {export.errors} error(s), {export.warnings} warning(s)")
+            for line in outcome.summary_lines():
+                click.echo(line)
+        for issue in Report(list(outcome.failure)).presented(redact=redact):
             click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 

@@ -5,6 +5,8 @@ formats are in the registries (`FORMATS` of readers, `WRITERS` of writers, `OPER
     result = validate_workbook(Path("site.xlsx"), mapping)
     outcome = convert_workbook(Path("site.xlsx"), mapping, ConvertOptions(out=Path("out"), targets=("fhir",)))
     result = push_fhir(Path("out"), make_push_options(PushSettings(server="https://fhir.example.org/fhir")))
+    outcome = convert_many(Path("exports"), mapping, ConvertOptions(out=Path("out")),
+                           ManyOptions(executor="dask", scheduler="tcp://host:8786", partitions=4))
 """
 
 # Imported on first use (PEP 562): `crfmap convert` of a small study must not pay at start-up for what it never
@@ -18,7 +20,10 @@ if TYPE_CHECKING:
     from crfmap.api.annotation import write_annotation
     from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
     from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
+    from crfmap.api.executors import EXECUTORS, Executor, ExecutorSettings
+    from crfmap.api.many import ExportSummary, ManyOptions, ManyOutcome, convert_many, list_exports
     from crfmap.api.mapping import load_mapping, mapping_json_schema, mapping_reference, target_models
+    from crfmap.api.partitions import Partition, PartitionResult, convert_partition, merge_partitions
     from crfmap.api.progress import Progress
     from crfmap.api.reports import (
         REPORT_FORMATS,
@@ -43,10 +48,22 @@ _HOMES: dict[str, str] = {
     "make_push_options": "crfmap.api.delivery",
     "push_fhir": "crfmap.api.delivery",
     "write_fhir_definitions": "crfmap.api.delivery",
+    "EXECUTORS": "crfmap.api.executors",
+    "Executor": "crfmap.api.executors",
+    "ExecutorSettings": "crfmap.api.executors",
+    "ExportSummary": "crfmap.api.many",
+    "ManyOptions": "crfmap.api.many",
+    "ManyOutcome": "crfmap.api.many",
+    "convert_many": "crfmap.api.many",
+    "list_exports": "crfmap.api.many",
     "load_mapping": "crfmap.api.mapping",
     "mapping_json_schema": "crfmap.api.mapping",
     "mapping_reference": "crfmap.api.mapping",
     "target_models": "crfmap.api.mapping",
+    "Partition": "crfmap.api.partitions",
+    "PartitionResult": "crfmap.api.partitions",
+    "convert_partition": "crfmap.api.partitions",
+    "merge_partitions": "crfmap.api.partitions",
     "Progress": "crfmap.api.progress",
     "REPORT_FORMATS": "crfmap.api.reports",
     "annotate_workbook": "crfmap.api.reports",
@@ -79,14 +96,22 @@ def __getattr__(name: str) -> Any:
     return value
 
 __all__ = [
+    "EXECUTORS",
     "FORMATS",
     "REPORT_FORMATS",
     "WRITERS",
     "CellGrid",
     "ConvertOptions",
     "ConvertOutcome",
+    "Executor",
+    "ExecutorSettings",
+    "ExportSummary",
     "InitOutcome",
+    "ManyOptions",
+    "ManyOutcome",
     "OptionSpec",
+    "Partition",
+    "PartitionResult",
     "Progress",
     "PushSettings",
     "ReadLimits",
@@ -96,13 +121,17 @@ __all__ = [
     "ValidationResult",
     "annotate_workbook",
     "check_report_targets",
+    "convert_many",
+    "convert_partition",
     "convert_workbook",
     "html_report",
     "init_mapping",
+    "list_exports",
     "load_mapping",
     "make_push_options",
     "mapping_json_schema",
     "mapping_reference",
+    "merge_partitions",
     "page_policy",
     "push_fhir",
     "target_models",

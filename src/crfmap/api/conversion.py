@@ -65,13 +65,24 @@ class ConvertOutcome:
 def convert_workbook(workbook: Path, study: Path | StudyMapping | None, options: ConvertOptions, *,
                      read_options: ReadOptions | None = None, progress: Progress | None = None,
                      keep_cells: bool = False) -> ConvertOutcome:
+    check_targets(options)
+    check_output_folder(Path(workbook), Path(options.out), options.targets)
+    validation = validate_workbook(workbook, study, read_options=read_options, progress=progress,
+                                   keep_cells=keep_cells, waivers=options.waivers, report_time=options.report_time)
+    return write_validated(validation, options, progress)
+
+
+def check_targets(options: ConvertOptions) -> None:
     unknown = [target for target in options.targets if target not in WRITERS]
     if unknown:
         raise FatalIssue(make_issue("W001", detail=f"unknown output target(s) {', '.join(unknown)}; known: "
                                                    f"{', '.join(WRITERS)}"))
-    _check_output_folder(Path(workbook), Path(options.out), options.targets)
-    validation = validate_workbook(workbook, study, read_options=read_options, progress=progress,
-                                   keep_cells=keep_cells, waivers=options.waivers, report_time=options.report_time)
+
+
+def write_validated(validation: ValidationResult, options: ConvertOptions,
+                    progress: Progress | None = None) -> ConvertOutcome:
+    """The second half of `convert` (and of `convert-many`, whose partitions were merged into one validation):
+    refuse or write every target into one new version of OUT, switched in at once."""
     report = validation.report
     outcome = ConvertOutcome(report=report, validation=validation)
     if not _may_write(validation, options, report):
@@ -129,7 +140,7 @@ def _cannot_write(outcome: ConvertOutcome, out: Path, problem: OSError) -> Conve
     return outcome
 
 
-def _check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> None:
+def check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> None:
     """Refuse an OUT that is a file or lies under one, whose target names are taken by something crfmap did not
     make, or whose replaced folders would swallow the input itself."""
     for folder in (out, *out.parents):
@@ -182,7 +193,8 @@ def _leave_out_subjects_without_record(validation: ValidationResult, report: Rep
         listed = "; ".join(f"{sheet!r} row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
                            for sheet, numbers in by_sheet.items())
         detail = f"{why}, so its {len(dependents)} record(s) from these rows were not written either: {listed}"
-        report.add(make_issue("W007", file=validation.source.file, sheet=own.sheet if own else None,
+        file = own.file if own else rows[0][1].file if rows else validation.source.file
+        report.add(make_issue("W007", file=file, sheet=own.sheet if own else None,
                               row=own.number if own else None, cell=f"A{own.number}" if own else None,
                               subject=subject, detail=detail, related=related))
     return kept

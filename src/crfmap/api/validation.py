@@ -15,6 +15,7 @@ from typing import Self
 
 from crfmap import __version__
 from crfmap.api.progress import Progress, last_row, rows_with_progress
+from crfmap.api.selection import RowSelection
 from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.issues.waivers import apply_waivers
@@ -115,14 +116,15 @@ class RecordingWorkbook:
 
 def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
-                      report_time: bool = False) -> ValidationResult:
+                      report_time: bool = False, selection: RowSelection | None = None) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
     `study` None: the study a workbook made by `crfmap template` names (api/templates.py).
     `keep_cells` keeps every cell read in `result.grid`, for an annotated copy. `waivers` is a reviewed
     waivers.yaml: the issues it accepts become notes marked waived. `report_time` puts the time of the run in
-    the report's header (otherwise reports are byte-identical for the same input).
+    the report's header (otherwise reports are byte-identical for the same input). `selection` validates and
+    maps one partition of the rows only (api/selection.py; api/partitions.py merges the partitions).
     """
     from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
 
@@ -137,7 +139,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
 
         mapping, mapping_issues = load_mapping(study)
     accepted, waivers_sha256 = load_waivers(waivers) if waivers is not None else ([], None)
-    report = Report()
+    report = selection.report if selection is not None else Report()
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
@@ -158,11 +160,11 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
                 book = WithoutTemplateSheets(opened, stamp.sheets)
             if keep_cells:
                 recording = RecordingWorkbook(book, CellGrid())
-                _validate_book(recording, mapping, result, progress, headers)
+                _validate_book(recording, mapping, result, progress, headers, selection)
                 recording.record_unread(progress)
                 result.grid = recording.grid
             else:
-                _validate_book(book, mapping, result, progress, headers)
+                _validate_book(book, mapping, result, progress, headers, selection)
             input_format, sheets = book.format, book.sheets()
     except MemoryError:
         out_of_memory = True
@@ -218,7 +220,8 @@ def _now() -> str:
 
 
 def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResult,
-                   progress: Progress | None, headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
+                   progress: Progress | None, headers: dict[str, tuple[str, HeaderMap | None]],
+                   selection: RowSelection | None = None) -> None:
     report = result.report
     # An xlsx workbook says which date system its serials count in; other formats have none (False).
     context = ValidationContext(mapping, report.add, result.source.file, native_types=book.typed_cells,
@@ -243,7 +246,7 @@ def _validate_book(book: Workbook, mapping: StudyMapping, result: ValidationResu
         info = matched.get(form.name)
         if info is not None:
             step = SheetPass(book, form, info, tuple(groups[info.name]), context)
-            _read_form(step, engine, result, progress, headers)
+            _read_form(step, engine, result, progress, headers, selection)
     ignored = {normalize_name(name) for name in mapping.study.ignore_sheets}
     read_by_forms = {sheet.name for sheet in matched.values()}
     for info in sheets:  # sheets no form reads: counted once by match_sheets (the others here)
@@ -282,7 +285,7 @@ class SheetPass:
 
 
 def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult, progress: Progress | None,
-               headers: dict[str, tuple[str, HeaderMap | None]]) -> None:
+               headers: dict[str, tuple[str, HeaderMap | None]], selection: RowSelection | None = None) -> None:
     form, context = step.form, step.context
     counter = None
     shown = f"checking {step.sheet}" + (f" ({form.name})" if len(step.group) > 1 else "")
@@ -324,12 +327,16 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
             if form in chosen:
                 yield row
 
-    for form_row in validate_form_sheet(form, step.sheet, selected(rows), header, context):
+    # A partition (api/selection.py) validates its subjects' rows only; the sheet's own accounting above sees all.
+    own_rows = selected(rows) if selection is None else selection.select(form, header, selected(rows), context)
+    for form_row in validate_form_sheet(form, step.sheet, own_rows, header, context):
         result.rows_read += 1
         if form_row.has_errors:
             result.left_out.append(form_row)
         else:
             result.records.extend(engine.map_row(form_row))
+        if selection is not None:
+            selection.note_made(len(result.records), len(result.left_out))
 
 
 def _ignored(form: Form) -> frozenset[str]:

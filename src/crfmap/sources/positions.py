@@ -33,6 +33,10 @@ class FlawedText(str):
         instance.detail = detail
         return instance
 
+    def __reduce__(self) -> tuple[type[FlawedText], tuple[str, str, str]]:
+        # pickled by value with its flaw (a partition's rows travel between processes: api.partitions)
+        return (FlawedText, (str(self), self.flaw, self.detail))
+
 
 EXCEL_ERROR = "excel-error"
 UNDECODABLE = "undecodable"

@@ -98,4 +98,15 @@ ENTRIES = (
               "{detail}",
               "ClinicalData nests SubjectData › StudyEventData › FormData › ItemGroupData › ItemData, each with "
               "its OID: export the data again."),
+    # convert-many: several site exports read as one study (api/many.py)
+    IssueType("R055", "subject-in-several-exports", E, "Subject in more than one site export",
+              "subject {subject!r} is also in {expected}; {detail}",
+              "A subject belongs to one site: remove the rows from one export, or correct the subject id."),
+    IssueType("R056", "no-site-exports", E, "No site exports to read",
+              "{value}: {detail}",
+              "Pass the folder that holds one site export per file (xlsx, csv, ODM XML) or per folder (csv)."),
+    IssueType("R057", "export-changed-during-run", E, "Site export read differently by two partitions",
+              "{value}: {detail}",
+              "Do not change the exports while convert-many runs; on a cluster, every worker must see the same "
+              "files at the same path (a shared file system)."),
 )

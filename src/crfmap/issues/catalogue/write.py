@@ -124,4 +124,12 @@ ENTRIES = (
     IssueType("W131", "report-format-unknown", E, "Unknown report format",
               "--report {value!r}: {detail}",
               "Name the report with one of the endings .html, .xlsx, .json or .txt."),
+    # convert-many's executors (api/executors)
+    IssueType("W145", "executor-needs-extra", E, "The executor's library is not installed",
+              "the {value} executor cannot run: {detail}",
+              "Install it with: python -m pip install 'crfmap[dask]' (or use --executor local)."),
+    IssueType("W146", "executor-failed", E, "The cluster could not run the conversion",
+              "{value}: {detail}",
+              "Check --scheduler (tcp://host:8786) and that the workers are running with crfmap installed, "
+              "then run again; the previous output was kept."),
 )

@@ -1,0 +1,277 @@
+"""`convert-many`: several site exports of one study, converted as partitions on an executor and written as one
+set of outputs, exactly as `convert` writes one export.
+
+    outcome = convert_many(Path("exports"), Path("mappings/study"), ConvertOptions(out=Path("out")),
+                           ManyOptions(executor="dask", scheduler="tcp://host:8786", partitions=4))
+
+A partition is one export, or with `partitions` K > 1 one K-th of an export's subjects (api/selection.py).
+Partitions run anywhere (api/executors); the driver merges them (api/partitions.py) in the order one process
+reads them — exports by name, then each export's rows — checks what no partition can see alone (a subject in
+two exports: R055), and hands the one merged validation to the same writer path `convert` uses
+(`write_validated`): SDTM --SEQ, sort order, define.xml and bundles are derived from all records at once, and
+OUT switches to the new set in one step. With one export the result, report included, is byte for byte that
+of `crfmap convert` of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from crfmap.api.conversion import (
+    ConvertOptions,
+    ConvertOutcome,
+    check_output_folder,
+    check_targets,
+    write_validated,
+)
+from crfmap.api.executors import EXECUTORS, ExecutorSettings
+from crfmap.api.partitions import (
+    ExportResult,
+    Partition,
+    PartitionResult,
+    convert_partition,
+    coverage_lines,
+    merge_partitions,
+)
+from crfmap.api.progress import Progress, phase
+from crfmap.api.validation import SheetAccount, ValidationResult
+from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
+from crfmap.issues.layout import SheetLayout
+from crfmap.issues.waivers import apply_waivers
+from crfmap.model import Record
+from crfmap.readers import ReadOptions
+from crfmap.sources import SourceInfo
+from crfmap.study.models import StudyMapping
+from crfmap.study.waivers import load_waivers
+
+
+@dataclass(frozen=True, slots=True)
+class ManyOptions:
+    """How to run: the executor's name (api.executors.EXECUTORS), a running cluster's scheduler address, the
+    partitions per export (by subject hash), and the worker processes of a cluster started for the run."""
+
+    executor: str = "local"
+    scheduler: str | None = None
+    partitions: int = 1
+    workers: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ExportSummary:
+    name: str
+    format: str | None
+    size: int
+    sha256: str
+    partitions: int
+    rows_read: int
+    records: int
+    errors: int
+    warnings: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "format": self.format, "size": self.size, "sha256": self.sha256,
+                "partitions": self.partitions, "rows_read": self.rows_read, "records": self.records,
+                "errors": self.errors, "warnings": self.warnings}
+
+
+@dataclass
+class ManyOutcome(ConvertOutcome):
+    exports: list[ExportSummary] = field(default_factory=list)
+
+
+def list_exports(folder: Path) -> list[Path]:
+    """The site exports in `folder`: each file or folder (a folder of csv files) not hidden, by name."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        why = "does not exist" if not folder.exists() else "is not a folder"
+        raise FatalIssue(make_issue("R056", value=folder.name or str(folder), file=folder.name,
+                                    detail=f"the folder of site exports {why}"))
+    exports = sorted((entry for entry in folder.iterdir() if not entry.name.startswith((".", "~$"))),
+                     key=lambda entry: entry.name)
+    if not exports:
+        raise FatalIssue(make_issue("R056", value=folder.name, file=folder.name,
+                                    detail="the folder holds no site export (hidden files are not read)"))
+    return exports
+
+
+def convert_many(exports_folder: Path, study: Path | StudyMapping, options: ConvertOptions, many: ManyOptions,
+                 *, read_options: ReadOptions | None = None, progress: Progress | None = None) -> ManyOutcome:
+    """Convert every export in `exports_folder` as partitions on `many.executor`; write one set to
+    `options.out`. Raises FatalIssue when the mapping, an export or the executor is unusable."""
+    check_targets(options)
+    if many.executor not in EXECUTORS:
+        raise FatalIssue(make_issue("W145", value=many.executor, detail=f"there is no such executor; known: "
+                                                                        f"{', '.join(EXECUTORS)}"))
+    if many.partitions < 1:
+        raise ValueError("partitions must be at least 1")
+    exports = list_exports(exports_folder)
+    out = Path(options.out)
+    _check_out_beside(Path(exports_folder), out)
+    for export in exports:
+        check_output_folder(export, out, options.targets)
+    mapping, mapping_issues = _load(study)
+    accepted, waivers_sha256 = load_waivers(options.waivers) if options.waivers is not None else ([], None)
+    partitions = [Partition(export.resolve(), index, many.partitions, position)
+                  for position, export in enumerate(exports) for index in range(many.partitions)]
+    work = partial(convert_partition, mapping, read_options)
+    settings = ExecutorSettings(scheduler=many.scheduler, workers=many.workers)
+    with phase(progress, "partitions", f"converting {len(exports)} export(s) in {len(partitions)} partition(s) "
+                                       f"({many.executor})"):
+        results: list[PartitionResult] = EXECUTORS[many.executor].run(work, partitions, settings)
+    fatal = _unique([issue for result in results for issue in result.fatal])
+    if fatal:
+        raise FatalIssue(*fatal)
+    merged = [merge_partitions([result for result in results if result.partition.position == position])
+              for position in range(len(exports))]
+    results.clear()  # the merged lists hold the same records; let the partitions' own lists go
+    validation = _merge_exports(Path(exports_folder), mapping, mapping_issues, merged, options, waivers_sha256)
+    apply_waivers(validation.report, accepted)
+    _add_facts(validation, merged)
+    outcome = write_validated(validation, options, progress)
+    return ManyOutcome(report=outcome.report, validation=outcome.validation, written=outcome.written,
+                       counts=outcome.counts, exit_status=outcome.exit_status, failure=outcome.failure,
+                       exports=[_summary(export) for export in merged])
+
+
+def _load(study: Path | StudyMapping) -> tuple[StudyMapping, list[Issue]]:
+    if isinstance(study, StudyMapping):
+        return study, []
+    from crfmap.api.mapping import load_mapping
+
+    mapping, issues = load_mapping(study)
+    return mapping, list(issues)
+
+
+def _check_out_beside(folder: Path, out: Path) -> None:
+    """OUT inside the exports folder would be read as an export by the next run."""
+    exports, target = folder.resolve(), out.resolve()
+    if target == exports or exports in target.parents:
+        raise FatalIssue(make_issue("W001", file=str(out), detail="--out lies inside the folder of site exports, "
+                                    "where the next convert-many would read it as an export; choose another --out"))
+
+
+def _merge_exports(folder: Path, mapping: StudyMapping, mapping_issues: list[Issue], exports: list[ExportResult],
+                   options: ConvertOptions, waivers_sha256: str | None) -> ValidationResult:
+    """The run's one validation: the mapping's issues, then each export's in order, then R055; the report's
+    header, sheets and coverage (for one export, exactly that export's)."""
+    report = Report()
+    report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
+    source = exports[0].source if len(exports) == 1 else _manifest(folder, exports)
+    result = ValidationResult(study=mapping, source=source, report=report)
+    for export in exports:
+        report.extend(export.issues)
+        result.left_out.extend(export.left_out)
+        result.rows_read += export.rows_read
+    result.records = _records_without_repeated_subjects(exports, report, options.allow_errors)
+    if len(exports) == 1:
+        report.sheets, result.coverage = exports[0].sheets, exports[0].coverage
+        run = exports[0].run
+    else:
+        report.sheets, result.coverage = _common_sheets(exports), _summed_coverage(exports)
+        formats = sorted({export.run.input_format or "?" for export in exports})
+        run = replace(exports[0].run, input_name=source.file, input_size=source.size,
+                             input_sha256=source.sha256, input_format=", ".join(formats))
+    report.coverage = coverage_lines(result.coverage)
+    waivers = options.waivers
+    report.run = replace(run, waivers_name=None if waivers is None else Path(waivers).name,
+                         waivers_sha256=waivers_sha256, generated_at=_now() if options.report_time else None)
+    return result
+
+
+def _records_without_repeated_subjects(exports: list[ExportResult], report: Report,
+                                       allow_errors: bool) -> list[Record]:
+    """Every export's records, except those of a subject an earlier export already has (R055: one subject's
+    records from two sites would be merged into one Patient / one DM row)."""
+    owner: dict[str, str] = {}
+    records: list[Record] = []
+    for export in exports:
+        name = export.source.file
+        repeated: set[str] = set()
+        for subject, cell in export.subjects.items():
+            if subject in owner:
+                repeated.add(subject)
+                report.add(make_issue(
+                    "R055", at=cell, file=name, subject=subject, expected=owner[subject],
+                    detail="its records from this export are not written" if allow_errors else
+                           "nothing was written"))
+            else:
+                owner[subject] = name
+        records.extend(record for record in export.records if record.subject_id not in repeated)
+    return records
+
+
+def _manifest(folder: Path, exports: list[ExportResult]) -> SourceInfo:
+    """The exports as one input for provenance: the folder's name, their total size, and the SHA-256 of the
+    lines `<sha256>  <name>` in name order (what `sha256sum *` prints in the folder)."""
+    lines = "".join(f"{export.source.sha256}  {export.source.file}\n" for export in exports)
+    return SourceInfo(file=folder.resolve().name, sha256=hashlib.sha256(lines.encode("utf-8")).hexdigest(),
+                      size=sum(export.source.size for export in exports))
+
+
+def _common_sheets(exports: list[ExportResult]) -> list[SheetLayout]:
+    """Sheet layouts every export that has the sheet agrees on (tab, header row and texts); a sheet whose layout
+    differs between exports is left out, so that no issue is shown under another export's header text."""
+    layouts: dict[str, SheetLayout | None] = {}
+    for export in exports:
+        for layout in export.sheets:
+            if layout.name not in layouts:
+                layouts[layout.name] = layout
+            elif layouts[layout.name] != layout:
+                layouts[layout.name] = None
+    return [layout for layout in layouts.values() if layout is not None]
+
+
+def _summed_coverage(exports: list[ExportResult]) -> list[SheetAccount]:
+    summed: dict[tuple[str, str | None], SheetAccount] = {}
+    for export in exports:
+        for account in export.coverage:
+            total = summed.setdefault((account.sheet, account.form), SheetAccount(account.sheet, account.form))
+            total.non_empty += account.non_empty
+            total.header += account.header
+            total.mapped += account.mapped
+            total.ignored += account.ignored
+            total.unmapped += account.unmapped
+    return list(summed.values())
+
+
+def _add_facts(validation: ValidationResult, exports: list[ExportResult]) -> None:
+    """The facts `validate_workbook` gives, for the whole run; with several exports, each export's too."""
+    validation.report.facts.update({
+        "rows_read": validation.rows_read,
+        "records": sum(len(export.records) for export in exports),
+        "rows_left_out": len(validation.left_out),
+        "cells_unaccounted": sum(account.unaccounted for account in validation.coverage),
+    })
+    if len(exports) > 1:
+        validation.report.facts["exports"] = [_summary(export).as_dict() for export in exports]
+
+
+def _summary(export: ExportResult) -> ExportSummary:
+    errors = sum(1 for issue in export.issues if issue.severity is Severity.ERROR)
+    warnings = sum(1 for issue in export.issues if issue.severity is Severity.WARNING)
+    return ExportSummary(name=export.source.file, format=export.run.input_format, size=export.source.size,
+                         sha256=export.source.sha256, partitions=export.partitions, rows_read=export.rows_read,
+                         records=len(export.records), errors=errors, warnings=warnings)
+
+
+def _unique(issues: Sequence[Issue]) -> list[Issue]:
+    """Every partition of a refused export refuses it alike: say it once."""
+    seen: list[Issue] = []
+    for issue in issues:
+        if issue not in seen:
+            seen.append(issue)
+    return seen
+
+
+def _now() -> str:
+    from datetime import UTC, datetime
+
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+__all__ = ["ExportSummary", "ManyOptions", "ManyOutcome", "convert_many", "list_exports"]

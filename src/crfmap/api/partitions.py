@@ -1,0 +1,159 @@
+"""Conversion as a pure function of (mapping, one partition of an export's subjects), and the merge that puts
+the partitions of one export back together exactly as one process would have made them.
+
+    result = convert_partition(study, Partition(Path("site-01.xlsx"), index=2, count=4))   # anywhere
+    export = merge_partitions([result0, result1, result2, result3])                       # on the driver
+
+`convert_partition` reads, validates and maps the rows of its subjects (api/selection.py says how rows are
+assigned and why every check still sees what it needs) and returns picklable results: canonical records,
+left-out rows and issues, each tagged with its place in the single-process order. It never raises for bad
+input: a refusal (FatalIssue) travels back as `fatal`, because an exception crossing a process boundary loses
+its issues. `merge_partitions` interleaves the tags, so issues, records and the report's facts are those of
+one `validate_workbook` of the whole export; the writers then run once on the driver (api/many.py).
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+from crfmap.api.selection import RowSelection
+from crfmap.api.validation import SheetAccount, ValidationResult, validate_workbook
+from crfmap.issues import FatalIssue, Issue, Report, make_issue
+from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
+from crfmap.model import Record
+from crfmap.readers import ReadOptions
+from crfmap.sources import SourceCell, SourceInfo
+from crfmap.study.models import StudyMapping
+from crfmap.values.row import FormRow
+
+Item = TypeVar("Item")
+
+
+@dataclass(frozen=True, slots=True)
+class Partition:
+    """Partition `index` of `count` of the export at `export` (an absolute path every worker can read);
+    `position` is the export's place among the run's exports."""
+
+    export: Path
+    index: int = 0
+    count: int = 1
+    position: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.export.name if self.count == 1 else f"{self.export.name} [{self.index + 1}/{self.count}]"
+
+
+@dataclass
+class PartitionResult:
+    """What one partition made; lists of the same name and `_ticks` run in parallel (see api/selection.py)."""
+
+    partition: Partition
+    fatal: tuple[Issue, ...] = ()
+    source: SourceInfo | None = None
+    run: RunHeader | None = None
+    sheets: list[SheetLayout] = field(default_factory=list)
+    coverage: list[SheetAccount] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    issue_ticks: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)
+    record_ticks: list[int] = field(default_factory=list)
+    left_out: list[FormRow] = field(default_factory=list)
+    left_out_ticks: list[int] = field(default_factory=list)
+    rows_read: int = 0
+    subjects: dict[str, tuple[int, SourceCell | None]] = field(default_factory=dict)  # → (tick, first cell)
+
+
+@dataclass
+class ExportResult:
+    """One export, merged: what `validate_workbook` of the whole export gives (without waivers or the mapping's
+    own issues, which the driver adds once for the run), plus the first cell of each subject."""
+
+    source: SourceInfo
+    run: RunHeader
+    sheets: list[SheetLayout]
+    coverage: list[SheetAccount]
+    issues: list[Issue]
+    records: list[Record]
+    left_out: list[FormRow]
+    rows_read: int
+    partitions: int
+    subjects: dict[str, SourceCell | None] = field(default_factory=dict)  # subject → where first named
+
+
+def convert_partition(study: StudyMapping, read_options: ReadOptions | None, partition: Partition) -> PartitionResult:
+    """Read, validate and map one partition of one export. Pure: the same arguments give the same result on
+    any machine. (Arguments in this order so that `functools.partial(convert_partition, study, options)` is
+    the one-argument function an executor maps over partitions.)"""
+    selection = RowSelection(partition.index, partition.count)
+    try:
+        validation = validate_workbook(partition.export, study, read_options=read_options, selection=selection)
+    except FatalIssue as fatal:
+        return PartitionResult(partition, fatal=tuple(fatal.issues))
+    report = validation.report
+    return PartitionResult(
+        partition, source=validation.source, run=report.run, sheets=report.sheets, coverage=validation.coverage,
+        issues=report.issues, issue_ticks=selection.report.ticks, records=validation.records,
+        record_ticks=selection.record_ticks, left_out=validation.left_out, left_out_ticks=selection.left_out_ticks,
+        rows_read=validation.rows_read, subjects=_first_cells(study, validation, selection))
+
+
+def _first_cells(study: StudyMapping, validation: ValidationResult,
+                 selection: RowSelection) -> dict[str, tuple[int, SourceCell | None]]:
+    """Each subject of the partition with the tick and cell of its first row (records and rows left out)."""
+    found: dict[str, tuple[int, SourceCell | None]] = {}
+    named = [(tick, record.subject_id, record.subject_cell)
+             for tick, record in zip(selection.record_ticks, validation.records, strict=True)]
+    named += [(tick, row.subject_id, row.cells.get(study.forms[row.form].identity.subject))
+              for tick, row in zip(selection.left_out_ticks, validation.left_out, strict=True)
+              if row.subject_id is not None]
+    for tick, subject, cell in sorted(named, key=lambda entry: entry[0]):
+        found.setdefault(subject, (tick, cell))
+    return found
+
+
+def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
+    """The partitions of one export (all of them, in index order, none fatal) as one export. Raises R057 when
+    they did not all read the same bytes."""
+    first = results[0]
+    assert first.source is not None and first.run is not None
+    digests = {result.source.sha256 for result in results if result.source is not None}
+    if len(digests) > 1:
+        raise FatalIssue(make_issue("R057", value=first.partition.export.name, file=first.partition.export.name,
+                                    detail=f"its {len(results)} partitions read {len(digests)} different contents "
+                                           "(SHA-256); nothing was written"))
+    issues = _interleave([(result.issues, result.issue_ticks) for result in results])
+    records = _interleave([(result.records, result.record_ticks) for result in results])
+    left_out = _interleave([(result.left_out, result.left_out_ticks) for result in results])
+    firsts = sorted(((tick, subject, cell) for result in results for subject, (tick, cell) in result.subjects.items()),
+                    key=lambda entry: (entry[0], entry[1]))
+    subjects = {subject: cell for _tick, subject, cell in firsts}
+    # Sheets, headers and coverage are the whole export's in every partition (each reads all of it).
+    return ExportResult(source=first.source, run=first.run, sheets=first.sheets, coverage=first.coverage,
+                        issues=issues, records=records, left_out=left_out,
+                        rows_read=sum(result.rows_read for result in results), partitions=len(results),
+                        subjects=subjects)
+
+
+def apply_export(report: Report, result: ValidationResult, export: ExportResult) -> None:
+    """Add one merged export to a run's report and validation result (the driver's part)."""
+    report.extend(export.issues)
+    result.records.extend(export.records)
+    result.left_out.extend(export.left_out)
+    result.rows_read += export.rows_read
+
+
+def coverage_lines(accounts: Sequence[SheetAccount]) -> list[CoverageLine]:
+    return [CoverageLine(account.sheet, account.form, account.non_empty, account.header, account.mapped,
+                         account.ignored, account.unmapped) for account in accounts]
+
+
+def _interleave(tagged: Sequence[tuple[Sequence[Item], Sequence[int]]]) -> list[Item]:
+    """Items of every partition in tick order. Ticks rise within a partition and no two partitions own the same
+    tick, so this is the order one process makes them in."""
+    streams = [zip(ticks, range(len(items)), items, strict=True) for items, ticks in tagged]
+    return [item for _tick, _index, item in heapq.merge(*streams, key=lambda entry: (entry[0], entry[1]))]
