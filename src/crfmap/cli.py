@@ -166,6 +166,17 @@ def validate(workbook: Path, study_dir: Path | None, output_format: str, reports
     _run(body, debug, redact)
 
 
+def _convert_options(values: dict[str, Any], targets: tuple[str, ...], out: Path, allow_errors: bool,
+                     allow_unmapped: bool, waivers: Path | None, timestamp: bool) -> api.ConvertOptions:
+    """What convert and convert-many share: each writer's own options taken out of `values` (the rest are
+    read options), and the run's."""
+    per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
+                  for name, writer in api.WRITERS.items()}
+    return api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
+                              allow_errors=allow_errors, allow_unmapped=allow_unmapped, waivers=waivers,
+                              report_time=timestamp)
+
+
 @main.command()
 @click.argument("workbook", type=click.Path(path_type=Path))
 @data_study_option
@@ -195,11 +206,7 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
     """
     def body() -> ExitStatus:
         api.check_report_targets(reports)
-        per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
-                      for name, writer in api.WRITERS.items()}
-        options = api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
-                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped, waivers=waivers,
-                                     report_time=timestamp)
+        options = _convert_options(values, targets, out, allow_errors, allow_unmapped, waivers, timestamp)
         with row_progress(sys.stderr) as progress:
             outcome = api.convert_workbook(workbook, study_dir, options, read_options=build_read_options(**values),
                                            progress=progress, keep_cells=annotate is not None)
@@ -284,11 +291,7 @@ def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], 
 
     def body() -> ExitStatus:
         api.check_report_targets(reports)
-        per_target = {name: {spec.name: values.pop(spec.name) for spec in writer.options}
-                      for name, writer in api.WRITERS.items()}
-        options = api.ConvertOptions(targets=tuple(dict.fromkeys(targets)), out=out, writer_options=per_target,
-                                     allow_errors=allow_errors, allow_unmapped=allow_unmapped, waivers=waivers,
-                                     report_time=timestamp)
+        options = _convert_options(values, targets, out, allow_errors, allow_unmapped, waivers, timestamp)
         many = api.ManyOptions(executor=executor, scheduler=scheduler, partitions=partitions, workers=workers)
         with row_progress(sys.stderr) as progress:
             outcome = api.convert_many(site_exports, study_dir, options, many, read_options=build_read_options(**values),
