@@ -528,6 +528,9 @@ def _json(data: Any, pretty: bool = True) -> str:
 DEFAULT_MEMORY_LIMIT_MB = 4096
 
 
+YOUNG_COLLECTION_EVERY = 10_000  # allocations; Python's default is 700
+
+
 def run() -> None:
     """The console entry point: `main` under a memory ceiling, so that a hostile file that would need
     gigabytes fails as a clear R007 refusal instead of exhausting the machine. CRFMAP_MAX_MEMORY_MB changes
@@ -538,7 +541,20 @@ def run() -> None:
     if limit_mb > 0:
         _limit_memory(limit_mb * MIB)
     sys.unraisablehook = _unraisable_but_memory
+    _tune_collector()
     main()
+
+
+def _tune_collector() -> None:
+    """A run allocates millions of small objects that live to its end (rows, records, issues); with the default
+    young-generation threshold (700 allocations) the cyclic collector traverses them over and over, a quarter of a
+    validate's CPU on a 19,000-row export. Collect less often (cycles are still collected), and leave the objects of
+    start-up (modules, classes) out of collection for good. Process-wide, so the console entry point decides it,
+    not the api a Python caller uses."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_EVERY, 10, 10)
 
 
 def _unraisable_but_memory(unraisable: Any) -> None:

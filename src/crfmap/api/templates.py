@@ -19,7 +19,7 @@ from crfmap.issues import FatalIssue, Issue, make_issue
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import Row, SheetInfo, Workbook
 from crfmap.study import StudyMapping
-from crfmap.template import STAMP_SHEET, TemplateStamp, build_template, parse_stamp, save_template
+from crfmap.template import STAMP_SHEET, TemplateStamp, parse_stamp
 
 LANGUAGE_BY_COUNTRY = {"RUS": "ru", "BLR": "ru", "KAZ": "ru", "KGZ": "ru", "UKR": "uk"}
 SEARCH_PARENTS = 2
@@ -36,6 +36,8 @@ def write_template(mapping: StudyMapping, out: Path, *, language: str | None = N
     """Write the blank site workbook for `mapping` to `out` (.xlsx). The language defaults to the study's
     country's (ru for RUS …), else English."""
     language = language or LANGUAGE_BY_COUNTRY.get(mapping.study.country or "", "en")
+    from crfmap.template.build import build_template, save_template  # openpyxl: only when a template is made
+
     book, stamp = build_template(mapping, language, rows, __version__)
     out = Path(out)
     try:

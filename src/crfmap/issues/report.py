@@ -130,7 +130,8 @@ class Report:
                 header = layout.title_at(issue.cell) if below_header else None
                 if header is None and issue.column is not None:
                     header = labels[layout.name].get(issue.column)
-                issue = replace(issue, header=header)
+                if header is not None:  # a copy only when there is something to add
+                    issue = replace(issue, header=header)
             if site_words and issue.sheet in labels:
                 issue = in_site_words(issue, labels[issue.sheet])
             shown.append(redact_issue(issue) if redact else issue)

@@ -29,11 +29,16 @@ class MappingEngine:
     sink: Callable[[Issue], None]
     _by_form: dict[str, list[models.ConceptSpec]] = field(init=False)
     _constants: dict[tuple[str, str], Coded] = field(init=False, default_factory=dict)
+    # (form, column) → its declaration: operations ask for a column's unit or code list on every row
+    _columns: dict[tuple[str, str], models.Column] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._by_form = {}
         for concept in self.study.concepts:
             self._by_form.setdefault(concept.form, []).append(concept)
+        for name, form in self.study.forms.items():
+            for column in reversed(form.columns):  # the first of a repeated name wins, as Form.column has it
+                self._columns[(name, column.name)] = column
 
     def coded_constant(self, codelist: str, value: str) -> Coded:
         key = (codelist, value)
@@ -45,11 +50,11 @@ class MappingEngine:
         return self._constants[key]
 
     def column_codelist(self, form: str, column: str) -> str | None:
-        spec = self.study.forms[form].column(column)
+        spec = self._columns.get((form, column))
         return spec.codelist if spec else None
 
     def column_unit(self, form: str, column: str) -> str | None:
-        spec = self.study.forms[form].column(column)
+        spec = self._columns.get((form, column))
         return spec.unit if spec else None
 
     def report(self, code: str, row: FormRow, column: str, **details: Any) -> None:

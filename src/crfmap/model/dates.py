@@ -6,6 +6,15 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def days_in_month(year: int, month: int) -> int:
+    """calendar.monthrange(year, month)[1] without its weekday computation (every date read asks)."""
+    if month == 2 and calendar.isleap(year):
+        return 29
+    return _DAYS[month - 1]
+
 
 @dataclass(frozen=True, slots=True, order=False)
 class PartialDate:
@@ -35,7 +44,7 @@ class PartialDate:
         if self.month is not None and not 1 <= self.month <= 12:
             raise ValueError(f"month {self.month} out of range")
         if self.day is not None:
-            last = calendar.monthrange(self.year, self.month or 1)[1]
+            last = days_in_month(self.year, self.month or 1)
             if not 1 <= self.day <= last:
                 raise ValueError(f"day {self.day} out of range for {self.year:04d}-{self.month:02d}")
         if self.hour is not None and not 0 <= self.hour <= 23:
@@ -101,7 +110,7 @@ class PartialDate:
     def latest(self) -> datetime:
         """The last instant the value could mean (for ordering checks, never for output)."""
         month = self.month or 12
-        day = self.day or calendar.monthrange(self.year, month)[1]
+        day = self.day or days_in_month(self.year, month)
         return datetime(self.year, month, day, 23 if self.hour is None else self.hour,
                         59 if self.minute is None else self.minute, 59 if self.second is None else self.second)
 

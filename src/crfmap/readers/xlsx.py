@@ -182,6 +182,7 @@ class SheetReader:
                                  f"the limit of {self.limits.max_rows:,} rows")
         namespace = row.tag[:-3]  # type: ignore[attr-defined]  # "{…main}row" → "{…main}"
         value_tag = namespace + "v"
+        inline_tag, inline_text_tag = namespace + "is", namespace + "t"
         cells: dict[int, RawValue] = {}
         column = 0
         columns = COLUMNS_BY_LETTERS
@@ -197,6 +198,13 @@ class SheetReader:
             else:
                 column += 1
             kind = cell.get("t")
+            if kind == "inlineStr" and len(cell) == 1:  # openpyxl's strings: <is><t>text</t></is>, read directly
+                inline = cell[0]
+                if inline.tag == inline_tag and len(inline) == 1 and inline[0].tag == inline_text_tag:
+                    inline_text = decode_escapes(inline[0].text or "")
+                    if inline_text:
+                        self.add_cell(cells, column, inline_text, number)
+                    continue
             # cell[0] is the <v> of nearly every cell; findtext() costs five times more.
             if len(cell):
                 first = cell[0]
@@ -216,19 +224,22 @@ class SheetReader:
                 value = self.convert(kind, text)
             if value is None or value == "":
                 continue
-            if column in cells:  # Excel never writes this; keeping either value would lose the other
-                raise FatalIssue(make_issue(
-                    "R006", file=self.workbook.name, sheet=self.info.name, row=number,
-                    cell=f"{column_letters(column)}{number}",
-                    detail=f"sheet {self.info.name!r} gives cell {column_letters(column)}{number} twice"))
-            cells[column] = value
-            if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
-                self.raise_too_large(number, column, f"cell {column_letters(column)}{number} of sheet "
-                                     f"{self.info.name!r} holds {len(value):,} characters, more than the "
-                                     f"limit of {self.limits.max_cell_chars:,}", code="R016")
+            self.add_cell(cells, column, value, number)
         if cells:
             self.check_columns(cells, number)
         return cells
+
+    def add_cell(self, cells: dict[int, RawValue], column: int, value: RawValue, number: int) -> None:
+        if column in cells:  # Excel never writes this; keeping either value would lose the other
+            raise FatalIssue(make_issue(
+                "R006", file=self.workbook.name, sheet=self.info.name, row=number,
+                cell=f"{column_letters(column)}{number}",
+                detail=f"sheet {self.info.name!r} gives cell {column_letters(column)}{number} twice"))
+        cells[column] = value
+        if isinstance(value, str) and len(value) > self.limits.max_cell_chars:
+            self.raise_too_large(number, column, f"cell {column_letters(column)}{number} of sheet "
+                                 f"{self.info.name!r} holds {len(value):,} characters, more than the "
+                                 f"limit of {self.limits.max_cell_chars:,}", code="R016")
 
     def read_without_value(self, cell: object, kind: str | None, namespace: str, number: int,
                            column: int) -> RawValue | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, Self
 
@@ -41,6 +42,7 @@ UNDECODABLE = "undecodable"
 RawValue = str | int | float | bool | date | datetime | time
 
 
+@lru_cache(maxsize=4096)  # every position written (issues, FHIR source cells) asks
 def column_letters(column: int) -> str:
     """1-based column number to Excel letters: 1 → A, 27 → AA."""
     letters = ""

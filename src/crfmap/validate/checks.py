@@ -80,8 +80,24 @@ def plan_checks(column: Column, cutoff: PartialDate | None) -> tuple[ValueCheck,
     if column.max_length is not None:
         checks.append(partial(check_length, column))
     if cutoff is not None and not column.allow_future and column.type in ("date", "datetime", "partial_date"):
-        checks.append(lambda value: check_cutoff(column, value, cutoff))
+        checks.append(plan_cutoff(cutoff))
     return tuple(checks)
+
+
+def plan_cutoff(cutoff: PartialDate) -> ValueCheck:
+    """check_cutoff with the cut-off's last instant computed once: a value's earliest instant compared as a
+    (year, month, day, hour, minute, second) tuple, the order datetimes have, without building one per cell."""
+    latest = cutoff.latest()
+    bound = (latest.year, latest.month, latest.day, latest.hour, latest.minute, latest.second)
+
+    def check(value: Any) -> Problem | None:
+        if not isinstance(value, PartialDate):
+            return None
+        earliest = (value.year, value.month or 1, value.day or 1, value.hour or 0, value.minute or 0,
+                    value.second or 0)
+        return None if earliest <= bound else Problem("S107", cutoff.iso())
+
+    return check
 
 
 def check_value(checks: tuple[ValueCheck, ...], value: Any) -> list[Problem]:

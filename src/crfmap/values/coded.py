@@ -18,6 +18,7 @@ from crfmap.values.problems import Problem, fail
 
 CLOSEST_CUTOFF = 0.6
 MAX_REMEMBERED_MISSES = 10_000  # free text in a coded column must not grow memory without bound
+MAX_REMEMBERED_SPELLINGS = 10_000
 
 
 @dataclass
@@ -27,6 +28,9 @@ class CodelistIndex:
     spellings: dict[str, str] = field(default_factory=dict)  # normalised → as written in the code list
     coded: dict[str, Coded] = field(default_factory=dict)  # value id → Coded without verbatim
     misses: dict[str, Problem] = field(default_factory=dict)
+    # (value id, verbatim) → Coded: a site writes the same few spellings on thousands of rows, and one frozen
+    # Coded shared by all of them costs neither a dataclasses.replace per cell nor the memory of a copy per record
+    spelled: dict[tuple[str, str], Coded] = field(default_factory=dict)
 
     def match(self, text: str) -> Coded:
         """The Coded for a site's text (verbatim kept); raises ValueProblem S104 with the closest value."""
@@ -42,7 +46,13 @@ class CodelistIndex:
         return self.with_verbatim(item, strip_text(text))
 
     def with_verbatim(self, item: CodelistValue, verbatim: str) -> Coded:
-        return dataclasses.replace(self.coded[item.value], verbatim=verbatim)
+        key = (item.value, verbatim)
+        coded = self.spelled.get(key)
+        if coded is None:
+            coded = dataclasses.replace(self.coded[item.value], verbatim=verbatim)
+            if len(self.spelled) < MAX_REMEMBERED_SPELLINGS:
+                self.spelled[key] = coded
+        return coded
 
     def describe_miss(self, key: str) -> Problem:
         closest = difflib.get_close_matches(key, self.spellings, n=1, cutoff=CLOSEST_CUTOFF)

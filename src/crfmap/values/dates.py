@@ -13,11 +13,11 @@ the day would lose what the site wrote.
 
 from __future__ import annotations
 
-import calendar
 import re
 from datetime import date, datetime, time
 
 from crfmap.model import PartialDate
+from crfmap.model.dates import days_in_month
 from crfmap.sources.text import normalize_text
 from crfmap.values.problems import ValueProblem, fail
 
@@ -201,8 +201,8 @@ def build_partial_date(year: int, month: int | None, day: int | None, hour: int 
     """The PartialDate, or S108 when the parts name no real calendar day or time."""
     if year < 1 or (month is not None and not 1 <= month <= 12):
         raise fail("S108")
-    if day is not None and not 1 <= day <= calendar.monthrange(year, month or 1)[1]:
-        days = calendar.monthrange(year, month or 1)[1]
+    if day is not None and not 1 <= day <= days_in_month(year, month or 1):
+        days = days_in_month(year, month or 1)
         raise fail("S108", hint=f"{MONTH_NAMES[(month or 1) - 1]} {year} has {days} days; check day and month.")
     try:
         return PartialDate(year, month, day, hour, minute, second)

@@ -33,9 +33,24 @@ class StudyContext:
     zone: str | None
     in_bundle: bool = True  # False for NDJSON: references are then `Type/id`, not `urn:uuid:` fullUrls
     unwritten: set[str] = field(default_factory=set)  # concepts whose kind of record FHIR has no resource for
+    # When a list: every reference made is logged with its handle, so that a resource written into a bundle can
+    # be written again as NDJSON by rewriting its references in place (relative_references) instead of being
+    # built a second time.
+    made_references: list[tuple[dict[str, str], ResourceHandle]] | None = None
 
     def reference(self, handle: ResourceHandle) -> dict[str, str]:
-        return handle.reference(self.in_bundle)
+        made = handle.reference(self.in_bundle)
+        if self.made_references is not None:
+            self.made_references.append((made, handle))
+        return made
+
+    def relative_references(self) -> None:
+        """Turn the references logged since the last call into NDJSON's relative `Type/id` form, in place."""
+        if self.made_references is None:
+            return
+        for made, handle in self.made_references:
+            made["reference"] = f"{handle.resource_type}/{handle.id}"
+        self.made_references.clear()
 
     def make_handle(self, resource_type: str, subject_id: str, concept: str, key: str,
                     part: str = "") -> ResourceHandle:

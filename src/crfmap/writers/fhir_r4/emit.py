@@ -8,6 +8,7 @@ the same layout as indenting the whole bundle with 2 spaces.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
@@ -24,6 +25,7 @@ from crfmap.writers.fhir_r4.search_parameters import IDENTIFIER_SEARCH_TYPES
 # parallel update one resource instead of racing to create several (a conditional create is a search, then a
 # create: two at once both find nothing).
 SHARED_TYPES = frozenset({"ResearchStudy"})
+PLAIN_SEARCH_TEXT = re.compile(r"[A-Za-z0-9:/._~-]*")  # what escape_search leaves as it is
 
 
 def encode_default(value: Any) -> Any:
@@ -59,6 +61,8 @@ def escape_search(text: str) -> str:
 
     (http://hl7.org/fhir/R4/search.html#escaping) Letters, digits and : / . - _ ~ stay as they are.
     """
+    if PLAIN_SEARCH_TEXT.fullmatch(text):  # ids and most identifier values: nothing to escape
+        return text
     for special in ("\\", "|", ",", "$"):
         text = text.replace(special, "\\" + special)
     return quote(text, safe=":/-._~")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from crfmap.model import Coded, PartialDate, Quantity, Record, Value
@@ -79,14 +80,22 @@ def make_meta(record: Record | None, profiles: list[str], context: StudyContext,
 
 def make_source_extension(name: str, cells: tuple, context: StudyContext) -> dict[str, Any]:
     parts: list[dict[str, Any]] = [{"url": "field", "valueString": name}]
-    for file_name in sorted({cell.file for cell in cells}):
-        parts.append({"url": "file", "valueString": file_name})
-    parts.extend({"url": "cell", "valueString": _cell_text(cell)} for cell in sorted(cells))
+    if len(cells) == 1:  # nearly every field: one cell
+        parts.append({"url": "file", "valueString": cells[0].file})
+        parts.append({"url": "cell", "valueString": _cell_text(cells[0])})
+    else:
+        for file_name in sorted({cell.file for cell in cells}):
+            parts.append({"url": "file", "valueString": file_name})
+        parts.extend({"url": "cell", "valueString": _cell_text(cell)} for cell in sorted(cells))
     return {"url": context.extension_url("source-cells"), "extension": parts}
 
 
 def _cell_text(cell: Any) -> str:
-    sheet = cell.sheet
+    return f"{_quoted_sheet(cell.sheet)}!{cell.a1}"
+
+
+@lru_cache(maxsize=1024)
+def _quoted_sheet(sheet: str) -> str:
     if not sheet.replace("_", "").isalnum():
         sheet = "'" + sheet.replace("'", "''") + "'"  # Excel's quoting of sheet names with spaces etc.
-    return f"{sheet}!{cell.a1}"
+    return sheet

@@ -7,7 +7,9 @@ Layout of `out_dir` (replaced as a whole only when the run succeeds):
 - `ndjson`: besides the bundles, `<Type>.ndjson` (Bulk Data) with the same resources, one Provenance per
   subject plus one for the ResearchStudy; there references are relative (`Patient/<id>`), as Bulk Data
   files have no fullUrls.
-Records are sorted by (subject, concept, key); resources are written as they are made.
+Records are sorted by (subject, concept, key); resources are written as they are made. With NDJSON, each
+resource is built once: written into its bundle, then its references are rewritten in place and it is written
+as an NDJSON line (only the Provenances, whose targets differ, are built for each).
 """
 
 from __future__ import annotations
@@ -45,6 +47,8 @@ class FhirRun:
         self.validator = validator
         self.recorded = choose_recorded(context)
         self.result = FhirWriteResult()
+        self.ndjson: NdjsonFiles | None = None  # also NDJSON: each subject resource goes to both
+        self.research_study: dict | None = None  # the same in every bundle: built once
 
     def emit(self, sink: Sink, handle: ResourceHandle, resource: dict, targets: list[ResourceHandle]) -> None:
         if self.validator is not None:
@@ -53,16 +57,41 @@ class FhirRun:
         self.result.count(handle.resource_type)
         targets.append(handle)
 
+    def emit_ndjson(self, handle: ResourceHandle, resource: dict, targets: list[ResourceHandle]) -> None:
+        """The NDJSON line of a resource (counted once, by its bundle)."""
+        assert self.ndjson is not None
+        if self.validator is not None:
+            self.validator.check(resource)
+        self.ndjson.add(handle, resource)
+        targets.append(handle)
+
     def emit_provenance(self, sink: Sink, owner: str, targets: list[ResourceHandle]) -> None:
         handle = self.context.make_handle("Provenance", owner, "Provenance", owner)
         self.emit(sink, handle, build_provenance(handle, targets, self.recorded, self.source, self.context), [])
 
-    def emit_study(self, sink: Sink, targets: list[ResourceHandle]) -> None:
-        self.emit(sink, self.context.research_study, build_research_study(self.context), targets)
+    def emit_ndjson_provenance(self, owner: str, targets: list[ResourceHandle]) -> None:
+        handle = self.context.make_handle("Provenance", owner, "Provenance", owner)
+        with_relative = replace(self.context, in_bundle=False, made_references=None)
+        self.emit_ndjson(handle, build_provenance(handle, targets, self.recorded, self.source, with_relative), [])
 
-    def emit_subject(self, sink: Sink, records: list[Record], targets: list[ResourceHandle]) -> None:
+    def emit_study(self, sink: Sink, targets: list[ResourceHandle]) -> None:
+        if self.research_study is None:
+            self.research_study = build_research_study(self.context)
+        self.emit(sink, self.context.research_study, self.research_study, targets)
+
+    def emit_subject(self, sink: Sink, records: list[Record], targets: list[ResourceHandle],
+                     ndjson_targets: list[ResourceHandle]) -> None:
         for handle, resource in build_subject_resources(records, self.context, self.result.issues):
             self.emit(sink, handle, resource, targets)
+            if self.ndjson is not None:  # written into the bundle already: now as NDJSON, built once
+                self.context.relative_references()
+                self.emit_ndjson(handle, resource, ndjson_targets)
+
+    def emit_subject_provenance(self, sink: Sink, subject_id: str, targets: list[ResourceHandle],
+                                ndjson_targets: list[ResourceHandle]) -> None:
+        self.emit_provenance(sink, subject_id, targets)
+        if self.ndjson is not None:
+            self.emit_ndjson_provenance(subject_id, ndjson_targets)
 
     def open_bundle(self, name: str, owner: str) -> BundleFile:
         bundle_id = self.context.make_handle("Bundle", owner, "Bundle", owner).id
@@ -113,34 +142,30 @@ def _write_all(records: Iterable[Record], context: StudyContext, source: SourceI
     run = FhirRun(context, source, staging, validator)
     ordered = sorted(records, key=lambda record: record.sort_key)
     options = context.options
-    if options.single:
-        _write_single(run, ordered)
-    else:
-        _write_per_subject(run, ordered)
     if options.ndjson:
-        _write_ndjson(run, ordered)
+        _start_ndjson(run)
+    try:
+        if options.single:
+            _write_single(run, ordered)
+        else:
+            _write_per_subject(run, ordered)
+    finally:
+        if run.ndjson is not None:
+            run.result.files.extend(run.ndjson.close())
+            run.context.made_references = None
     if validator is not None and validator.issues:
         raise FatalIssue(*validator.issues)
     return run
 
 
-def _write_ndjson(run: FhirRun, records: list[Record]) -> None:
-    """The same resources again, as NDJSON: counted once (the bundles already counted them)."""
-    bundle_counts = dict(run.result.counts)
-    run.context = replace(run.context, in_bundle=False)
-    sink = NdjsonFiles(run.folder)
-    try:
-        study_targets: list[ResourceHandle] = []
-        run.emit_study(sink, study_targets)
-        run.emit_provenance(sink, STUDY_SUBJECT, study_targets)
-        for group in group_by_subject(records):
-            targets: list[ResourceHandle] = []
-            run.emit_subject(sink, group, targets)
-            run.emit_provenance(sink, group[0].subject_id, targets)
-    finally:
-        run.result.files.extend(sink.close())
-        run.context = replace(run.context, in_bundle=True)
-        run.result.counts = bundle_counts
+def _start_ndjson(run: FhirRun) -> None:
+    """Open the NDJSON files and write the study's lines (its ResearchStudy and Provenance) first."""
+    run.ndjson = NdjsonFiles(run.folder)
+    relative = replace(run.context, in_bundle=False)
+    study_targets: list[ResourceHandle] = []
+    run.emit_ndjson(relative.research_study, build_research_study(relative), study_targets)
+    run.emit_ndjson_provenance(STUDY_SUBJECT, study_targets)
+    run.context.made_references = []
 
 
 def _write_single(run: FhirRun, records: list[Record]) -> None:
@@ -149,7 +174,10 @@ def _write_single(run: FhirRun, records: list[Record]) -> None:
         targets: list[ResourceHandle] = []
         run.emit_study(sink, targets)
         for group in group_by_subject(records):
-            run.emit_subject(sink, group, targets)
+            ndjson_targets: list[ResourceHandle] = []
+            run.emit_subject(sink, group, targets, ndjson_targets)
+            if run.ndjson is not None:
+                run.emit_ndjson_provenance(group[0].subject_id, ndjson_targets)
         run.emit_provenance(sink, STUDY_SUBJECT, targets)
     finally:
         sink.close()
@@ -162,9 +190,10 @@ def _write_per_subject(run: FhirRun, records: list[Record]) -> None:
         sink = run.open_bundle(_bundle_name(subject_id, used), subject_id)
         try:
             targets: list[ResourceHandle] = []
+            ndjson_targets: list[ResourceHandle] = []
             run.emit_study(sink, targets)
-            run.emit_subject(sink, group, targets)
-            run.emit_provenance(sink, subject_id, targets)
+            run.emit_subject(sink, group, targets, ndjson_targets)
+            run.emit_subject_provenance(sink, subject_id, targets, ndjson_targets)
         finally:
             sink.close()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
 from collections.abc import Sequence
 
 MISSING = b"\x2e" + b"\x00" * 7
@@ -47,8 +48,14 @@ def to_ibm(value: float | None) -> bytes:
     return _PACK(((sign | (exponent + 64)) << 56) | fraction)
 
 
+NUMPY_FROM = 50_000  # values: importing numpy (≈0.1 s) costs as much as converting ≈100,000 of them one by one
+
+
 def to_ibm_column(values: Sequence[float | None]) -> list[bytes]:
-    """8-byte IBM values for a whole column; uses numpy when it is installed (same bytes, faster)."""
+    """8-byte IBM values for a whole column; uses numpy when it is installed (same bytes, faster) and the column
+    is long enough to pay for importing it, or it is imported already."""
+    if len(values) < NUMPY_FROM and "numpy" not in sys.modules:
+        return [to_ibm(value) for value in values]
     try:
         import numpy  # noqa: F401  (optional speed-up; crfmap does not require it)
     except ImportError:

@@ -14,6 +14,7 @@ check reports it (W002): transliteration never drops a character silently.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 _CYRILLIC = {
     "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh", "з": "z", "и": "i",
@@ -27,6 +28,7 @@ _MARKS = {
 }
 
 
+@lru_cache(maxsize=65_536)  # a site's texts repeat on thousands of rows (terms, treatment names)
 def transliterate_text(text: str) -> str:
     """`text` with Cyrillic letters, accents and typographic marks turned into ASCII where the table knows them."""
     if text.isascii():

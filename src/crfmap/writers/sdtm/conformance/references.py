@@ -29,29 +29,56 @@ def check_subjects_in_dm(datasets: Sequence[Dataset]) -> Iterator[Issue]:
 
 def check_supp_parents(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     """Each SUPP-- record identifies an existing parent record by RDOMAIN, USUBJID, IDVAR and IDVARVAL."""
-    by_name = {dataset.name: dataset for dataset in datasets}
+    parents = ParentIndex(datasets)
     for dataset in datasets:
         if not dataset.name.startswith("SUPP"):
             continue
         for index, row in enumerate(dataset.rows):
-            problem = _find_parent_problem(row, by_name)
+            problem = parents.find_problem(row)
             if problem:
                 yield row_issue("W072", dataset, index, column="IDVARVAL", value=row.get("IDVARVAL"), detail=problem)
 
 
-def _find_parent_problem(row: dict, by_name: dict[str, Dataset]) -> str | None:
-    domain = str(row.get("RDOMAIN") or "")
-    parent = by_name.get(domain)
-    if parent is None:
-        return f"RDOMAIN {domain!r} is not a dataset of the submission"
-    subject = str(row.get("USUBJID"))
-    idvar = row.get("IDVAR")
-    candidates = [record for record in parent.rows if str(record.get("USUBJID")) == subject]
-    if is_null(idvar):
-        return None if candidates else f"no {domain} record for USUBJID {subject!r}"
-    if not any(variable.name == idvar for variable in parent.variables):
-        return f"IDVAR {idvar!r} is not a variable of {domain}"
-    wanted = key_text(row.get("IDVARVAL"))
-    if any(key_text(record.get(str(idvar))) == wanted for record in candidates):
-        return None
-    return f"no {domain} record of {subject} has {idvar} = {wanted!r}"
+class ParentIndex:
+    """The parent datasets' records by USUBJID and, for each IDVAR a SUPP-- row names, by (USUBJID, IDVARVAL),
+    each built once on first use: a SUPP-- row then costs one set lookup instead of a scan of its parent domain
+    (which made the check quadratic: 20 minutes for a 52,800-row workbook)."""
+
+    def __init__(self, datasets: Sequence[Dataset]) -> None:
+        self.by_name = {dataset.name: dataset for dataset in datasets}
+        self._variables: dict[str, set[str]] = {}
+        self._subjects: dict[str, set[str]] = {}
+        self._keys: dict[tuple[str, str], set[tuple[str, str]]] = {}
+
+    def find_problem(self, row: dict) -> str | None:
+        domain = str(row.get("RDOMAIN") or "")
+        parent = self.by_name.get(domain)
+        if parent is None:
+            return f"RDOMAIN {domain!r} is not a dataset of the submission"
+        subject = str(row.get("USUBJID"))
+        idvar = row.get("IDVAR")
+        if is_null(idvar):
+            return None if subject in self.subjects(domain) else f"no {domain} record for USUBJID {subject!r}"
+        if idvar not in self.variables(domain):
+            return f"IDVAR {idvar!r} is not a variable of {domain}"
+        wanted = key_text(row.get("IDVARVAL"))
+        if (subject, wanted) in self.keys(domain, str(idvar)):
+            return None
+        return f"no {domain} record of {subject} has {idvar} = {wanted!r}"
+
+    def variables(self, domain: str) -> set[str]:
+        if domain not in self._variables:
+            self._variables[domain] = {variable.name for variable in self.by_name[domain].variables}
+        return self._variables[domain]
+
+    def subjects(self, domain: str) -> set[str]:
+        if domain not in self._subjects:
+            self._subjects[domain] = {str(record.get("USUBJID")) for record in self.by_name[domain].rows}
+        return self._subjects[domain]
+
+    def keys(self, domain: str, idvar: str) -> set[tuple[str, str]]:
+        """(USUBJID, IDVARVAL text) of every record of `domain`, for one IDVAR."""
+        if (domain, idvar) not in self._keys:
+            self._keys[(domain, idvar)] = {(str(record.get("USUBJID")), key_text(record.get(idvar)))
+                                           for record in self.by_name[domain].rows}
+        return self._keys[(domain, idvar)]

@@ -25,7 +25,7 @@ from crfmap.writers.sdtm.controlled_terms.bindings import (
 )
 from crfmap.writers.sdtm.controlled_terms.models import as_sponsor_term
 from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology, find_codelist, shipped_versions
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, read_study_sdtm, read_target
+from crfmap.writers.sdtm.domains.targets import SdtmTarget, StudySdtm, concept_targets, read_study_sdtm
 
 Place = dict[str, Any]
 
@@ -42,13 +42,8 @@ def lint_terminology(study: models.StudyMapping) -> list[Issue]:
                            **where.at_study(("standards", "ct")))]
     issues = list(_lint_codelists(study, terms, where))
     issues.extend(_lint_extensions(settings, terms, where))
-    for concept in study.concepts:
-        try:
-            target = read_target(concept)
-        except ValidationError:
-            continue
-        if target is not None:
-            issues.extend(_lint_concept(study, concept, target, terms, where))
+    for concept, target in concept_targets(study):
+        issues.extend(_lint_concept(study, concept, target, terms, where))
     issues.extend(_lint_study_values(study, settings, terms, where))
     return issues
 

@@ -13,15 +13,12 @@ The field → variable table is the domain builders' own (domains/lint.py, which
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from typing import Any, Literal
-
-from pydantic import ValidationError
 
 from crfmap.study import models
 from crfmap.writers.sdtm.dataset import Dataset, Origin, Variable
 from crfmap.writers.sdtm.domains.lint import BASE_FIELDS, DM_FIELDS, FIELD_SUFFIXES
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, read_study_sdtm, read_target
+from crfmap.writers.sdtm.domains.targets import concept_targets, read_study_sdtm
 
 Source = Literal["Investigator", "Sponsor", "Subject", "Vendor"]
 COLLECTED_BY: Source = "Investigator"
@@ -62,16 +59,6 @@ def _items(study: models.StudyMapping, form_name: str, columns: list[str]) -> li
         if column is not None:
             found.append(Item(form.name, column.name, form.label, column.label))
     return found
-
-
-def concept_targets(study: models.StudyMapping) -> Iterator[tuple[models.ConceptSpec, SdtmTarget]]:
-    for concept in study.concepts:
-        try:
-            target = read_target(concept)
-        except ValidationError:
-            continue
-        if target is not None:
-            yield concept, target
 
 
 def variable_items(study: models.StudyMapping) -> dict[tuple[str, str], list[Item]]:

@@ -16,16 +16,10 @@ from crfmap.writers.sdtm.controlled_terms.bindings import TS_RESPONSES
 from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology, find_codelist
 from crfmap.writers.sdtm.dataset import Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.define.codelists import ct_codelist_id
-from crfmap.writers.sdtm.define.origins import (
-    Item,
-    collected_origin,
-    concept_targets,
-    operation_items,
-    qualifier_items,
-)
+from crfmap.writers.sdtm.define.origins import Item, collected_origin, operation_items, qualifier_items
 from crfmap.writers.sdtm.define_metadata import ValueItem, ValueList
 from crfmap.writers.sdtm.define_numbers import measure_number
-from crfmap.writers.sdtm.domains.targets import read_study_sdtm
+from crfmap.writers.sdtm.domains.targets import concept_targets, read_study_sdtm
 
 RESULTS = ("ORRES", "STRESC", "STRESN")
 RESULT_FIELDS = ("value_quantity", "value_coded", "value_text")

@@ -18,9 +18,10 @@ study.yaml `sdtm:` holds the study-level settings: `ts`, `units`, `trial_design`
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from crfmap.study.models import ConceptSpec, StudyMapping
 from crfmap.writers.sdtm.controlled_terms.models import SponsorTerm
@@ -172,3 +173,14 @@ def catalog_of(study: StudyMapping, settings: StudySdtm) -> DomainCatalog:
     custom = tuple(CustomDomain(name, declared.label, declared.class_, declared.structure)
                    for name, declared in sorted(settings.custom_domains.items()))
     return DomainCatalog(standards.sdtmig, standards.sdtm, custom)
+
+
+def concept_targets(study: StudyMapping) -> Iterator[tuple[ConceptSpec, SdtmTarget]]:
+    """Every concept with a valid `sdtm:` target (an invalid one is the lint's P011, reported before any writing)."""
+    for concept in study.concepts:
+        try:
+            target = read_target(concept)
+        except ValidationError:
+            continue
+        if target is not None:
+            yield concept, target

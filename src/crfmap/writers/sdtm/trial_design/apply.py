@@ -16,14 +16,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pydantic import ValidationError
-
 from crfmap.issues import make_issue
 from crfmap.model import PartialDate, Record
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.domains.catalog import subject_visits_name
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
-from crfmap.writers.sdtm.domains.targets import SdtmTarget, read_target
+from crfmap.writers.sdtm.domains.targets import SdtmTarget, concept_targets
 from crfmap.writers.sdtm.trial_design.datasets import design_datasets, rows_dataset, subject_elements_dataset
 from crfmap.writers.sdtm.trial_design.elements import SubjectElement, derive_subject_elements, element_on
 from crfmap.writers.sdtm.trial_design.models import TrialDesign
@@ -52,7 +50,7 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     design = context.settings.trial_design
     if design is None:
         return DesignResult()
-    targets = _targets(context)
+    targets = {concept.id: target for concept, target in concept_targets(context.study)}
     visits_name = subject_visits_name(context.catalog.sdtmig)
     arms = {draft.record.subject_id: _text(draft.values.get("ARMCD"))
             for draft in drafts.get("DM", []) if draft.record is not None}
@@ -98,18 +96,6 @@ def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
     if rows and visits_name not in drafts:
         result.datasets.append(rows_dataset(visits_name, rows, context))
     return result
-
-
-def _targets(context: BuildContext) -> dict[str, SdtmTarget]:
-    targets = {}
-    for concept in context.study.concepts:
-        try:
-            target = read_target(concept)
-        except ValidationError:
-            continue
-        if target is not None:
-            targets[concept.id] = target
-    return targets
 
 
 def _derived(draft: Draft, variable: str) -> bool:
