@@ -2,7 +2,8 @@
 exports, PyCap's ODM projects) and odmlib's ODM snapshot converts to FHIR R4 and SDTM with its mapping in
 mappings/ (scaffolded by crfmap init, finished in YAML). Outputs are checked independently: every FHIR resource
 against HL7's R4 JSON Schema, every XPT read back by pyreadstat with the subjects counted in the source by
-Python's csv module or lxml. A project exported both ways gives the same canonical records from either export.
+Python's csv module or lxml, and the collected values of each SDTM test (VS, LB, CM, the custom domains) compared
+with the export's own cells. A project exported both ways gives the same canonical records from either export.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -44,6 +46,63 @@ CASES = [
     ("pycap_test_long_project", ("redcap", "pycap", "test_long_project.xml")),
     ("odmlib_snapshot", ("odm", "odmlib", "odm-data-snapshot.xml")),
 ]
+# The SDTM datasets each mapping writes (besides TS), and the concepts left out of SDTM on purpose (W006), each
+# with its reason in the mapping: a lab test the project never names, a fixture note longer than XPT v5 holds,
+# several races per subject (DM RACE MULTIPLE + SUPPDM), adverse events no one has coded to MedDRA.
+DATASETS = {
+    "redcapr_simple": {"DM", "VS"},
+    "redcapr_longitudinal": {"DM", "DS", "LB", "VS"},
+    "redcapr_repeating_instruments": {"DM", "VS"},
+    "redcapr_repeating_instruments_sparse": {"DM", "VS"},
+    "redcapr_vignette_repeating": {"DM", "VS"},
+    "redcapr_checkboxes_1": {"DM", "XC"},
+    "redcapr_clinical_trial_1": {"DM", "VS"},
+    "redcapr_validation_types_1": {"DM"},
+    "pycap_doctest_project": {"DM", "XT"},
+    "pycap_test_simple_project": {"DM", "VS"},
+    "pycap_test_long_project": {"DM", "LB", "VS"},
+    "odmlib_snapshot": {"CM", "DM", "DS", "LB", "SUPPLB", "VS"},
+}
+NOT_IN_SDTM = {
+    "redcapr_simple": {"race"},
+    "redcapr_vignette_repeating": {"laboratory"},
+    "redcapr_checkboxes_1": {"desired_result"},
+    "odmlib_snapshot": {"adverse_event"},
+}
+HEIGHT_WEIGHT_BMI = [("VS", {"VSTESTCD": "HEIGHT"}, ["height"]), ("VS", {"VSTESTCD": "WEIGHT"}, ["weight"]),
+                     ("VS", {"VSTESTCD": "BMI"}, ["bmi"])]
+BLOOD_PRESSURE = [("VS", {"VSTESTCD": "SYSBP"}, ["bp_systolic"]), ("VS", {"VSTESTCD": "DIABP"}, ["bp_diastolic"])]
+# (dataset, the rows' keys, the export's fields whose non-empty values are those rows' --ORRES, or the variable
+# named last). A field ending in ___ is a REDCap checkbox: its ticked choice codes. Fields are csv columns and, in
+# ODM, ItemOIDs.
+COLLECTED = {
+    "redcapr_simple": HEIGHT_WEIGHT_BMI,
+    "redcapr_longitudinal": [
+        ("VS", {"VSCAT": "DEMOGRAPHICS", "VSTESTCD": "HEIGHT"}, ["height"]),
+        ("VS", {"VSCAT": "DEMOGRAPHICS", "VSTESTCD": "WEIGHT"}, ["weight"]),
+        ("VS", {"VSCAT": "DEMOGRAPHICS", "VSTESTCD": "BMI"}, ["bmi"]),
+        ("VS", {"VSCAT": "BASELINE DATA", "VSTESTCD": "HEIGHT"}, ["height2"]),
+        ("VS", {"VSCAT": "BASELINE DATA", "VSTESTCD": "WEIGHT"}, ["weight2"]),
+        ("VS", {"VSCAT": "BASELINE DATA", "VSTESTCD": "BMI"}, ["bmi2"]),
+        ("LB", {"LBTESTCD": "NPCRATE"}, ["npcr_b", "vld3", "npcr_4"]),
+    ],
+    "redcapr_repeating_instruments": BLOOD_PRESSURE,
+    "redcapr_repeating_instruments_sparse": BLOOD_PRESSURE,
+    "redcapr_vignette_repeating": [*HEIGHT_WEIGHT_BMI, ("VS", {"VSTESTCD": "SYSBP"}, ["sbp"]),
+                                   ("VS", {"VSTESTCD": "DIABP"}, ["dbp"])],
+    "redcapr_checkboxes_1": [("XC", {"XCTESTCD": "CHECK1"}, ["check_one___"]),
+                             ("XC", {"XCTESTCD": "CHECK2"}, ["check_two___"])],
+    "redcapr_clinical_trial_1": HEIGHT_WEIGHT_BMI[:2],
+    "pycap_doctest_project": [("XT", {"XTTESTCD": "CHKBOX"}, ["checkbox_field___"])],
+    "pycap_test_simple_project": HEIGHT_WEIGHT_BMI,
+    "pycap_test_long_project": [("VS", {"VSTESTCD": "WEIGHT"}, ["weight2"])],
+    "odmlib_snapshot": [
+        ("VS", {"VSTESTCD": "PULSE"}, ["IT.PT_PULSE"]), ("VS", {"VSTESTCD": "TEMP"}, ["IT.PT_TEMP"]),
+        ("VS", {"VSTESTCD": "HEIGHT"}, ["IT.PT_HEIGHT"]), ("VS", {"VSTESTCD": "WEIGHT"}, ["IT.PT_WEIGHT"]),
+        ("VS", {"VSTESTCD": "BMI"}, ["IT.PT_BMI"]), ("CM", {}, ["IT.CMTRT"], "CMTRT"),
+        ("CM", {}, ["IT.CMROUTE"], "CMROUTE"),
+    ],
+}
 BOTH_EXPORTS = ["simple", "longitudinal", "repeating-instruments", "repeating-instruments-sparse",
                 "vignette-repeating", "checkboxes-1"]
 
@@ -58,6 +117,42 @@ def subjects_in(source: Path) -> set[str]:
     return {element.get("SubjectKey") for element in tree.iter("{*}SubjectData")}
 
 
+def collected_in(source: Path, fields: list[str]) -> Counter:
+    """(subject, value) of every non-empty value of the fields in the export, read without crfmap; a checkbox
+    (field___) gives its ticked choice codes."""
+    found: Counter = Counter()
+    if source.suffix == ".csv":
+        with source.open(encoding="utf-8", newline="") as stream:
+            rows = list(csv.DictReader(stream))
+        subject_column = next(iter(rows[0]))
+        for row in rows:
+            for name, cell in row.items():
+                for field in fields:
+                    if field.endswith("___") and name.startswith(field) and cell == "1":
+                        found[(row[subject_column], name.removeprefix(field))] += 1
+                    elif name == field and cell.strip():
+                        found[(row[subject_column], cell.strip())] += 1
+        return found
+    tree = etree.parse(str(source), etree.XMLParser(resolve_entities=False, no_network=True))
+    for subject in tree.iter("{*}SubjectData"):
+        for item in subject.iter("{*}ItemData"):
+            oid, value = item.get("ItemOID"), (item.get("Value") or "").strip()
+            for field in fields:
+                if field.endswith("___") and oid.startswith(field) and value == "1":
+                    found[(subject.get("SubjectKey"), oid.removeprefix(field))] += 1
+                elif oid == field and value:
+                    found[(subject.get("SubjectKey"), value)] += 1
+    return found
+
+
+def same_number_or_text(value: str) -> str:
+    """'80' and '80.0' are the same collected number; anything else compares as text."""
+    try:
+        return repr(float(value))
+    except ValueError:
+        return value
+
+
 def read_options(source: Path) -> ReadOptions:
     return ReadOptions(dictionary=source.parent / "dictionary.csv") if source.suffix == ".csv" else ReadOptions()
 
@@ -69,7 +164,9 @@ def test_public_project_converts_to_fhir_and_sdtm(tmp_path, mapping, source_part
     import pyreadstat
 
     source = shared_path(*source_parts)
-    arguments = ["convert", str(source), "--study", str(REPO_ROOT / "mappings" / mapping), "--out", str(tmp_path)]
+    report = tmp_path / "report.json"
+    arguments = ["convert", str(source), "--study", str(REPO_ROOT / "mappings" / mapping), "--out", str(tmp_path),
+                 "--report", str(report)]
     if source.suffix == ".csv":
         arguments += ["--dictionary", str(source.parent / "dictionary.csv")]
     result = CliRunner().invoke(main, arguments, catch_exceptions=False)
@@ -88,10 +185,27 @@ def test_public_project_converts_to_fhir_and_sdtm(tmp_path, mapping, source_part
     assert problems == []
     dm, _meta = pyreadstat.read_xport(str(tmp_path / "sdtm" / "dm.xpt"))
     assert set(dm["SUBJID"]) == subjects
+    frames = {}
     for xpt in (tmp_path / "sdtm").glob("*.xpt"):
         frame, _meta = pyreadstat.read_xport(str(xpt))
         dataset = json.loads(xpt.with_suffix(".json").read_text(encoding="utf-8"))
         assert len(frame) == dataset["records"], xpt.name
+        frames[xpt.stem.upper()] = frame
+    assert set(frames) - {"TS"} == DATASETS[mapping]
+    issues = json.loads(report.read_text(encoding="utf-8"))["issues"]
+    left_out = {issue["message"].split("'")[1] for issue in issues if issue["code"] == "W006"}
+    assert left_out == NOT_IN_SDTM.get(mapping, set())
+    subject_of = dict(zip(dm["USUBJID"], dm["SUBJID"], strict=True))
+    for domain, keys, fields, *result_variable in COLLECTED.get(mapping, []):
+        frame = frames[domain]
+        for variable, value in keys.items():
+            frame = frame[frame[variable] == value]
+        results = frame[(result_variable or [f"{domain}ORRES"])[0]]
+        written = Counter((subject_of[usubjid], same_number_or_text(result))
+                          for usubjid, result in zip(frame["USUBJID"], results, strict=True))
+        expected = Counter({(subject, same_number_or_text(value)): count
+                            for (subject, value), count in collected_in(source, fields).items()})
+        assert written and written == expected, (domain, keys)
 
 
 def canonical_records(source: Path, mapping, keep_verbatim: bool):
