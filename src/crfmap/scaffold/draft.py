@@ -56,6 +56,7 @@ class DraftColumn:
     maximum: str | None = None
     pattern: str | None = None
     unit: str | None = None
+    date_format: str | None = None  # dmy, mdy, ymd: how the source writes text dates
     ignore: bool = True  # until a concept reads it
     notes: list[str] = field(default_factory=list)
 
@@ -73,7 +74,7 @@ class DraftColumn:
         if self.required_if:
             data["required_if"] = self.required_if[0] if len(self.required_if) == 1 else self.required_if
         for key, value in (("min", self.minimum), ("max", self.maximum), ("pattern", self.pattern),
-                           ("unit", self.unit)):
+                           ("unit", self.unit), ("date_format", self.date_format)):
             if value is not None:
                 data[key] = value
         if self.ignore:

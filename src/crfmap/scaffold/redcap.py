@@ -151,10 +151,11 @@ def field_column(item: RedcapField, study: DraftStudy) -> DraftColumn:
 
 def text_type(item: RedcapField, column: DraftColumn) -> None:
     validation = item.validation
-    if validation.startswith("datetime"):
-        column.type = "datetime"
-    elif validation.startswith("date"):
-        column.type = "date"
+    if validation.startswith("date"):
+        column.type = "datetime" if validation.startswith("datetime") else "date"
+        order = validation.rsplit("_", 1)[-1]
+        if order in ("dmy", "mdy", "ymd"):  # REDCap's raw export writes yyyy-mm-dd, which every order reads; a
+            column.date_format = order      # label export or a site's own file writes the order entry uses
     elif validation in ("time", "time_hh_mm_ss"):
         column.type = "time"
     elif validation in ("integer", "int"):

@@ -75,3 +75,14 @@ def test_every_validation_type_reads_redcaps_exported_values(tmp_path):
     email = form.column("v_email")
     assert email is not None
     assert check_pattern(email, "not an email").code == "S106" and check_pattern(email, "a@b.org") is None
+    # the order REDCap's validation type names is declared, so a date written that way (a label export, a
+    # site's own file) is read in it, not guessed (S115); the raw export's yyyy-mm-dd reads in any order
+    for name, order, written in (("v_date_dmy", "dmy", "31/12/2019"), ("v_date_mdy", "mdy", "12/31/2019"),
+                                 ("v_datetime_mdy", "mdy", "12/31/2019 10:30")):
+        column = form.column(name)
+        assert column is not None and column.date_format == order, name
+        parsed = parse_cell(written, column, context)
+        assert parsed.problems == () and shown(parsed.value).startswith("2019-12-31"), (name, parsed)
+    ambiguous = form.column("v_date_mdy")
+    assert ambiguous is not None
+    assert shown(parse_cell("03/04/2019", ambiguous, context).value) == "2019-03-04"
