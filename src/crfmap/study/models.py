@@ -9,11 +9,18 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from crfmap.study.locations import MappingSource
 
 Identifier = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*$", max_length=64)]
+# A number in a mapping: a YAML number, or a quoted decimal kept exact ("0.1"). Its JSON Schema is written out
+# here because pydantic's own for Decimal changes between releases (2.13 adds a pattern, 2.14 drops it), and
+# the published mappings/schema/*.json must not depend on which one pip served.
+MappingNumber = Annotated[Decimal, WithJsonSchema({"anyOf": [
+    {"type": "number"},
+    {"type": "string", "pattern": r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"},
+]})]
 
 
 class Strict(BaseModel):
@@ -128,8 +135,8 @@ class Column(Strict):
     codelist: str | None = None
     multiple: bool = Field(False, description="Coded only: several values in one cell, separated by '|' (a REDCap "
                                               "checkbox field)")
-    min: Decimal | None = None
-    max: Decimal | None = None
+    min: MappingNumber | None = None
+    max: MappingNumber | None = None
     pattern: str | None = Field(None, description="Regular expression the whole text must match")
     max_length: int | None = None
     unit: str | None = Field(None, description="UCUM unit of numeric values, e.g. '%', 'ug/m2/d'")
@@ -272,7 +279,7 @@ class CodelistValue(Strict):
     synonyms: list[str] = Field(default_factory=list, description="What sites write: case, language, abbreviations")
     codings: list[CodingEntry] = Field(default_factory=list)
     definition: str | None = None
-    score: Decimal | None = Field(None, description="The answer's numeric score, for questionnaire answers "
+    score: MappingNumber | None = Field(None, description="The answer's numeric score, for questionnaire answers "
                                   "(SDTM --STRESC/--STRESN beside the answer text in --ORRES)")
 
 
@@ -344,7 +351,7 @@ class ConvertUnitOp(Strict):
 
     op: Literal["convert_unit"]
     column: str
-    factor: Decimal
+    factor: MappingNumber
     unit: str
     unit_display: str | None = None
 
