@@ -6,10 +6,15 @@ Reads, under the public-data folder:
   cdisc/sdtmig-3.4/{Datasets,Variables}.csv   SDTMIG v3.4 (CDISC Library Browser export): domains and variables
   cdisc/sdtm-2.0/{Datasets,Variables}.csv     SDTM v2.0: the general observation class variables (--TESTCD, EPOCH …)
   cdisc/ct/sdtm-terminology-<date>.tar.xz     NCI EVS "SDTM Terminology.txt" releases
-and writes gzipped JSON (readable once unzipped) that crfmap.standards loads:
-  sdtmig-3.4.json.gz, sdtm-model-2.0.json.gz, sdtm-ct-<date>.json.gz
+and writes what crfmap.standards loads:
+  sdtmig-3.4.json.gz, sdtm-model-2.0.json.gz   gzipped JSON (readable once unzipped)
+  sdtm-ct-<date>.zip                            a zip of JSON: release.json (the header and an index of the
+                                                codelists: C-code → submission value, name, extensible) and one
+                                                codelists/<C-code>.json per codelist (its terms), so that a
+                                                conversion reads the index and only the codelists it uses
 Each file's header names its source files with their version and SHA-256. The output is deterministic: the same
-sources give byte-identical files (gzip with no name and mtime 0; keys in a fixed order).
+sources give byte-identical files (gzip with no name and mtime 0; zip members in a fixed order with a fixed
+timestamp and permissions; keys in a fixed order).
 Facts are carried over as published; nothing is typed by hand. Where a source is ambiguous the script stops with
 a message rather than guess.
 """
@@ -25,6 +30,7 @@ import json
 import re
 import sys
 import tarfile
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +41,11 @@ DEFAULT_PUBLIC_DATA = REPO_ROOT.parent / "shared" / "public-data"
 DEFAULT_OUT = REPO_ROOT / "src" / "crfmap" / "standards" / "data"
 GENERATOR = "scripts/generate_sdtm_metadata.py"
 FORMAT_VERSION = 1
+CT_FORMAT_VERSION = 2  # 1 was one gzipped JSON document per release
+CT_INDEX_MEMBER = "release.json"
+CT_CODELIST_MEMBER = "codelists/{code}.json"
+CODELIST_FIELDS = ["submission_value", "name", "extensible"]
+ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can say: the files carry no time of generation
 
 IG_DIR, MODEL_DIR, CT_DIR = "cdisc/sdtmig-3.4", "cdisc/sdtm-2.0", "cdisc/ct"
 CT_ARCHIVE = re.compile(r"sdtm-terminology-(\d{4}-\d{2}-\d{2})\.tar\.xz")
@@ -333,6 +344,29 @@ def encode(document: dict[str, Any]) -> bytes:
     return buffer.getvalue()
 
 
+def encode_ct(release: dict[str, Any]) -> bytes:
+    """A CT release as a deterministic zip: the header with the codelist index, then one member per codelist.
+
+    Members are deflated one by one, so a reader decompresses only the codelists it asks for; their order, names,
+    timestamp and permissions are fixed, so the same release gives the same bytes.
+    """
+    header = {key: value for key, value in release.items() if key != "codelists"}
+    index = {code: [entry["submission_value"], entry["name"], entry["extensible"]]
+             for code, entry in release["codelists"].items()}
+    members = [(CT_INDEX_MEMBER, {**header, "format": CT_FORMAT_VERSION, "codelist_fields": CODELIST_FIELDS,
+                                  "codelists": index})]
+    members += [(CT_CODELIST_MEMBER.format(code=code), entry["terms"]) for code, entry in release["codelists"].items()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, document in members:
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIMESTAMP)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o100644 << 16  # a regular file, rw-r--r--
+            info.create_system = 3  # Unix, whichever system generates it
+            archive.writestr(info, (render(document) + "\n").encode("utf-8"), compresslevel=9)
+    return buffer.getvalue()
+
+
 def generate(public_data: Path) -> Iterator[tuple[str, bytes]]:
     """(file name, content) of every generated file."""
     archives = sorted((public_data / CT_DIR).glob("sdtm-terminology-*.tar.xz"))
@@ -347,7 +381,7 @@ def generate(public_data: Path) -> Iterator[tuple[str, bytes]]:
     yield "sdtmig-3.4.json.gz", encode(build_sdtmig(public_data, releases))
     yield "sdtm-model-2.0.json.gz", encode(build_sdtm_model(public_data))
     for version, release in sorted(releases):
-        yield f"sdtm-ct-{version}.json.gz", encode(release)
+        yield f"sdtm-ct-{version}.zip", encode_ct(release)
 
 
 def write_all(files: Iterable[tuple[str, bytes]], out: Path) -> list[tuple[str, int]]:

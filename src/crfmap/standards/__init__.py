@@ -15,6 +15,8 @@ else of crfmap, so any layer may use it.
 from __future__ import annotations
 
 import gzip
+import io
+import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -24,6 +26,9 @@ from typing import Any, Literal
 import orjson
 
 DATA_FOLDER = "data"  # beside this module, installed as package data
+CT_SUFFIX = ".zip"  # a CT release: a zip of JSON members, written by scripts/generate_sdtm_metadata.py
+CT_INDEX_MEMBER = "release.json"  # the header and the codelists' C-code → [submission value, name, extensible]
+CT_CODELIST_MEMBER = "codelists/{code}.json"  # one codelist's terms
 CLASSES = ("Interventions", "Events", "Findings", "Findings About", "Special-Purpose", "Trial Design",
            "Study Reference", "Relationship")
 # Classes whose variables the SDTM model gives as templates ("--" stands for the domain code).
@@ -47,16 +52,19 @@ class SourceFile:
     sha256: str
 
 
-def _read(name: str) -> dict[str, Any]:
+def _read_bytes(name: str) -> bytes:
     resource = resources.files(__name__).joinpath(DATA_FOLDER, name)
     if not resource.is_file():
         raise StandardNotAvailable(f"crfmap ships no {name}")
-    document: dict[str, Any] = orjson.loads(gzip.decompress(resource.read_bytes()))
+    return resource.read_bytes()
+
+
+def _read(name: str) -> dict[str, Any]:
+    document: dict[str, Any] = orjson.loads(gzip.decompress(_read_bytes(name)))
     return document
 
 
-def _shipped(prefix: str) -> tuple[str, ...]:
-    suffix = ".json.gz"
+def _shipped(prefix: str, suffix: str = ".json.gz") -> tuple[str, ...]:
     names = [entry.name for entry in resources.files(__name__).joinpath(DATA_FOLDER).iterdir()]
     return tuple(sorted(name[len(prefix):-len(suffix)] for name in names
                         if name.startswith(prefix) and name.endswith(suffix)))
@@ -122,35 +130,46 @@ class Terminology:
 
 def sdtm_ct_versions() -> tuple[str, ...]:
     """Release dates of the SDTM CT that crfmap ships, oldest first."""
-    return _shipped("sdtm-ct-")
+    return _shipped("sdtm-ct-", CT_SUFFIX)
 
 
 class _Codelists(Mapping[str, Codelist]):
-    """Codelists by C-code, each built from the release's data the first time it is asked for.
+    """Codelists by C-code, each read from the release's zip and built the first time it is asked for.
 
-    A release has about 1,100 codelists and 40,000 terms; a conversion touches a few dozen, so building them
-    all would triple the load time for nothing.
+    A release has about 1,100 codelists and 40,000 terms (5 MB of JSON); a conversion touches a few dozen, so
+    reading and building them all would cost most of a small run's start-up for nothing. Membership, iteration
+    and len answer from the index alone.
     """
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self._raw = raw
+    def __init__(self, archive: zipfile.ZipFile, index: dict[str, list[Any]]) -> None:
+        self._archive = archive
+        self._index = index
         self._built: dict[str, Codelist] = {}
 
     def __getitem__(self, code: str) -> Codelist:
         built = self._built.get(code)
         if built is None:
-            entry = self._raw[code]
-            terms = tuple(Term(term[0], term[1], tuple(term[2]), term[3]) for term in entry["terms"])
-            built = Codelist(code, entry["submission_value"], entry["name"], entry["extensible"], terms,
+            submission_value, name, extensible = self._index[code]
+            raw_terms = orjson.loads(self._archive.read(CT_CODELIST_MEMBER.format(code=code)))
+            terms = tuple(Term(term[0], term[1], tuple(term[2]), term[3]) for term in raw_terms)
+            built = Codelist(code, submission_value, name, extensible, terms,
                              {term.submission_value: term for term in terms})
             self._built[code] = built
         return built
 
+    def __contains__(self, code: object) -> bool:
+        return code in self._index
+
     def __iter__(self) -> Iterator[str]:
-        return iter(self._raw)
+        return iter(self._index)
 
     def __len__(self) -> int:
-        return len(self._raw)
+        return len(self._index)
+
+    @property
+    def built(self) -> int:
+        """How many codelists have been read and built so far (what a small run pays for; tested)."""
+        return len(self._built)
 
 
 class _CodelistsByName(Mapping[str, Codelist]):
@@ -160,6 +179,9 @@ class _CodelistsByName(Mapping[str, Codelist]):
 
     def __getitem__(self, submission_value: str) -> Codelist:
         return self._codelists[self._codes[submission_value]]
+
+    def __contains__(self, submission_value: object) -> bool:
+        return submission_value in self._codes
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._codes)
@@ -173,9 +195,12 @@ def load_sdtm_ct(version: str) -> Terminology:
     """One SDTM CT release by its date, e.g. load_sdtm_ct('2025-03-28')."""
     if version not in sdtm_ct_versions():
         raise StandardNotAvailable(f"SDTM CT {version} is not shipped; crfmap has {', '.join(sdtm_ct_versions())}")
-    document = _read(f"sdtm-ct-{version}.json.gz")
-    codelists = _Codelists(document["codelists"])
-    names = {entry["submission_value"]: code for code, entry in document["codelists"].items()}
+    # The whole file is read into memory (about 1 MB): the archive then needs no open file for the life of the
+    # process, and a zipped installation reads it the same way.
+    archive = zipfile.ZipFile(io.BytesIO(_read_bytes(f"sdtm-ct-{version}{CT_SUFFIX}")))
+    document = orjson.loads(archive.read(CT_INDEX_MEMBER))
+    codelists = _Codelists(archive, document["codelists"])
+    names = {entry[0]: code for code, entry in document["codelists"].items()}
     return Terminology(document["version"], _sources(document), codelists, _CodelistsByName(codelists, names))
 
 

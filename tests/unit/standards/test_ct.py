@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from crfmap.standards import StandardNotAvailable, load_sdtm_ct, sdtm_ct_versions
+from crfmap.standards import StandardNotAvailable, _Codelists, load_sdtm_ct, sdtm_ct_versions
 from tests.shared_data import shared_path
 from tests.unit.standards.conftest import read_nci_release
 
@@ -92,3 +92,20 @@ def test_unknown_names_are_clear_errors() -> None:
     with pytest.raises(KeyError, match="no codelist 'XX'"):
         load_sdtm_ct("2025-03-28").codelist_named("XX")
     assert load_sdtm_ct("2025-03-28") is load_sdtm_ct("2025-03-28")
+
+
+def test_loading_a_release_reads_only_its_index() -> None:
+    """A codelist is read from the release's zip when it is first asked for, not at load: a conversion touches a
+    few dozen of the ~1,100 codelists. Membership, len and iteration answer from the index."""
+    ct = load_sdtm_ct.__wrapped__("2025-03-28")  # a fresh load, not the one other tests share
+    codelists = ct.codelists
+    assert isinstance(codelists, _Codelists)
+    assert codelists.built == 0
+    assert len(codelists) > 1_000 and "C66742" in codelists and "C0" not in codelists
+    assert sum(1 for _ in codelists) == len(codelists)
+    assert codelists.built == 0
+    assert ct.codelist_named("NY").code == "C66742" and codelists.built == 1
+    assert ct.codelist("C66742") is ct.codelist_named("NY") and codelists.built == 1  # built once
+    with pytest.raises(KeyError, match="no codelist C0"):
+        ct.codelist("C0")
+    assert codelists.built == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import gzip
+import json
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,16 @@ def generate(public_data: Path, out: Path) -> None:
                    check=True, capture_output=True, timeout=600)
 
 
+def unpacked(path: Path) -> object:
+    """A generated file's content, independent of the zlib that compressed it: the text of a .json.gz; a .zip's
+    members in order, each with its name, timestamp, permissions, compression and text."""
+    if path.suffix != ".zip":
+        return gzip.decompress(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        return [(info.filename, info.date_time, info.external_attr, info.compress_type, archive.read(info))
+                for info in archive.infolist()]
+
+
 def test_shipped_files_are_up_to_date(tmp_path: Path) -> None:
     shared_path("cdisc", "sdtmig-3.4", "Variables.csv")
     public_data = shared_path("cdisc").parent
@@ -29,11 +41,27 @@ def test_shipped_files_are_up_to_date(tmp_path: Path) -> None:
     made = sorted(path.name for path in (tmp_path / "first").iterdir())
     assert made == sorted(path.name for path in SHIPPED.iterdir()), "regenerate: python " + str(GENERATOR)
     for name in made:
-        # Deterministic: two runs give the same bytes (gzip with no name and mtime 0).
+        # Deterministic: two runs give the same bytes (gzip with no name and mtime 0; zip with fixed timestamps).
         assert (tmp_path / "first" / name).read_bytes() == (tmp_path / "second" / name).read_bytes(), name
         # Up to date: compared unzipped, since another zlib may compress the same text differently.
-        assert gzip.decompress((tmp_path / "first" / name).read_bytes()) \
-            == gzip.decompress((SHIPPED / name).read_bytes()), f"{name} is stale: python scripts/generate_sdtm_metadata.py"
+        assert unpacked(tmp_path / "first" / name) == unpacked(SHIPPED / name), \
+            f"{name} is stale: python scripts/generate_sdtm_metadata.py"
+
+
+def test_a_ct_release_is_an_index_and_one_member_per_codelist() -> None:
+    """The layout crfmap.standards reads a codelist at a time from, checked with zipfile and json alone."""
+    for path in sorted(SHIPPED.glob("sdtm-ct-*.zip")):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            index = json.loads(archive.read("release.json"))
+            assert names[0] == "release.json" and index["kind"] == "sdtm-ct" and index["format"] == 2
+            assert index["codelist_fields"] == ["submission_value", "name", "extensible"]
+            assert names[1:] == [f"codelists/{code}.json" for code in index["codelists"]], path.name
+            assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            assert {info.compress_type for info in archive.infolist()} == {zipfile.ZIP_DEFLATED}
+            ny = json.loads(archive.read("codelists/C66742.json"))
+            assert index["codelists"]["C66742"] == ["NY", "No Yes Response", False]
+            assert [term[1] for term in ny] == ["N", "NA", "U", "Y"]
 
 
 def test_generator_stops_on_a_source_it_does_not_understand(tmp_path: Path) -> None:
