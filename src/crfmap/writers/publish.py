@@ -9,7 +9,8 @@ Two folders cannot be renamed at once, so OUT holds versions and one switch:
     OUT/.crfmap/runs/<id>/{fhir,sdtm}         complete versions, and the one being written (locked while alive)
 
 A run writes its version beside the others while holding a lock on it, then, under OUT's own lock, fills in
-the targets it did not write from the current version (hard links, no copy) and renames one link. A crash
+the targets it did not write from the current version (hard links, no copy), syncs the new version to disk
+(every file and folder at once, not one file at a time: atomic.sync_tree) and renames one link. A crash
 at any point leaves `current` naming a complete version: before the rename the previous set, after it the new
 one; never new FHIR beside old SDTM. Whatever a killed run left (an unlocked version no link names, the
 temporary links, a former layout's `.crfmap-tmp-*` folders) is crfmap's own and is removed by the next run;
@@ -30,7 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crfmap.writers.atomic import TEMP_PREFIX, lock_path
+from crfmap.writers.atomic import TEMP_PREFIX, lock_path, sync_tree
 
 CONTROL = ".crfmap"  # crfmap's own folder inside OUT
 RUNS = "runs"
@@ -84,6 +85,9 @@ def publish_run(run: OutputRun, written: Iterable[str], known_targets: Iterable[
                     copy_as_links(current / target, run.folder / target)
         for target in sorted(entry.name for entry in run.folder.iterdir() if entry.is_dir()):
             link_target(run.out, target)  # through `current`: it shows the new files only after the switch
+        # All the switch will show, on disk before it (its files, their folders, the version's entry in runs/,
+        # OUT's links): a crash just after the switch must find the new set complete. See sync_tree.
+        sync_tree(run.folder, run.folder.parent, run.out)
         switch_link(run.control / CURRENT, f"{RUNS}/{run.folder.name}")  # the one step that changes the set
         if current is not None:
             switch_link(run.control / PREVIOUS, f"{RUNS}/{current.name}")
