@@ -150,7 +150,7 @@ def locate_form_header(form: Form, sheet: str, rows: Iterator[Row],
 
 def match_wide_header(form: Form, row: Row, above: Row | None,
                       wide_keys: WideKeys) -> tuple[WideHeaderMap, list[tuple[int, str]]]:
-    carried = carry_group_labels(above, wide_keys) if above is not None else {}
+    carried = carry_group_labels(above, wide_keys, max(row.cells, default=0) + 1) if above is not None else {}
     shared: dict[str, int] = {}
     groups: dict[tuple[int, int], GroupColumns] = {}
     ignored: set[int] = set()
@@ -188,14 +188,15 @@ def match_wide_header(form: Form, row: Row, above: Row | None,
     return header, unknown
 
 
-def carry_group_labels(above: Row, wide_keys: WideKeys) -> dict[int, tuple[tuple[int, int], int]]:
+def carry_group_labels(above: Row, wide_keys: WideKeys, limit: int) -> dict[int, tuple[tuple[int, int], int]]:
     """Sheet column → (group, column of its label) for a group row: a label covers its column and those to its
-    right up to the next label (merged cells keep their text in the first cell only)."""
+    right up to the next label (merged cells keep their text in the first cell only); the last one up to `limit`,
+    the column after the header row's last (the label's own column at least)."""
     labels = [(number, wide_keys.group_of_label(display_raw(value))) for number, value in sorted(above.cells.items())]
     found = [(number, group) for number, group in labels if group is not None]
     carried: dict[int, tuple[tuple[int, int], int]] = {}
     for index, (number, group) in enumerate(found):
-        end = found[index + 1][0] if index + 1 < len(found) else number + 10_000
+        end = found[index + 1][0] if index + 1 < len(found) else max(number + 1, limit)
         for column in range(number, end):
             carried[column] = (group, number)
     return carried
