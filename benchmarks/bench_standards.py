@@ -9,6 +9,9 @@ mapping spares a conversion that touches a few dozen). Absolute times move with 
 2026-12-07, 2-core machine, load average ≈ 4 (other jobs running), medians of 7-9 runs: import 26 ms;
 load_sdtmig 11 ms; load_sdtm_model 3 ms; load_sdtm_ct 50-125 ms per release (gunzip + orjson of 5 MB);
 building every codelist of a release (~1,100 codelists, ~40,000 terms) a further 35-75 ms.
+Since a release is a zip of an index and one member per codelist (2026-12-07, load average ≈ 1, medians of 7):
+import 27 ms; load_sdtmig 9 ms; load_sdtm_model 3 ms; load_sdtm_ct 5 ms per release (the index only); reading and
+building every codelist 80-95 ms, which no conversion does (the reference convert reads 44).
 """
 
 from __future__ import annotations
