@@ -10,6 +10,7 @@ would have given under the process's umask (0755/0644 under the usual 022).
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import shutil
@@ -148,21 +149,27 @@ def sync_tree(folder: Path, *others: Path) -> None:
     together). An error (EIO; ENOSPC of a delayed allocation) is raised for the caller to fail the run, keeping
     the previous set.
     """
-    _fsync_all([*_tree(str(folder)), *(str(other) for other in others)])
+    _fsync_all([*_tree(str(folder)), *((str(other), True) for other in others)])
 
 
-def _tree(folder: str) -> Iterator[str]:
-    """`folder`, its regular files and folders, recursively; links are not followed (their entry is synced)."""
-    yield folder
+def _tree(folder: str) -> Iterator[tuple[str, bool]]:
+    """(path, is a folder) of `folder`, its regular files and folders, recursively; links are not followed (their
+    entry is synced with their folder)."""
+    yield folder, True
     with os.scandir(folder) as entries:
         for entry in entries:
             if entry.is_dir(follow_symlinks=False):
                 yield from _tree(entry.path)
             elif entry.is_file(follow_symlinks=False):
-                yield entry.path
+                yield entry.path, False
 
 
-def _fsync_all(paths: list[str], threads: int = 8) -> None:
+# What a file system that cannot sync a folder answers (some network and FUSE file systems); a file's sync failing
+# is an error, a folder's that way is not: there is nothing more to make durable there.
+_FOLDER_SYNC_UNSUPPORTED = {errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def _fsync_all(paths: list[tuple[str, bool]], threads: int = 8) -> None:
     import threading
 
     pending = iter(paths)
@@ -172,8 +179,8 @@ def _fsync_all(paths: list[str], threads: int = 8) -> None:
     def work() -> None:
         while not problems:
             with lock:
-                path = next(pending, None)
-            if path is None:
+                path, is_folder = next(pending, ("", False))
+            if not path:
                 return
             try:
                 handle = os.open(path, os.O_RDONLY)  # a folder too: its entries are what make its files found
@@ -182,7 +189,8 @@ def _fsync_all(paths: list[str], threads: int = 8) -> None:
                 finally:
                     os.close(handle)
             except OSError as problem:
-                problems.append(problem)
+                if not (is_folder and problem.errno in _FOLDER_SYNC_UNSUPPORTED):
+                    problems.append(problem)
 
     workers = [threading.Thread(target=work, name="crfmap-fsync", daemon=True)
                for _ in range(min(threads, len(paths)))]

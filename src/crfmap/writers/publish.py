@@ -83,11 +83,12 @@ def publish_run(run: OutputRun, written: Iterable[str], known_targets: Iterable[
             for target in sorted(os.listdir(current)):
                 if target not in written and (current / target).is_dir() and not (run.folder / target).exists():
                     copy_as_links(current / target, run.folder / target)
+        # All the switch will show, on disk before it (its files, their folders, the version's entry in runs/): a
+        # crash just after the switch must find the new set complete. See sync_tree. Before OUT's links are made,
+        # so that a failure here leaves nothing of this run in OUT.
+        sync_tree(run.folder, run.folder.parent)
         for target in sorted(entry.name for entry in run.folder.iterdir() if entry.is_dir()):
             link_target(run.out, target)  # through `current`: it shows the new files only after the switch
-        # All the switch will show, on disk before it (its files, their folders, the version's entry in runs/,
-        # OUT's links): a crash just after the switch must find the new set complete. See sync_tree.
-        sync_tree(run.folder, run.folder.parent, run.out)
         switch_link(run.control / CURRENT, f"{RUNS}/{run.folder.name}")  # the one step that changes the set
         if current is not None:
             switch_link(run.control / PREVIOUS, f"{RUNS}/{current.name}")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import errno
 import os
+import stat
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -24,16 +26,18 @@ Inode = tuple[int, int]
 class FsyncLog:
     """Which inodes were fsynced, and which had been when the `current` link was switched."""
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: bool = False) -> None:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, fail: Callable[[os.stat_result], int | None] | None = None,
+                 ) -> None:
         self.synced: list[Inode] = []
         self.at_switch: set[Inode] | None = None
         real_fsync, real_switch = os.fsync, publish.switch_link
 
         def fsync(handle: int) -> None:
-            if fail:
-                raise OSError(errno.EIO, os.strerror(errno.EIO))
-            real_fsync(handle)
             status = os.fstat(handle)
+            code = fail(status) if fail is not None else None
+            if code is not None:
+                raise OSError(code, os.strerror(code))
+            real_fsync(handle)
             self.synced.append((status.st_dev, status.st_ino))
 
         def switch_link(link: Path, target: str) -> None:
@@ -60,7 +64,7 @@ def test_every_file_and_folder_of_the_new_set_is_synced_before_the_switch(tmp_pa
     files = [path for _name, path in published_files(out)]
     assert {path.parts[-2] for path in files} == {"fhir", "sdtm"} and len(files) > 4
     version = (out / ".crfmap" / "current").resolve()
-    folders = [version, version / "fhir", version / "sdtm", version.parent, out]
+    folders = [version, version / "fhir", version / "sdtm", version.parent]
     assert log.at_switch is not None
     missing = [path for path in files + folders if inode(path) not in log.at_switch]
     assert missing == []
@@ -73,11 +77,36 @@ def test_a_failing_fsync_fails_the_run_and_keeps_the_previous_set(tmp_path, monk
     first = convert_workbook(minimal_workbook(tmp_path / "a.xlsx", ["01"]), study, ConvertOptions(out=out))
     assert first.exit_status is ExitStatus.OK
     before = read_published(out)
-    log = FsyncLog(monkeypatch, fail=True)
+    log = FsyncLog(monkeypatch, fail=lambda status: errno.EIO)
     outcome = convert_workbook(minimal_workbook(tmp_path / "b.xlsx", ["01", "02"]), study, ConvertOptions(out=out))
     assert outcome.exit_status is ExitStatus.CANNOT_RUN
     assert [issue.code for issue in outcome.failure] == ["W001"]
     assert log.at_switch is None and read_published(out) == before
+
+
+def test_a_failing_fsync_into_a_new_out_leaves_no_out(tmp_path, monkeypatch):
+    study = write_minimal_study(tmp_path / "study")
+    FsyncLog(monkeypatch, fail=lambda status: errno.EIO)
+    outcome = convert_workbook(minimal_workbook(tmp_path / "a.xlsx", ["01"]), study,
+                               ConvertOptions(out=tmp_path / "new" / "out"))
+    assert outcome.exit_status is ExitStatus.CANNOT_RUN
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.parametrize(("refused", "written"), [("folder", True), ("file", False)])
+def test_a_file_system_that_cannot_sync_folders_still_takes_the_output(tmp_path, monkeypatch, refused, written):
+    """Some network and FUSE file systems answer EINVAL to syncing a folder: nothing more can be made durable
+    there, so the run goes on. A file they cannot sync is an error like any other."""
+    study = write_minimal_study(tmp_path / "study")
+    out = tmp_path / "out"
+
+    def fail(status: os.stat_result) -> int | None:
+        return errno.EINVAL if stat.S_ISDIR(status.st_mode) == (refused == "folder") else None
+
+    FsyncLog(monkeypatch, fail=fail)
+    outcome = convert_workbook(minimal_workbook(tmp_path / "a.xlsx", ["01"]), study, ConvertOptions(out=out))
+    assert (outcome.exit_status is ExitStatus.OK) is written
+    assert bool(published_files(out)) is written and out.exists() is written
 
 
 def test_a_staged_folder_is_synced_before_it_replaces_the_target(tmp_path, monkeypatch):
