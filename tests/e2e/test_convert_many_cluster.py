@@ -105,6 +105,14 @@ def start_scheduler(folder: Path, processes: list[subprocess.Popen[bytes]]) -> s
     pytest.fail(f"hang guard: dask scheduler wrote no {scheduler_file.name} within {START_GUARD_SECONDS} s")
 
 
+def start_workers(folder: Path, processes: list[subprocess.Popen[bytes]], count: int, *extra: str) -> None:
+    """`dask worker --nworkers <count>` (single-threaded processes under one nanny each) for the scheduler of
+    `folder`'s scheduler file."""
+    processes.append(start([*dask_command(), "worker", "--scheduler-file", str(folder / "scheduler.json"),
+                            "--nworkers", str(count), "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
+                            "--local-directory", str(folder / "workers"), *extra], folder / "workers.log"))
+
+
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     """A scheduler and two single-threaded worker processes, as the README's commands start them."""
@@ -112,9 +120,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         address = start_scheduler(folder, processes)
-        processes.append(start([*dask_command(), "worker", "--scheduler-file", str(folder / "scheduler.json"),
-                                "--nworkers", "2", "--nthreads", "1", "--no-dashboard", "--host", "127.0.0.1",
-                                "--local-directory", str(folder / "workers")], folder / "workers.log"))
+        start_workers(folder, processes, 2)
         running = Cluster(address, processes, folder)
         with distributed.Client(address, timeout=f"{START_GUARD_SECONDS}s") as client:
             try:
@@ -222,4 +228,25 @@ def test_a_scheduler_without_workers_is_w146_not_a_hang(tmp_path: Path) -> None:
     assert refused.returncode == ExitStatus.CANNOT_RUN, refused.stderr
     assert "W146" in refused.stderr and address in refused.stderr and "no worker joined" in refused.stderr
     assert f"dask worker {address}" in refused.stderr and "Traceback" not in refused.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_worker_without_crfmap_is_w146_naming_it(tmp_path: Path) -> None:
+    """A worker whose Python cannot import crfmap (a dask preload hides it) is named before any task is sent."""
+    preload = tmp_path / "without_crfmap.py"
+    preload.write_text('import sys\n\nsys.modules["crfmap"] = None  # import crfmap now fails, as if not installed\n')
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        address = start_scheduler(tmp_path, processes)
+        start_workers(tmp_path, processes, 1, "--preload", str(preload))
+        with distributed.Client(address, timeout=f"{START_GUARD_SECONDS}s") as client:
+            client.wait_for_workers(1, timeout=START_GUARD_SECONDS)
+            worker = next(iter(client.scheduler_info()["workers"]))
+        refused = run_crfmap("convert-many", str(exports_of_clean(tmp_path)), "--study", str(STUDY),
+                             "--out", str(tmp_path / "out"), "--executor", "dask", "--scheduler", address)
+    finally:
+        stop(processes)
+    assert refused.returncode == ExitStatus.CANNOT_RUN, refused.stderr
+    assert "W146" in refused.stderr and f"{worker} has no crfmap" in refused.stderr
+    assert f"install crfmap {crfmap.__version__}" in refused.stderr and "Traceback" not in refused.stderr
     assert not (tmp_path / "out").exists()

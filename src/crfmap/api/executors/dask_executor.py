@@ -71,7 +71,30 @@ def connect(client_class: Any, address: str) -> Any:
         detail = (f"the scheduler answers but no worker joined it within {timeout}; start workers with "
                   f"`dask worker {address}`")
         raise FatalIssue(make_issue("W146", value=address, detail=detail)) from None
+    check_workers(client, address)
     return client
+
+
+def check_workers(client: Any, address: str) -> None:
+    """W146 unless every worker imports this crfmap's version: the tasks carry crfmap's classes by name, and a
+    worker without crfmap fails them with dask's own message (or an old one, with a wrong field)."""
+    import crfmap
+
+    def crfmap_version() -> str | None:  # local, so cloudpickle sends it by value: it runs where crfmap is missing
+        try:
+            import crfmap as installed
+        except ImportError:
+            return None
+        return str(getattr(installed, "__version__", "unknown"))
+
+    wrong = {worker: version for worker, version in sorted(client.run(crfmap_version).items())
+             if version != crfmap.__version__}
+    if wrong:
+        client.close()
+        found = "; ".join(f"{worker} {'has no crfmap' if version is None else f'runs crfmap {version}'}"
+                          for worker, version in wrong.items())
+        detail = f"{found}; install crfmap {crfmap.__version__} (as here) on every worker, then restart them"
+        raise FatalIssue(make_issue("W146", value=address, detail=detail))
 
 
 def apply_to(function: Callable[[Any], Any], item: Any) -> Any:
