@@ -230,14 +230,41 @@ def comparable(record, keep_verbatim: bool):
 @pytest.mark.shared
 @pytest.mark.parametrize("project", BOTH_EXPORTS)
 def test_csv_and_odm_exports_give_the_same_records(project):
-    """The same records from either export. The simple project's csv copy holds sex as R's FALSE/TRUE where the
-    ODM export holds 0/1 (same codes, other spelling): there the site's spelling (verbatim) is set aside."""
+    """The same records from either export, verbatim texts included. The simple project's csv copy holds sex as R's
+    FALSE/TRUE where the ODM export holds 0/1: both are choice codes (`entry: choice`), so neither is kept as the
+    site's words and the records agree."""
     folder = shared_path(*REDCAPR, project)
     mapping, _issues = load_mapping(REPO_ROOT / "mappings" / f"redcapr_{project.replace('-', '_')}")
-    keep_verbatim = project != "simple"
-    from_csv = canonical_records(folder / "data.csv", mapping, keep_verbatim)
-    from_odm = canonical_records(folder / "project.xml", mapping, keep_verbatim)
+    from_csv = canonical_records(folder / "data.csv", mapping, keep_verbatim=True)
+    from_odm = canonical_records(folder / "project.xml", mapping, keep_verbatim=True)
     assert from_csv and from_csv == from_odm
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("export", ["data.csv", "project.xml"])
+def test_a_choice_code_is_reported_by_its_label_not_its_code(tmp_path, export):
+    """A REDCap raw export holds the choice code ("1"), which no one wrote: DSTERM, the reported term, is the label
+    the site picked, read here from the project's own data dictionary with Python's csv module."""
+    import pyreadstat
+
+    folder = shared_path(*REDCAPR, "longitudinal")
+    with (folder / "dictionary.csv").open(encoding="utf-8", newline="") as stream:
+        field = next(row for row in csv.reader(stream) if row[0] == "withdraw_reason")
+    labels = dict(choice.split(",", 1) for choice in field[5].split("|"))  # REDCap's 6th column: the choices
+    labels = {code.strip(): label.strip() for code, label in labels.items()}
+    reasons = {subject: code for (subject, code), _count in collected_in(folder / export, ["withdraw_reason"]).items()}
+    arguments = ["convert", str(folder / export), "--study", str(REPO_ROOT / "mappings" / "redcapr_longitudinal"),
+                 "--out", str(tmp_path), "--to", "sdtm"]
+    if export == "data.csv":
+        arguments += ["--dictionary", str(folder / "dictionary.csv")]
+    result = CliRunner().invoke(main, arguments, catch_exceptions=False)
+    assert result.exit_code == 0, result.output[-3000:]
+    ds, _meta = pyreadstat.read_xport(str(tmp_path / "sdtm" / "ds.xpt"))
+    withdrawn = ds[ds["DSDECOD"] != "COMPLETED"]
+    written = {usubjid.rsplit("-", 1)[1]: term for usubjid, term in zip(withdrawn["USUBJID"], withdrawn["DSTERM"],
+                                                                          strict=True)}
+    assert reasons and written == {subject: labels[code] for subject, code in reasons.items()}
+    assert not set(written.values()) & set(labels)  # no bare code left as a term
 
 
 @pytest.mark.parametrize("folder", sorted(path.name for path in (REPO_ROOT / "mappings").iterdir()

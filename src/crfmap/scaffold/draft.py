@@ -40,6 +40,7 @@ class DraftCodelist:
     name: str
     values: list[tuple[str, str]]  # (value, display)
     note: str = ""
+    entry: str = "text"  # "choice" when the source holds the EDC's choice codes (REDCap, ODM)
 
 
 @dataclass
@@ -120,13 +121,14 @@ class DraftStudy:
     protocol: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add_codelist(self, wanted: str, name: str, values: list[tuple[str, str]], note: str = "") -> str:
+    def add_codelist(self, wanted: str, name: str, values: list[tuple[str, str]], note: str = "",
+                     entry: str = "text") -> str:
         """Add a code list (or reuse an identical one); returns its id."""
         for codelist in self.codelists.values():
-            if codelist.values == values:
+            if codelist.values == values and codelist.entry == entry:
                 return codelist.id
         codelist_id = unique(identifier(wanted, "codes"), self.codelists)
-        self.codelists[codelist_id] = DraftCodelist(codelist_id, name or codelist_id, values, note)
+        self.codelists[codelist_id] = DraftCodelist(codelist_id, name or codelist_id, values, note, entry)
         return codelist_id
 
 
@@ -158,7 +160,10 @@ def write_draft(study: DraftStudy, folder: Path) -> list[str]:
                            "delete this file once another code list exists.")
     for codelist in study.codelists.values():
         values = [{"value": value, "display": display or value} for value, display in codelist.values]
-        data = {"id": codelist.id, "name": codelist.name, "draft": True, "values": values}
+        data: dict[str, Any] = {"id": codelist.id, "name": codelist.name, "draft": True}
+        if codelist.entry != "text":
+            data["entry"] = codelist.entry
+        data["values"] = values
         files[f"codelists/{codelist.id}.yaml"] = dump_document(data, "\n".join(filter(None, [header, codelist.note])))
     files["concepts.yaml"] = dump_document(concepts_yaml(study), header + "\n" + CONCEPTS_NOTE)
     for relative, text in files.items():

@@ -102,7 +102,7 @@ def item_column(oid: str, item: ItemDef | None, mandatory: bool, study: DraftStu
         column.type = "coded"
         column.codelist = study.add_codelist(identifier(codelist.oid.lower(), "codes"), codelist.name or codelist.oid,
                                              [(value, decode) for value, decode in codelist.items],
-                                             f"ODM CodeList {codelist.oid}")
+                                             f"ODM CodeList {codelist.oid}", entry="choice")
     if item.units:
         symbol = metadata.units.get(item.units[0], item.units[0])
         if is_valid_ucum(symbol):

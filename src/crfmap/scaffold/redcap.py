@@ -67,7 +67,7 @@ def draft_from_redcap(dictionary: RedcapDictionary, facts: ExportFacts | None, s
     events = sorted(set().union(*facts.events.values())) if facts and facts.events else []
     event_codelist = study.add_codelist("events", "REDCap events", [(name, name) for name in events],
                                         "The unique event names seen in the export.") if events else None
-    status_codelist = study.add_codelist("form_status", "REDCap form status", FORM_STATUS)
+    status_codelist = study.add_codelist("form_status", "REDCap form status", FORM_STATUS, entry="choice")
     for index, instrument in enumerate(dictionary.instruments):
         exported = facts.columns.get(instrument) if facts else None
         if facts is not None and exported is None:
@@ -124,7 +124,8 @@ def field_column(item: RedcapField, study: DraftStudy) -> DraftColumn:
     if kind in ("radio", "dropdown", "checkbox") and item.choices:
         column.type, column.multiple = "coded", kind == "checkbox"
         column.codelist = study.add_codelist(item.name, column.label, [(code, strip_tags(label))
-                                                                      for code, label in item.choices])
+                                                                      for code, label in item.choices],
+                                             entry="choice")  # a raw export holds the choice codes
         if column.multiple:
             notes.append("checkbox: the export's choice columns are read as one cell of ticked codes")
     elif kind in ("yesno", "truefalse"):

@@ -295,6 +295,11 @@ class Codelist(Strict):
     description: str | None = None
     cdisc: CdiscCodelist | None = None
     values: list[CodelistValue] = Field(min_length=1)
+    entry: Literal["text", "choice"] = Field(
+        "text", description="How the source holds this list's values. text: words a site typed, kept as the "
+                            "verbatim (--TERM, --TRT, FHIR text). choice: an EDC's choice codes (a REDCap raw "
+                            "export's 1, 2, 3; an ODM CodedValue), which are no one's words: the verbatim is the "
+                            "value's display, the label the site picked")
     draft: bool = Field(False, description="Written by `crfmap init`: a guess to review (check-mapping lists it)")
 
     def find(self, value: str) -> CodelistValue | None:

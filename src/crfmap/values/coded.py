@@ -43,6 +43,8 @@ class CodelistIndex:
                 if len(self.misses) < MAX_REMEMBERED_MISSES:
                     self.misses[key] = problem
             raise fail(problem.code, problem.expected, problem.hint)
+        if self.codelist.entry == "choice":  # a choice code is what the EDC stored, not what the site wrote
+            return self.coded[item.value]
         return self.with_verbatim(item, strip_text(text))
 
     def with_verbatim(self, item: CodelistValue, verbatim: str) -> Coded:

@@ -15,6 +15,7 @@ from crfmap.cli import main
 from crfmap.issues import FatalIssue, Severity
 from crfmap.readers import ReadOptions
 from crfmap.scaffold.branching import translate_branching
+from crfmap.values import build_codelist_index
 from tests.shared_data import shared_path
 from tests.unit.readers.test_odm import CLINICAL, METADATA, odm
 from tests.unit.readers.test_redcap import RAW_EXPORT, write_dictionary
@@ -70,6 +71,19 @@ def test_redcap_fields_become_typed_columns_and_code_lists(tmp_path, redcap_proj
     symptoms = yaml.safe_load((folder / "codelists" / "symptoms.yaml").read_text(encoding="utf-8"))
     assert [(item["value"], item["display"]) for item in symptoms["values"]] == [("1", "Fever"), ("2", "Rash"),
                                                                                  ("x", "Other")]
+    assert symptoms["entry"] == "choice"  # the raw export holds 1, 2, x: the verbatim is the label
+
+
+def test_a_redcap_draft_reports_the_choice_label_not_the_code(tmp_path, redcap_project):
+    """The export's cell holds the choice code; the record's verbatim (--TERM, FHIR text) is the label picked."""
+    dictionary, data = redcap_project
+    folder = tmp_path / "draft"
+    init_mapping(dictionary, "redcap-dictionary", folder, data=data)
+    mapping, _issues = load_mapping(folder)
+    index = build_codelist_index(mapping.codelists["symptoms"])
+    assert index.match("2").verbatim is None and index.match("2").display == "Rash"
+    text_entry = build_codelist_index(mapping.codelists["symptoms"].model_copy(update={"entry": "text"}))
+    assert text_entry.match(" rash ").verbatim == "rash"  # words a site typed stay as typed
 
 
 def test_required_field_with_branching_logic_is_required_if(tmp_path):
