@@ -313,19 +313,18 @@ def test_refusals_say_what_and_exit_2(tmp_path: Path, monkeypatch: pytest.Monkey
 
 def test_an_unreachable_scheduler_is_w146(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
+    import dask.config
+
     from crfmap.api import ConvertOptions, ManyOptions
     from crfmap.api import convert_many as run_many
-    from crfmap.api.executors import dask_executor
     from crfmap.issues import FatalIssue
 
     exports = tmp_path / "exports"
     exports.mkdir()
     (exports / CLEAN.name).write_bytes(CLEAN.read_bytes())
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dask_executor, "CONNECT_TIMEOUT", "2s")
-        with pytest.raises(FatalIssue) as refused:
-            run_many(exports, STUDY, ConvertOptions(out=tmp_path / "out"),
-                     ManyOptions(executor="dask", scheduler="tcp://127.0.0.1:9"))
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}), pytest.raises(FatalIssue) as refused:
+        run_many(exports, STUDY, ConvertOptions(out=tmp_path / "out"),
+                 ManyOptions(executor="dask", scheduler="tcp://127.0.0.1:9"))
     assert [issue.code for issue in refused.value.issues] == ["W146"]
     assert not (tmp_path / "out").exists()
 

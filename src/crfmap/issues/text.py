@@ -26,7 +26,9 @@ def render_issue(issue: Issue, *, colour: bool = False) -> str:
     context = [f'column "{column}"'] if column and column not in issue.message else []
     if issue.subject and issue.subject not in issue.message:
         context.append(f"subject {issue.subject}")
-    text = f"{issue.where}: {severity} {issue.code} {issue.slug}: {issue.message}"
+    text = f"{severity} {issue.code} {issue.slug}: {issue.message}"
+    if issue.where:  # a run's refusal (an unreachable cluster) has no place in a file to start from
+        text = f"{issue.where}: {text}"
     if context:
         text += f" ({', '.join(context)})"
     if issue.hint:

@@ -1,0 +1,248 @@
+"""Does using both cores pay? `crfmap convert` against `crfmap convert-many` on one large export (issue #16).
+
+    python benchmarks/parallel.py                          # 2,000 patients, xlsx and csv, 3 rounds, ≈ 15 min
+    python benchmarks/parallel.py --patients 500 --rounds 1   # a quick look
+
+For one export (benchmarks/generate.py) as xlsx and as a folder of csv, and two targets (`--to fhir --ndjson`;
+`--to sdtm --transliterate`, XPT), it runs as separate processes, interleaved (each round runs every case once,
+so a change of machine load hits all of them alike):
+- `convert`: one process, the reference;
+- `many-local-p1`, `many-local-p2`: `convert-many --executor local` with 1 and 2 partitions (in turn, in one
+  process: what partitioning itself costs, as every partition reads its whole export);
+- `many-dask-w2-p2`, `many-dask-w2-p4`: `convert-many --executor dask --workers 2` (a LocalCluster of two
+  single-threaded worker processes, started and stopped by the run) with 2 and 4 partitions.
+Each case: wall time with process start (best and median of the rounds), CPU time of the process and the children
+it waited for (dask's worker processes included: Linux's wait4 reports both), peak RSS of the largest of them,
+and whether its published files are byte for byte those of `convert` of the same input and target.
+Then, in this process, where the time of one run goes (`profile_phases`), and from it the best a pool of two
+processes could do with two free cores: what bounds any process pool over partitions, whatever the load.
+
+Writes benchmarks/results/parallel.json (every measurement, the machine, the load average before and after each
+round) and benchmarks/results/parallel.md (the table the README quotes). The machine may be shared: compare
+within one run, and read the load averages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CACHE = HERE / ".cache" / "parallel"  # git-ignored
+RESULTS = HERE / "results"
+STUDY = ROOT / "mappings" / "blinatumomab_ped_all"
+TARGETS = {"fhir-ndjson": ["--to", "fhir", "--ndjson"], "sdtm": ["--to", "sdtm", "--transliterate"]}
+MODES = {
+    "convert": None,
+    "many-local-p1": ["--executor", "local", "--partitions", "1"],
+    "many-local-p2": ["--executor", "local", "--partitions", "2"],
+    "many-dask-w2-p2": ["--executor", "dask", "--workers", "2", "--partitions", "2"],
+    "many-dask-w2-p4": ["--executor", "dask", "--workers", "2", "--partitions", "4"],
+}
+
+
+def crfmap_command() -> list[str]:
+    script = Path(sys.executable).parent / "crfmap"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "crfmap"]
+
+
+def case_argv(mode: str, target: str, export: Path, out: Path) -> list[str]:
+    options = ["--study", str(STUDY), "--out", str(out), "-q", *TARGETS[target]]
+    if MODES[mode] is None:
+        return [*crfmap_command(), "convert", str(export), *options]
+    return [*crfmap_command(), "convert-many", str(export.parent), *options, *MODES[mode]]
+
+
+def measure(argv: list[str]) -> dict[str, float]:
+    """One process: wall time (start included), CPU time of it and its waited-for children, peak RSS."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read() if process.stderr else b""
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(argv)} exited {code}:\n{stderr.decode(errors='replace')[-2000:]}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_rss_mib": usage.ru_maxrss / 1024}
+
+
+def published_digest(out: Path) -> str:
+    """SHA-256 over every published file's relative path and bytes (OUT/fhir, OUT/sdtm; links followed)."""
+    digest = hashlib.sha256()
+    for top, folders, files in os.walk(out, followlinks=True):
+        folders[:] = sorted(name for name in folders if name != ".crfmap")
+        for name in sorted(files):
+            path = Path(top) / name
+            digest.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def generate_inputs(patients: int) -> dict[str, tuple[Path, int]]:
+    """Each input alone in a folder of its own: convert reads the export, convert-many the folder."""
+    inputs = {}
+    for kind in ("xlsx", "csv"):
+        folder = CACHE / "inputs" / f"{patients}-{kind}"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        export = folder / (f"study-{patients}.xlsx" if kind == "xlsx" else f"study-{patients}-csv")
+        printed = subprocess.run([sys.executable, str(HERE / "generate.py"), "--patients", str(patients),
+                                  "--out", str(export), "--format", kind], check=True, capture_output=True, text=True)
+        inputs[kind] = (export, int(printed.stdout.split(": ")[1].split()[0]))
+    return inputs
+
+
+def run_rounds(inputs: dict[str, tuple[Path, int]], rounds: int) -> tuple[list[dict], list[dict]]:
+    runs, loads = [], []
+    for number in range(1, rounds + 1):
+        load_before = os.getloadavg()
+        for kind, (export, rows) in inputs.items():
+            for target in TARGETS:
+                for mode in MODES:
+                    out = CACHE / "out" / f"{kind}-{target}-{mode}"
+                    shutil.rmtree(out, ignore_errors=True)
+                    figures = measure(case_argv(mode, target, export, out))
+                    run = {"round": number, "format": kind, "target": target, "mode": mode, "rows": rows,
+                           **figures, "digest": published_digest(out)}
+                    runs.append(run)
+                    print(f"  round {number} {kind:4s} {target:11s} {mode:16s} {figures['wall_s']:6.2f} s wall "
+                          f"{figures['cpu_s']:6.2f} s CPU {figures['peak_rss_mib']:6.0f} MiB", flush=True)
+        loads.append({"round": number, "before": load_before, "after": os.getloadavg()})
+        print(f"  round {number}: load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after",
+              flush=True)
+    return runs, loads
+
+
+def profile_phases(export: Path, target: str, out: Path, repeat: int = 3) -> dict[str, float]:
+    """In one process (best of `repeat`): one partition of the whole export (read, validate, map), each half of
+    two partitions, pickling a half's result both ways (what a worker process sends back), the merge, and the
+    writers on all records. From these, the best a pool of two processes could do on two free cores: the slower
+    half, its transfer and the merge, then the writers (which run once, on all records)."""
+    import pickle
+
+    from crfmap.api import ConvertOptions, load_mapping
+    from crfmap.api.conversion import write_validated
+    from crfmap.api.partitions import Partition, convert_partition, merge_partitions
+    from crfmap.api.validation import validate_workbook
+
+    mapping, _issues = load_mapping(STUDY)
+    options = ConvertOptions(out=out, targets=(target.split("-")[0],),
+                             writer_options={"fhir": {"ndjson": True}, "sdtm": {"transliterate": True}})
+
+    def timed(work):
+        best, value = float("inf"), None
+        for _ in range(repeat):  # the best of `repeat`: a pause of the garbage collector or the machine is noise
+            started = time.perf_counter()
+            value = work()
+            best = min(best, time.perf_counter() - started)
+        return best, value
+
+    whole_s, _whole = timed(lambda: convert_partition(mapping, None, Partition(export.resolve())))
+    halves = [timed(lambda index=index: convert_partition(mapping, None, Partition(export.resolve(), index, 2)))
+              for index in range(2)]
+    pickled = [timed(lambda result=result: pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+               for _seconds, result in halves]
+    sizes = [len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)) for _seconds, result in halves]
+    merge_s, _merged = timed(lambda: merge_partitions([result for _seconds, result in halves]))
+    validation = validate_workbook(export, mapping)
+    write_s, _outcome = timed(lambda: shutil.rmtree(out, ignore_errors=True) or write_validated(validation, options))
+    half_s = [seconds for seconds, _result in halves]
+    figures = {"whole_partition_s": whole_s, "half_partition_s": half_s,
+               "read_estimate_s": max(0.0, sum(half_s) - whole_s), "pickle_round_trip_s": [t for t, _ in pickled],
+               "pickled_mib": [size / 2**20 for size in sizes], "merge_s": merge_s, "write_s": write_s}
+    figures["one_process_s"] = whole_s + write_s
+    figures["two_processes_best_s"] = max(half_s) + max(t for t, _ in pickled) + merge_s + write_s
+    return figures
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    cases = []
+    for kind in dict.fromkeys(run["format"] for run in runs):
+        for target in TARGETS:
+            reference = [run for run in runs if (run["format"], run["target"], run["mode"]) == (kind, target,
+                                                                                                 "convert")]
+            base_wall = statistics.median(run["wall_s"] for run in reference)
+            for mode in MODES:
+                mine = [run for run in runs if (run["format"], run["target"], run["mode"]) == (kind, target, mode)]
+                wall = statistics.median(run["wall_s"] for run in mine)
+                cases.append({
+                    "format": kind, "target": target, "mode": mode, "rows": mine[0]["rows"], "runs": len(mine),
+                    "wall_best_s": min(run["wall_s"] for run in mine), "wall_median_s": wall,
+                    "cpu_median_s": statistics.median(run["cpu_s"] for run in mine),
+                    "peak_rss_mib": max(run["peak_rss_mib"] for run in mine),
+                    "x_convert_wall": wall / base_wall,
+                    "identical_to_convert": all(run["digest"] == reference[0]["digest"] for run in mine)})
+    return cases
+
+
+def markdown(result: dict) -> str:
+    machine = result["machine"]
+    loads = ", ".join(f"{load['before'][0]:.1f}→{load['after'][0]:.1f}" for load in result["loads"])
+    lines = [(f"Run {result['date']}, {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}; "
+             f"{result['patients']:,} patients; {result['rounds']} interleaved round(s), {result['minutes']:.1f} min "
+             f"in all; 1-min load average before→after each round: {loads}. Wall: median (best) of the rounds, with "
+             "process start (and, for dask, the start and stop of its LocalCluster); CPU: the process and its "
+             "worker processes; × convert: median wall over `convert`'s; identical: every published file byte "
+             "for byte that of `convert`."), "",
+             "| input | target | run | rows | wall | × convert | CPU | peak RSS (largest process) | identical |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for case in result["cases"]:
+        lines.append(f"| {case['format']} | {case['target']} | {case['mode']} | {case['rows']:,} | "
+                     f"{case['wall_median_s']:.2f} s ({case['wall_best_s']:.2f}) | {case['x_convert_wall']:.2f} | "
+                     f"{case['cpu_median_s']:.2f} s | {case['peak_rss_mib']:.0f} MiB | "
+                     f"{'yes' if case['identical_to_convert'] else 'NO'} |")
+    lines += ["", (f"Where the time goes, in one process (load average {result['phases'][0]['load_average_before'][0]:.1f} "
+              "before): one partition of the whole export (read, validate, map); each of two halves (`--partitions "
+              "2`: each reads the whole export); a half's result pickled and unpickled (what a worker process sends "
+              "back); the writers on all records (once, in the driver); and from these the best two processes on two "
+              "free cores could do (the slower half, its transfer, the merge, the writers) against one process."), "",
+              ("| input | target | whole | halves | read (≈ halves − whole) | half's pickle round trip (size) | "
+              "writers | one process | two processes at best |"), "|---|---|---|---|---|---|---|---|---|"]
+    for phase in result["phases"]:
+        halves = " + ".join(f"{seconds:.2f}" for seconds in phase["half_partition_s"])
+        transfer = ", ".join(f"{seconds:.2f} s ({size:.1f} MiB)" for seconds, size in
+                             zip(phase["pickle_round_trip_s"], phase["pickled_mib"], strict=True))
+        lines.append(f"| {phase['format']} | {phase['target']} | {phase['whole_partition_s']:.2f} s | {halves} s | "
+                     f"{phase['read_estimate_s']:.2f} s | {transfer} | {phase['write_s']:.2f} s | "
+                     f"{phase['one_process_s']:.2f} s | {phase['two_processes_best_s']:.2f} s |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--patients", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--name", default="parallel", help="results/<name>.json and .md")
+    arguments = parser.parse_args()
+    started = time.perf_counter()
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
+    machine = {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
+    inputs = generate_inputs(arguments.patients)
+    runs, loads = run_rounds(inputs, arguments.rounds)
+    phases_load = os.getloadavg()
+    phases = [{"format": kind, "target": target, "load_average_before": phases_load,
+               **profile_phases(export, target, CACHE / "out" / "phases")}
+              for kind, (export, _rows) in inputs.items() for target in TARGETS]
+    result = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine,
+              "patients": arguments.patients, "rounds": arguments.rounds, "loads": loads,
+              "minutes": (time.perf_counter() - started) / 60, "cases": summarise(runs), "phases": phases,
+              "runs": runs}
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{arguments.name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / f"{arguments.name}.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+if __name__ == "__main__":
+    main()
