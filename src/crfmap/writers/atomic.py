@@ -69,7 +69,7 @@ def atomic_output_dir(target: Path) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         try:
-            sync_tree(staging, staging.parent)  # its files were written without an fsync each: see sync_tree  # its files were written without an fsync each: see sync_tree
+            sync_tree(staging, staging.parent)  # its files were written without an fsync each: see sync_tree
             replace_folders([(staging, target)])
         except OSError:
             shutil.rmtree(staging, ignore_errors=True)
