@@ -149,7 +149,7 @@ def validate(workbook: Path, study_dir: Path | None, output_format: str, reports
         with row_progress(sys.stderr) as progress:
             result = api.validate_workbook(workbook, study_dir, read_options=build_read_options(**read),
                                            progress=progress, keep_cells=annotate is not None, waivers=waivers,
-                                           report_time=timestamp)
+                                           report_time=timestamp, keep_records=False)
             said = _write_extras(result, workbook, annotate, reports, redact, progress)
         for line in said:
             click.echo(line, err=True)
@@ -612,8 +612,17 @@ def _print_report(report: Report, redact: bool, quiet: bool, verbose: bool, conc
     else:
         lines = render_report(report, redact=redact, colour=colour, width=report_width(sys.stdout), quiet=quiet,
                               verbose=verbose)
+    batch: list[str] = []  # echoed a few hundred lines at a time: one call per line was a tenth of a large run
     for line in lines:
-        click.echo(line, color=colour)  # click would strip the colour FORCE_COLOR asked for on a pipe
+        batch.append(line)
+        if len(batch) == ECHO_BATCH:
+            click.echo("\n".join(batch), color=colour)  # click would strip the colour FORCE_COLOR asked for on a pipe
+            batch.clear()
+    if batch:
+        click.echo("\n".join(batch), color=colour)
+
+
+ECHO_BATCH = 512
 
 
 def _json(data: Any, pretty: bool = True) -> str:

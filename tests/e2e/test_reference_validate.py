@@ -134,3 +134,13 @@ def test_cli_shows_every_planted_mistake_in_text_json_and_the_annotated_copy(pla
     for code, sheet, cell in expected:
         comment = book[sheet][cell].comment
         assert comment is not None and code in comment.text, (code, sheet, cell)
+
+
+def test_validate_without_records_reports_the_same_and_keeps_none(api, messy):
+    """`crfmap validate` maps every valid row (the mapping's checks run) but keeps only the count of records, so its
+    memory is the cross-form state, not the data: the report, issues and counts are those of a run that keeps them."""
+    lean = api.validate_workbook(FIXTURES / "messy.xlsx", STUDY, keep_records=False)
+    assert lean.records == [] and messy.records
+    assert lean.records_made == messy.records_made == len(messy.records)
+    assert lean.report.facts["records"] == len(messy.records)
+    assert lean.report.as_dict() == messy.report.as_dict()

@@ -69,8 +69,10 @@ class ValidationResult:
     study: StudyMapping
     source: SourceInfo
     report: Report
-    records: list[Record] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)  # empty with keep_records=False; records_made counts them
     left_out: list[FormRow] = field(default_factory=list)  # rows with errors: no records made from them
+    records_made: int = 0
+    keep_records: bool = True
     coverage: list[SheetAccount] = field(default_factory=list)
     rows_read: int = 0
     grid: CellGrid | None = None  # with keep_cells=True
@@ -116,7 +118,8 @@ class RecordingWorkbook:
 
 def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
-                      report_time: bool = False, selection: RowSelection | None = None) -> ValidationResult:
+                      report_time: bool = False, selection: RowSelection | None = None,
+                      keep_records: bool = True) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
@@ -125,6 +128,8 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     waivers.yaml: the issues it accepts become notes marked waived. `report_time` puts the time of the run in
     the report's header (otherwise reports are byte-identical for the same input). `selection` validates and
     maps one partition of the rows only (api/selection.py; api/partitions.py merges the partitions).
+    `keep_records` False maps every valid row (the mapping's own checks still run) but keeps only the count of
+    the records made: what `crfmap validate` needs, so that its memory is the cross-form state, not the data.
     """
     from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
 
@@ -142,7 +147,8 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     report = selection.report if selection is not None else Report()
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
-    result = ValidationResult(study=mapping, source=describe_source(workbook), report=report)
+    result = ValidationResult(study=mapping, source=describe_source(workbook), report=report,
+                              keep_records=keep_records)
     options = read_options or ReadOptions()
     headers: dict[str, tuple[str, HeaderMap | None]] = {}
 
@@ -183,7 +189,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     apply_waivers(report, accepted)
     report.facts.update({
         "rows_read": result.rows_read,
-        "records": len(result.records),
+        "records": result.records_made,
         "rows_left_out": len(result.left_out),
         "cells_unaccounted": sum(account.unaccounted for account in result.coverage),
     })
@@ -334,7 +340,10 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
         if form_row.has_errors:
             result.left_out.append(form_row)
         else:
-            result.records.extend(engine.map_row(form_row))
+            made = list(engine.map_row(form_row))
+            result.records_made += len(made)
+            if result.keep_records:
+                result.records.extend(made)
         if selection is not None:
             selection.note_made(len(result.records), len(result.left_out))
 

@@ -197,5 +197,11 @@ def _sentence(text: str) -> str:
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
-    return textwrap.wrap(text, width=max(40, width), initial_indent=first, subsequent_indent=rest,
+    width = max(40, width)
+    # A printable text has no whitespace but the plain space: if it fits on one line, that line is what textwrap
+    # would give (trailing spaces dropped), without its chunking on each of the thousands of short report lines.
+    line = text.rstrip(" ")
+    if line.strip(" ") and len(first) + len(line) <= width and text.isprintable():
+        return [first + line]
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
                          break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
