@@ -74,6 +74,11 @@ def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminolog
     paired = paired_code_variable(dataset.name, variable.name)
     seen: dict[tuple[str, str], list[int]] = {}
     found: dict[tuple[str, str], tuple[Verdict, Binding] | tuple[str, str]] = {}
+    # A domain repeats a few values on thousands of rows: each (value, code list) is judged once, passed or not.
+    passed: set[tuple[str, str]] = set()
+    # Only TSVAL's code list depends on its row (on TSPARMCD); every other variable's binding is the same for all.
+    row_bound = dataset.name == "TS" and variable.name == "TSVAL"
+    fixed = None if row_bound or paired is not None else value_binding(terms, study, dataset, variable, {})
     for index, row in enumerate(dataset.rows):
         value = row.get(variable.name)
         if not isinstance(value, str) or value == "":
@@ -81,20 +86,26 @@ def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminolog
         if paired is not None:
             code = row.get(paired)
             key = (value, str(code))
+            if key in passed:
+                continue
             if key not in found:
                 expected = _expected_name(dataset, paired, code, terms, study)
                 if expected is None or expected == value:
+                    passed.add(key)
                     continue
                 found[key] = (expected, str(code))
             seen.setdefault(key, []).append(index)
             continue
-        binding = value_binding(terms, study, dataset, variable, row)
+        binding = value_binding(terms, study, dataset, variable, row) if row_bound else fixed
         if binding is None or (variable.name.endswith(RESULT_SUFFIXES) and is_numeric_result(value)):
             continue
         key = (value, binding.codes[0] if binding.codes else "")
+        if key in passed:
+            continue
         if key not in found:
             verdict = terms.judge(value, binding.codes)
             if verdict.ok:
+                passed.add(key)
                 continue
             found[key] = (verdict, binding)
         seen.setdefault(key, []).append(index)
