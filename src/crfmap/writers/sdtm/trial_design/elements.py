@@ -72,15 +72,17 @@ def find_start(start: ElementStart, records: Iterable[Record]) -> PartialDate | 
     return None if day is None else PartialDate.from_date(day + datetime.timedelta(days=start.offset_days))
 
 
+def record_item(record: Record, field: str | None, qualifier: str | None) -> object:
+    """What a record holds at a trial-design declaration's `qualifier` (else `field`): a coded value by its code
+    list value, None when the record has nothing there."""
+    value = record.qualifiers.get(qualifier) if qualifier is not None else getattr(record, field or "", None)
+    return value.value if isinstance(value, Coded) else value
+
+
 def _matches(record: Record, where: RecordFilter | None) -> bool:
     if where is None:
         return True
-    if where.qualifier is not None:
-        value = record.qualifiers.get(where.qualifier)
-    else:
-        value = getattr(record, where.field or "", None)
-    if isinstance(value, Coded):
-        value = value.value
+    value = record_item(record, where.field, where.qualifier)
     return value is not None and str(value) == str(where.equals)
 
 

@@ -14,9 +14,9 @@ import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from crfmap.model import Coded, PartialDate, Record
+from crfmap.model import PartialDate, Record
 from crfmap.writers.sdtm.domains.timing import study_day
-from crfmap.writers.sdtm.trial_design.elements import SubjectElement
+from crfmap.writers.sdtm.trial_design.elements import SubjectElement, record_item
 from crfmap.writers.sdtm.trial_design.models import PlannedVisit, TrialDesign, VisitTarget
 
 UNSCHEDULED_STEP = 0.01
@@ -36,12 +36,7 @@ def visit_number(value: float) -> int | float:
 
 def visit_from_value(design: TrialDesign, target: VisitTarget, record: Record) -> VisitOf | None:
     """The visit a record's visit item names; None when the record has no value there."""
-    if target.qualifier is not None:
-        value = record.qualifiers.get(target.qualifier)
-    else:
-        value = getattr(record, target.field or "", None)
-    if isinstance(value, Coded):
-        value = value.value
+    value = record_item(record, target.field, target.qualifier)
     if value is None or str(value).strip() == "":
         return None
     text = str(value)
