@@ -14,7 +14,9 @@ decimals. CreationDateTime comes from the caller (DefineMetadata), never from th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar
 
 from lxml import etree
 
@@ -272,36 +274,35 @@ def _referenced(
     methods.update({method.oid: method for method in metadata.methods})
     used_codelists: dict[str, DefineCodeList] = {}
     used_methods: dict[str, DefineMethod] = {}
-    issues = []
+    issues: list[Issue] = []
+
+    def use(where: str, codelist: str | None, method: str | None) -> None:
+        _refer(where, "code list", codelist, codelists, used_codelists, issues)
+        _refer(where, "method", method, methods, used_methods, issues)
+
     for dataset in datasets:
         for variable in dataset.variables:
-            where = f"{dataset.name}.{variable.name}"
-            if variable.codelist and variable.codelist not in codelists:
-                issues.append(make_issue("W031", detail=f"{where} uses code list {variable.codelist!r}, which the "
-                                                        "define metadata does not declare"))
-            elif variable.codelist:
-                used_codelists[variable.codelist] = codelists[variable.codelist]
-            if variable.method and variable.method not in methods:
-                issues.append(make_issue("W031", detail=f"{where} uses method {variable.method!r}, which the define "
-                                                        "metadata does not declare"))
-            elif variable.method:
-                used_methods[variable.method] = methods[variable.method]
+            use(f"{dataset.name}.{variable.name}", variable.codelist, variable.method)
     for value_list in metadata.value_lists:
         for item in value_list.items:
-            where = f"{item.dataset}.{item.variable} where {item.where_variable} = {item.where_value}"
-            if item.codelist and item.codelist not in codelists:
-                issues.append(make_issue("W031", detail=f"{where} uses code list {item.codelist!r}, which the define "
-                                                        "metadata does not declare"))
-            elif item.codelist:
-                used_codelists[item.codelist] = codelists[item.codelist]
-            if item.method and item.method in methods:
-                used_methods[item.method] = methods[item.method]
-            elif item.method:
-                issues.append(make_issue("W031", detail=f"{where} uses method {item.method!r}, which the define "
-                                                        "metadata does not declare"))
+            use(f"{item.dataset}.{item.variable} where {item.where_variable} = {item.where_value}", item.codelist,
+                item.method)
     ordered_codelists = [codelist for codelist in metadata.codelists if codelist.id in used_codelists]
     ordered_methods = sorted(used_methods.values(), key=lambda method: method.oid)
     return ordered_codelists, ordered_methods, issues
+
+
+Declared = TypeVar("Declared")  # a DefineCodeList or a DefineMethod
+
+
+def _refer(where: str, kind: str, name: str | None, declared: Mapping[str, Declared], used: dict[str, Declared],
+           issues: list[Issue]) -> None:
+    """Note a declared code list or method as used, or W031 when the metadata does not declare it."""
+    if name and name in declared:
+        used[name] = declared[name]
+    elif name:
+        issues.append(make_issue("W031", detail=f"{where} uses {kind} {name!r}, which the define metadata does not "
+                                                "declare"))
 
 
 def _add_codelist(version: etree._Element, codelist: DefineCodeList, issues: list[Issue]) -> None:
