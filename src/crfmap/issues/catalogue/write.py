@@ -134,6 +134,6 @@ ENTRIES = (
               "then run again; the previous output was kept."),
     IssueType("W147", "temporary-space", E, "No room to set the records aside",
               "{detail}",
-              "Free space in the temporary folder, or point TMPDIR at a folder with room (about 300 bytes per "
+              "Free space in the temporary folder, or point TMPDIR at a folder with room (about 250 bytes per "
               "record), then run again; the previous output was kept."),
 )
