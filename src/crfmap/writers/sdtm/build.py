@@ -9,7 +9,7 @@ other domains alphabetically, their SUPP-- datasets, TS.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -84,11 +84,13 @@ def build_sdtm(records: Iterable[Record], study: StudyMapping) -> SdtmBuild:
         drafts["DM"] = sort_drafts(dm_drafts, context)
         run_derivations(specs["DM"], drafts["DM"], context)
     design = apply_trial_design(drafts, context, last_dates)  # SE, EPOCH, VISIT/VISITNUM, visits, TA/TE/TV/TI
-    datasets = _assemble(drafts, specs, context)
+    has_dm = "DM" in drafts
+    subject_values: list[Mapping[str, object]] = [draft.values for draft in drafts.get("DM", [])]
+    datasets = _assemble(drafts, specs, context)  # lets each domain's drafts go once its datasets are made
     special = [dataset for dataset in design.datasets if dataset.klass == "SPECIAL PURPOSE"]  # SE, visits
     trial = [dataset for dataset in design.datasets if dataset.klass != "SPECIAL PURPOSE"]
-    summary = build_trial_summary(context, [draft.values for draft in drafts.get("DM", [])], special)
-    datasets[1 if "DM" in drafts else 0:0] = special  # DM, SE, visits, the other domains, SUPP--, then TA … TV
+    summary = build_trial_summary(context, subject_values, special)
+    datasets[1 if has_dm else 0:0] = special  # DM, SE, visits, the other domains, SUPP--, then TA … TV
     datasets.extend(sorted([*trial, summary], key=lambda dataset: dataset.name))
     return SdtmBuild(datasets=datasets, issues=context.issues, methods=methods_used(context.methods))
 
@@ -146,11 +148,12 @@ def _assemble(drafts: dict[str, list[Draft]], specs: dict[str, DomainSpec], cont
     order = ["DM"] + sorted(domain for domain in drafts if domain != "DM")
     datasets, supplements = [], []
     for domain in order:
-        if not drafts.get(domain):
+        domain_drafts = drafts.pop(domain, None)  # each domain's drafts go once made into rows: less held at once
+        if not domain_drafts:
             continue
         spec = specs[domain]
-        datasets.append(make_dataset(spec, drafts[domain], context))
-        supplement = build_supplemental(spec, drafts[domain], context)
+        datasets.append(make_dataset(spec, domain_drafts, context))
+        supplement = build_supplemental(spec, domain_drafts, context)
         if supplement is not None:
             supplements.append(supplement)
     return datasets + supplements

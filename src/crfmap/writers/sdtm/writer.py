@@ -79,10 +79,11 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
     dictionary = read_meddra(options.meddra) if options.meddra is not None else None
     datasets, meddra_issues = apply_meddra(built.datasets, dictionary, study.study.standards.meddra,
                                            study.locations.at_study(("standards", "meddra")))
-    issues = list(built.issues) + meddra_issues + list(check_datasets(datasets))
+    methods, issues = built.methods, list(built.issues) + meddra_issues + list(check_datasets(datasets))
+    del built  # so that each dataset goes once its prepared copy is made (a copy where values were transliterated)
     prepared: list[Dataset] = []
-    for dataset in datasets:
-        ready, preparation_issues = prepare_dataset(dataset, transliterate=options.transliterate)
+    while datasets:
+        ready, preparation_issues = prepare_dataset(datasets.pop(0), transliterate=options.transliterate)
         prepared.append(ready)
         issues.extend(preparation_issues)
     terms = study_terminology(study)
@@ -95,7 +96,7 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
     prepared = assign_origins(prepared, study)
     if terms is not None:
         prepared = bind_ct_codelists(prepared, study, terms)
-    metadata = define_metadata(study, prepared, stamp, crfmap_version, built.methods, terms)
+    metadata = define_metadata(study, prepared, stamp, crfmap_version, methods, terms)
     header = DatasetJsonHeader(creation_datetime=stamp.isoformat(), study_oid=metadata.study_oid,
                                metadata_version_oid=metadata.metadata_version_oid, originator="crfmap",
                                source_system=("crfmap", crfmap_version))

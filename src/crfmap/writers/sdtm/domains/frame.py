@@ -44,9 +44,11 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
               or any(row.get(variable.name) is not None for row in rows)]
     variables = [_variable(variable, rows, drafts, context) for variable in chosen]
     names = [variable.name for variable in chosen]
+    for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
+        rows[index] = {name: row.get(name) for name in names}
     return Dataset(
         name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
-        rows=[{name: row.get(name) for name in names} for row in rows],
+        rows=rows,
         sources=[draft.sources for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
         cells=[{name: cells for name in names if (cells := draft.own_cells(name))} for draft in drafts],
