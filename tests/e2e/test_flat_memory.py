@@ -1,9 +1,9 @@
 """Peak memory of `convert --to fhir --ndjson` hardly grows with the rows (issue #16): the records wait on disk.
 
 Measured as the peak RSS of the whole process (what a user's machine pays) on the benchmark's generated lab csv at
-two sizes, 4× apart. Holding every record, each added row took about 1,900 bytes (61 → 104 MiB); now about 570
-(57 → 69 MiB), nearly all of it the form's duplicate-key index (one key per row while the file is read, ≈510
-bytes). A bound on memory, never on time.
+two sizes, 4× apart. Holding every record, each added row took about 1,900 bytes (61 → 104 MiB); now about 285
+(56 → 62 MiB), most of it the form's duplicate-key index (one 16-byte digest and its first row per row while the
+file is read, ≈216 bytes; the keys' values took ≈510). A bound on memory, never on time.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ the mapping engine's `lookup` operation).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -40,7 +40,7 @@ class ValidationContext:
         self.parsing = ParseContext(build_codelist_indexes(study.codelists), native_types, date1904)
         self.data_cutoff = read_data_cutoff(study)
         self.subjects: dict[str, set[str]] = {}
-        self.first_seen: dict[str, dict[Hashable, FirstSeen]] = {}
+        self.first_seen: dict[str, dict[bytes, FirstSeen]] = {}  # form → key digest → first row
         self.rows_by_subject: dict[str, dict[str, FormRow]] = {}
         self.validated_forms: set[str] = set()
 

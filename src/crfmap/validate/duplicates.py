@@ -1,5 +1,5 @@
 """Duplicate rows (S204), subjects listed twice in a non-repeating form (S205) and the values that then
-conflict (S206). Only keys are remembered for repeating forms: a 16-byte digest when a whole row is the key.
+conflict (S206). Only keys are remembered for repeating forms, each as a 16-byte digest.
 """
 
 from __future__ import annotations
@@ -52,16 +52,21 @@ def canonical_text(value: Any) -> str:
     return repr(value)
 
 
-def row_key(columns: tuple[str, ...], row: FormRow) -> Hashable | None:
+def row_key(columns: tuple[str, ...], row: FormRow) -> bytes | None:
+    """A 16-byte digest of the row's key: what is remembered of every row of a repeating form while the file is
+    read, so that the index stays small (≈230 bytes a row with its first position; the values themselves took
+    twice that)."""
     if row.subject_id is None:
         return None
     if columns == WHOLE_ROW:
         text = "\x1f".join(f"{name}={canonical_text(row.values[name])}" for name in sorted(row.values))
-        return ("row", hashlib.blake2b(text.encode("utf-8"), digest_size=16).digest())
+        return hashlib.blake2b(b"row\x1e" + text.encode("utf-8"), digest_size=16).digest()
     values = [row.values.get(name) for name in columns]
     if any(value is None for value in values):
         return None  # an incomplete key identifies nothing
-    return (columns, row.subject_id, tuple(comparable(value) for value in values))
+    # repr() of text escapes the separators, so no two keys share a text
+    text = "\x1f".join([*columns, "\x1e", repr(row.subject_id), *(canonical_text(value) for value in values)])
+    return hashlib.blake2b(b"key\x1e" + text.encode("utf-8"), digest_size=16).digest()
 
 
 def check_duplicate_keys(form: Form, row: FormRow, header: HeaderMap, issues: RowIssues,
