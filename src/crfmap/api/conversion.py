@@ -18,7 +18,8 @@ from crfmap import __version__
 from crfmap.api.progress import Progress, phase
 from crfmap.api.validation import ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
-from crfmap.model import Record, Subject
+from crfmap.model import Record
+from crfmap.model.spool import RecordSpool
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
@@ -68,8 +69,13 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping | None, options:
     check_targets(options)
     check_output_folder(Path(workbook), Path(options.out), options.targets)
     validation = validate_workbook(workbook, study, read_options=read_options, progress=progress,
-                                   keep_cells=keep_cells, waivers=options.waivers, report_time=options.report_time)
-    return write_validated(validation, options, progress)
+                                   keep_cells=keep_cells, waivers=options.waivers, report_time=options.report_time,
+                                   spill_records=all(WRITERS[target].streams_records for target in options.targets))
+    try:
+        return write_validated(validation, options, progress)
+    finally:
+        if validation.spool is not None:
+            validation.spool.close()
 
 
 def check_targets(options: ConvertOptions) -> None:
@@ -89,10 +95,10 @@ def write_validated(validation: ValidationResult, options: ConvertOptions,
         outcome.exit_status = ExitStatus.DATA_ERRORS
         return outcome
     mapping = validation.study
-    records = validation.records
+    # Sorted by (subject, concept, key) as writers expect; beyond a few thousand they are read back from disk.
+    records = validation.spool if validation.spool is not None else RecordSpool.of(validation.records)
     if options.allow_errors:
-        records = _leave_out_subjects_without_record(validation, report)
-    records = sorted(records, key=lambda record: record.sort_key)
+        _leave_out_subjects_without_record(validation, records, report)
     source = SourceInfo(file=validation.source.file, sha256=validation.source.sha256, size=validation.source.size,
                         mapping_sha256=mapping.sha256, mapping_version=mapping.study.version,
                         crfmap_version=__version__)
@@ -164,22 +170,20 @@ def check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> 
                                                "as a whole; choose another --out"))
 
 
-def _leave_out_subjects_without_record(validation: ValidationResult, report: Report) -> list[Record]:
+def _leave_out_subjects_without_record(validation: ValidationResult, records: RecordSpool, report: Report) -> None:
     """--allow-errors writes every valid record, except those of a subject that has no subject record (its row
     in the form that makes subjects has errors, or there is none): no output can hold a record of a subject it
     does not have (SDTM needs DM, FHIR a Patient). Each such subject is said once (W007), with the rows of
     every record left out with it, so that the account of what was not written stays complete."""
     subject_forms = {concept.form for concept in validation.study.concepts if concept.record == "subject"}
     if not subject_forms:
-        return validation.records
-    with_record = {record.subject_id for record in validation.records if isinstance(record, Subject)}
-    kept: list[Record] = []
+        return
+    with_record = records.subjects_with_record
     orphans: dict[str, list[Record]] = {}
-    for record in validation.records:
-        if record.subject_id in with_record:
-            kept.append(record)
-        else:
+    for record in records:
+        if record.subject_id not in with_record:
             orphans.setdefault(record.subject_id, []).append(record)
+    records.leave_out(orphans, sum(len(dependents) for dependents in orphans.values()))
     for subject, dependents in sorted(orphans.items()):
         rows = sorted({(cell.sheet, cell.row): cell for record in dependents for cell in record.all_sources}.items())
         related = tuple(f"{cell.sheet}!{cell.a1}" for (_sheet, _row), cell in rows)
@@ -197,7 +201,6 @@ def _leave_out_subjects_without_record(validation: ValidationResult, report: Rep
         report.add(make_issue("W007", file=file, sheet=own.sheet if own else None,
                               row=own.number if own else None, cell=f"A{own.number}" if own else None,
                               subject=subject, detail=detail, related=related))
-    return kept
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:

@@ -8,6 +8,7 @@ themselves are kept, plus, when an annotated copy is asked for, the cells read (
 from __future__ import annotations
 
 import gc
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.issues.waivers import apply_waivers
 from crfmap.mapping.engine import MappingEngine
 from crfmap.model import Record
+from crfmap.model.spool import RecordSpool
 from crfmap.readers import ReadOptions, open_workbook
 from crfmap.sources import RawValue, Row, SheetInfo, SourceInfo, Workbook, column_letters, describe_source
 from crfmap.sources.text import normalize_name
@@ -70,6 +72,7 @@ class ValidationResult:
     source: SourceInfo
     report: Report
     records: list[Record] = field(default_factory=list)  # empty with keep_records=False; records_made counts them
+    spool: RecordSpool | None = None  # with spill_records=True the records go here instead (sorted, on disk)
     left_out: list[FormRow] = field(default_factory=list)  # rows with errors: no records made from them
     records_made: int = 0
     keep_records: bool = True
@@ -119,7 +122,7 @@ class RecordingWorkbook:
 def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
                       report_time: bool = False, selection: RowSelection | None = None,
-                      keep_records: bool = True) -> ValidationResult:
+                      keep_records: bool = True, spill_records: bool = False) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
@@ -130,6 +133,9 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     maps one partition of the rows only (api/selection.py; api/partitions.py merges the partitions).
     `keep_records` False maps every valid row (the mapping's own checks still run) but keeps only the count of
     the records made: what `crfmap validate` needs, so that its memory is the cross-form state, not the data.
+    `spill_records` puts them in `result.spool` instead of `result.records`: beyond a few thousand they wait on
+    disk, sorted, so that a convert's memory does not grow with its input (model/spool.py). Raises FatalIssue
+    W147 when the temporary folder cannot take them.
     """
     from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
 
@@ -148,7 +154,7 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report,
-                              keep_records=keep_records)
+                              keep_records=keep_records, spool=RecordSpool() if spill_records else None)
     options = read_options or ReadOptions()
     headers: dict[str, tuple[str, HeaderMap | None]] = {}
 
@@ -202,6 +208,8 @@ def _out_of_memory(result: ValidationResult) -> FatalIssue:
     echoes of the same MemoryError from finalised generators off stderr: cli.run)."""
     rows = result.rows_read
     result.records.clear()
+    if result.spool is not None:
+        result.spool.close()
     result.left_out.clear()
     result.report.issues.clear()
     result.grid = None
@@ -209,6 +217,15 @@ def _out_of_memory(result: ValidationResult) -> FatalIssue:
     return FatalIssue(make_issue("R007", file=result.source.file, detail=(
         f"the run needs more memory than is available after {rows:,} rows (each row's records are kept until "
         "they are written); split the file, or raise CRFMAP_MAX_MEMORY_MB")))
+
+
+def _cannot_spill(result: ValidationResult, problem: OSError) -> FatalIssue:
+    """W147: the temporary folder refused the records set aside (full, read-only); nothing is written."""
+    if result.spool is not None:
+        result.spool.close()
+    return FatalIssue(make_issue("W147", file=result.source.file, detail=(
+        f"after {result.rows_read:,} rows, the records could not be set aside in the temporary folder "
+        f"{tempfile.gettempdir()!r} ({problem.strerror or problem})")))
 
 
 def _layout(info: SheetInfo, found: tuple[str, HeaderMap | None] | None) -> SheetLayout:
@@ -342,7 +359,12 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
         else:
             made = list(engine.map_row(form_row))
             result.records_made += len(made)
-            if result.keep_records:
+            if result.spool is not None:
+                try:
+                    result.spool.extend(made)
+                except OSError as problem:
+                    raise _cannot_spill(result, problem) from problem
+            elif result.keep_records:
                 result.records.extend(made)
         if selection is not None:
             selection.note_made(len(result.records), len(result.left_out))

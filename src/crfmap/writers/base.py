@@ -9,10 +9,10 @@ makes that folder appear in OUT atomically, together with the other writers' fol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 
@@ -20,7 +20,7 @@ from crfmap.issues import Issue
 from crfmap.model import Record
 from crfmap.sources import SourceInfo
 
-__all__ = ["OptionSpec", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]
+__all__ = ["OptionSpec", "Records", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]
 from crfmap.study.models import StudyMapping
 
 
@@ -38,12 +38,21 @@ class OptionSpec:
     metavar: str | None = None
 
 
+class Records(Protocol):
+    """Records a writer may iterate as often as it needs, and count: a list, or a RecordSpool (model/spool.py)
+    that reads them back from disk each time."""
+
+    def __iter__(self) -> Iterator[Record]: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class WriteRequest:
     """What a writer is given: records sorted by (subject, concept, key), the study, an empty folder to fill,
     the input's provenance, and the writer's own option values (by OptionSpec name, defaults filled in)."""
 
-    records: Sequence[Record]
+    records: Records
     study: StudyMapping
     folder: Path
     source: SourceInfo
@@ -69,6 +78,9 @@ class Writer:
     study_settings: type[BaseModel]  # study.yaml's `<name>:` mapping
     lint: Callable[[StudyMapping], list[Issue]]  # checks beyond the models (P011 …), before any data is read
     write: Callable[[WriteRequest], WriteResult]
+    # True when `write` holds no more than one subject's records at a time: then a run whose every target streams
+    # sets its records aside on disk as they are made (model/spool.py), and its memory does not grow with them.
+    streams_records: bool = False
 
     def default_options(self) -> dict[str, Any]:
         return {option.name: option.default for option in self.options}

@@ -132,4 +132,8 @@ ENTRIES = (
               "{value}: {detail}",
               "Check --scheduler (tcp://host:8786) and that the workers are running with crfmap installed, "
               "then run again; the previous output was kept."),
+    IssueType("W147", "temporary-space", E, "No room to set the records aside",
+              "{detail}",
+              "Free space in the temporary folder, or point TMPDIR at a folder with room (about 250 bytes per "
+              "record), then run again; the previous output was kept."),
 )

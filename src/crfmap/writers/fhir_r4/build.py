@@ -9,7 +9,7 @@ no `|` or `,`, whose FHIR search escapes not every server honours (Medplum does 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
@@ -120,7 +120,7 @@ def insert_after(resource: dict[str, Any], leading: tuple[str, ...], key: str, v
     return ordered
 
 
-def group_by_subject(records: Sequence[Record]) -> Iterator[list[Record]]:
+def group_by_subject(records: Iterable[Record]) -> Iterator[list[Record]]:
     """Consecutive runs of one subject's records (the input is sorted by subject first)."""
     group: list[Record] = []
     for record in records:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -70,14 +69,13 @@ def make_date_time(value: PartialDate, zone: str | None = None) -> str:
     return f"{date_text}T{value.hour:02d}:{value.minute or 0:02d}:{value.second or 0:02d}{zone}"
 
 
-def count_times_of_day(records: Iterable[Any]) -> int:
-    """How many dates in `records` carry a time of day (which FHIR can only keep with a known zone)."""
+def times_of_day(record: Any) -> int:
+    """How many of a record's dates carry a time of day (which FHIR can only keep with a known zone)."""
     count = 0
-    for record in records:
-        for name in ("start", "end", "date", "birth_date", "consent_date", "enrolment_date"):
-            value = getattr(record, name, None)
-            if isinstance(value, PartialDate) and value.hour is not None:
-                count += 1
+    for name in ("start", "end", "date", "birth_date", "consent_date", "enrolment_date"):
+        value = getattr(record, name, None)
+        if isinstance(value, PartialDate) and value.hour is not None:
+            count += 1
     return count
 
 

@@ -31,7 +31,6 @@ OPTIONS = (
 
 
 def write(request: WriteRequest) -> WriteResult:
-    from crfmap.writers.fhir_r4.datatypes import count_times_of_day
     from crfmap.writers.fhir_r4.options import FhirOptions
     from crfmap.writers.fhir_r4.writer import write_fhir_into
 
@@ -43,7 +42,7 @@ def write(request: WriteRequest) -> WriteResult:
     written = write_fhir_into(request.records, request.study, request.folder, options, request.source, schema)
     result = WriteResult(files=written.files, counts=written.counts, issues=list(written.issues))
     settings = request.study.study.target_settings("fhir", StudyFhirSettings)
-    dropped = 0 if settings.timezone else count_times_of_day(request.records)
+    dropped = 0 if settings.timezone else written.times_of_day
     if dropped:
         result.issues.append(make_issue(
             "W043", file=request.source.file,
@@ -54,4 +53,5 @@ def write(request: WriteRequest) -> WriteResult:
 
 FHIR_WRITER = Writer(
     name="fhir", summary="HL7 FHIR R4: transaction or collection bundles, Bulk Data NDJSON", options=OPTIONS,
-    concept_target=FhirTarget, study_settings=StudyFhirSettings, lint=lint_fhir_targets, write=write)
+    concept_target=FhirTarget, study_settings=StudyFhirSettings, lint=lint_fhir_targets, write=write,
+    streams_records=True)

@@ -40,6 +40,7 @@ class FhirWriteResult:
     files: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)  # entries of the bundles (NDJSON repeats them)
     issues: list[Issue] = field(default_factory=list)
+    times_of_day: int = 0  # dates with a time of day, counted as the records went by
 
     def count(self, resource_type: str) -> None:
         self.counts[resource_type] = self.counts.get(resource_type, 0) + 1

@@ -15,16 +15,18 @@ as an NDJSON line (only the Provenances, whose targets differ, are built for eac
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from crfmap.issues import FatalIssue, make_issue
 from crfmap.model import Record
+from crfmap.model.spool import RecordSpool
 from crfmap.study.models import StudyMapping
 from crfmap.writers.atomic import atomic_output_dir, safe_file_name
 from crfmap.writers.fhir_r4.build import build_subject_resources, group_by_subject
 from crfmap.writers.fhir_r4.context import STUDY_SUBJECT, StudyContext, make_study_context
+from crfmap.writers.fhir_r4.datatypes import times_of_day
 from crfmap.writers.fhir_r4.emit import BundleFile, NdjsonFiles
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 from crfmap.writers.fhir_r4.options import FhirOptions, FhirWriteResult, SourceInfo
@@ -140,7 +142,10 @@ def write_fhir_into(records: Iterable[Record], study: StudyMapping, folder: Path
 def _write_all(records: Iterable[Record], context: StudyContext, source: SourceInfo, staging: Path,
                validator: ResourceValidator | None) -> FhirRun:
     run = FhirRun(context, source, staging, validator)
-    ordered = sorted(records, key=lambda record: record.sort_key)
+    # A spool gives its records back sorted, from disk beyond a few thousand: only a plain iterable is sorted here.
+    ordered = _counting_times_of_day(  # counted on the way: the records are read once
+        records if isinstance(records, RecordSpool) else sorted(records, key=lambda record: record.sort_key),
+        run.result)
     options = context.options
     if options.ndjson:
         _start_ndjson(run)
@@ -158,6 +163,12 @@ def _write_all(records: Iterable[Record], context: StudyContext, source: SourceI
     return run
 
 
+def _counting_times_of_day(records: Iterable[Record], result: FhirWriteResult) -> Iterator[Record]:
+    for record in records:
+        result.times_of_day += times_of_day(record)
+        yield record
+
+
 def _start_ndjson(run: FhirRun) -> None:
     """Open the NDJSON files and write the study's lines (its ResearchStudy and Provenance) first."""
     run.ndjson = NdjsonFiles(run.folder)
@@ -168,7 +179,7 @@ def _start_ndjson(run: FhirRun) -> None:
     run.context.made_references = []
 
 
-def _write_single(run: FhirRun, records: list[Record]) -> None:
+def _write_single(run: FhirRun, records: Iterable[Record]) -> None:
     sink = run.open_bundle("bundle.json", STUDY_SUBJECT)
     try:
         targets: list[ResourceHandle] = []
@@ -183,7 +194,7 @@ def _write_single(run: FhirRun, records: list[Record]) -> None:
         sink.close()
 
 
-def _write_per_subject(run: FhirRun, records: list[Record]) -> None:
+def _write_per_subject(run: FhirRun, records: Iterable[Record]) -> None:
     used: set[str] = set()
     for group in group_by_subject(records):
         subject_id = group[0].subject_id

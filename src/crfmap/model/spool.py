@@ -1,0 +1,220 @@
+"""RecordSpool: a run's records, set aside on disk as they are made and given back in sort-key order.
+
+Writers need every record sorted by (subject, concept, key), while forms arrive sheet by sheet. Holding every
+record until the end made a run's memory grow with its input (about 3 KB per row). The spool keeps at most
+`buffer` records in memory: when the buffer fills it is sorted and pickled to an anonymous temporary file as one
+sorted run, and iterating merges the runs (an external merge sort). Sort keys are unique per record and both
+the in-memory sort and `heapq.merge` are stable, so the order is the same as sorting one list, whatever the
+buffer size: the output's bytes do not depend on it.
+
+Memory while merging is one chunk per run; when there are more than `fan_in` runs they are first merged, in
+groups, into longer runs (into a second file, the first is let go), so it stays bounded for any input size.
+A small run never touches the disk. The temporary files are unlinked when made (`tempfile.TemporaryFile`),
+so a killed run leaves nothing behind. OSError (a full or read-only TMPDIR) reaches the caller.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import heapq
+import io
+import operator
+import pickle
+import tempfile
+import types
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, fields
+from typing import IO, Any
+
+from crfmap.model.dates import PartialDate
+from crfmap.model.records import RECORD_TYPES, Coded, Coding, Quantity, Record, Subject
+from crfmap.sources import SourceCell
+
+BUFFER = 4_096  # records held before a run is written (a few MiB)
+CHUNK = 128  # records per pickle: what each run holds in memory while merging
+FAN_IN = 32  # runs merged at once; more are first merged into longer runs
+
+
+def _sort_key(record: Record) -> tuple[object, ...]:
+    return record.sort_key
+
+
+# Pickling a frozen dataclass with slots goes through dataclasses' own __getstate__/__setstate__, which look the
+# fields up again for every object: most of the spool's cost. Records and their values are written instead as
+# (class, field values) and made again by setting their slots directly (no __init__: they were valid when made).
+_SETTERS: dict[type, tuple[Callable[[object, Any], None], ...]] = {}
+_DISPATCH: dict[type, Callable[[Any], Any]] = dict(copyreg.dispatch_table)
+
+
+def _remake(cls: type, values: tuple[Any, ...]) -> object:
+    made: object = object.__new__(cls)
+    for setter, value in zip(_SETTERS[cls], values, strict=True):
+        setter(made, value)
+    return made
+
+
+def _reducer(cls: type) -> Callable[[Any], Any]:
+    names = [item.name for item in fields(cls)]
+    _SETTERS[cls] = tuple(_slot(cls, name).__set__ for name in names)
+    values = operator.attrgetter(*names)
+    if len(names) == 1:
+        return lambda made: (_remake, (cls, (values(made),)))
+    return lambda made: (_remake, (cls, values(made)))
+
+
+def _slot(cls: type, name: str) -> types.MemberDescriptorType:
+    """The slot that holds the field, in the class or the base class that declares it."""
+    for owner in cls.__mro__:
+        found = owner.__dict__.get(name)
+        if isinstance(found, types.MemberDescriptorType):
+            return found
+    raise TypeError(f"{cls.__name__}.{name} is not a slot")
+
+
+for _cls in (SourceCell, PartialDate, Coding, Coded, Quantity, *RECORD_TYPES.values()):
+    _DISPATCH[_cls] = _reducer(_cls)
+
+
+def _dump(batch: list[Record], file: IO[bytes]) -> None:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH
+    pickler.dump(batch)
+    file.write(buffer.getbuffer())
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """One sorted run in a spill file: the offsets of its chunks."""
+
+    offsets: tuple[int, ...]
+
+
+class RecordSpool:
+    """Records in, the same records out in sort-key order, as often as asked; `len` counts them.
+
+    `leave_out(subjects)` drops every record of those subjects from what is given back (convert
+    --allow-errors leaves out subjects that have no subject record).
+    """
+
+    def __init__(self, buffer: int | None = None, chunk: int | None = None, fan_in: int | None = None) -> None:
+        # read when made, not when defined, so that a test may set the module's sizes small
+        self.buffer_size, self.chunk, self.fan_in = buffer or BUFFER, chunk or CHUNK, fan_in or FAN_IN
+        if self.fan_in < 2:
+            raise ValueError("fan_in must be at least 2")
+        self.buffer: list[Record] = []
+        self.sorted = True  # the buffer is in sort-key order
+        self.runs: list[_Run] = []
+        self.file: IO[bytes] | None = None
+        self.count = 0
+        self.left_out: frozenset[str] = frozenset()
+        self.left_out_count = 0
+        self.subjects_with_record: set[str] = set()  # subjects that have a Subject record
+
+    @classmethod
+    def of(cls, records: list[Record]) -> RecordSpool:
+        """A spool of records already held in memory (convert-many's merged partitions): sorted, never spilled."""
+        spool = cls(buffer=len(records) + 1)
+        spool.extend(records)
+        return spool
+
+    def extend(self, records: Iterable[Record]) -> None:
+        for record in records:
+            self.buffer.append(record)
+            self.count += 1
+            if isinstance(record, Subject):
+                self.subjects_with_record.add(record.subject_id)
+            if len(self.buffer) >= self.buffer_size:
+                self._spill()
+        self.sorted = False
+
+    def __len__(self) -> int:
+        return self.count - self.left_out_count
+
+    def __iter__(self) -> Iterator[Record]:
+        records = self._merged()
+        if not self.left_out:
+            return records
+        return (record for record in records if record.subject_id not in self.left_out)
+
+    def leave_out(self, subjects: Iterable[str], count: int) -> None:
+        """Give back no record of `subjects` from now on; `count` is how many records that leaves out."""
+        self.left_out = frozenset(subjects)
+        self.left_out_count = count
+
+    def close(self) -> None:
+        """Let go of the records and the spill file (done also when the spool is collected)."""
+        self.buffer = []
+        self.runs = []
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+    @property
+    def spilled(self) -> int:
+        """How many sorted runs are on disk (0: every record is in memory)."""
+        return len(self.runs)
+
+    def _spill(self) -> None:
+        self.buffer.sort(key=_sort_key)
+        if self.file is None:
+            self.file = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — closed by close()
+        self.file.seek(0, 2)
+        self.runs.append(self._write_run(self.file, self.buffer))
+        self.buffer = []
+
+    def _write_run(self, file: IO[bytes], records: Iterable[Record]) -> _Run:
+        offsets: list[int] = []
+        batch: list[Record] = []
+        for record in records:
+            batch.append(record)
+            if len(batch) == self.chunk:
+                offsets.append(file.tell())
+                _dump(batch, file)
+                batch = []
+        if batch:
+            offsets.append(file.tell())
+            _dump(batch, file)
+        return _Run(tuple(offsets))
+
+    def _merged(self) -> Iterator[Record]:
+        if not self.sorted:
+            self.buffer.sort(key=_sort_key)
+            self.sorted = True
+        if not self.runs:
+            return iter(list(self.buffer))
+        while len(self.runs) + 1 > self.fan_in:
+            self._merge_runs()
+        assert self.file is not None
+        file = self.file
+        return heapq.merge(*(_read_run(file, run) for run in self.runs), iter(list(self.buffer)), key=_sort_key)
+
+    def _merge_runs(self) -> None:
+        """One pass: every group of `fan_in` runs becomes one run in a new file; the old file goes."""
+        assert self.file is not None
+        old = self.file
+        new = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — kept as self.file
+        try:
+            runs = [self._write_run(new, heapq.merge(*(_read_run(old, run) for run in group), key=_sort_key))
+                    for group in _groups(self.runs, self.fan_in)]
+        except BaseException:
+            new.close()
+            raise
+        old.close()
+        self.file, self.runs = new, runs
+
+
+def _groups(runs: list[_Run], size: int) -> Iterator[list[_Run]]:
+    for start in range(0, len(runs), size):
+        yield runs[start:start + size]
+
+
+def _read_run(file: IO[bytes], run: _Run) -> Iterator[Record]:
+    """The run's records, a chunk at a time; other runs read the same file in between, hence the seek."""
+    load: Callable[[IO[bytes]], list[Record]] = pickle.load
+    for offset in run.offsets:
+        file.seek(offset)
+        yield from load(file)
+
+
+__all__ = ["BUFFER", "RecordSpool"]

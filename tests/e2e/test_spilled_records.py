@@ -1,0 +1,83 @@
+"""A convert whose records wait on disk (issue #16, flat memory) writes the same bytes as one that holds them all,
+and a temporary folder that cannot take them is a clear W147, with nothing written.
+
+The spool's sizes are set tiny here, so that the reference fixtures (a few hundred records) are spilled into many
+runs and merged in several passes, as an export of hundreds of thousands of rows would be with the real sizes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crfmap.cli import main
+from crfmap.model import spool as spool_module
+from tests.e2e.reference import CLEAN, MESSY, STUDY
+from tests.published import read_published
+
+CASES = {
+    "clean, FHIR bundles and NDJSON": (CLEAN, ["--to", "fhir", "--ndjson"]),
+    "clean, one FHIR bundle": (CLEAN, ["--to", "fhir", "--single"]),
+    "messy, --allow-errors (subjects left out)": (MESSY, ["--to", "fhir", "--ndjson", "--allow-errors",
+                                                          "--allow-unmapped"]),
+}
+
+
+def convert(workbook: Path, out: Path, extra: list[str]) -> tuple[int, str, dict[str, bytes]]:
+    result = CliRunner().invoke(main, ["convert", str(workbook), "--study", str(STUDY), "--out", str(out),
+                                       "--format", "json", *extra])
+    return result.exit_code, result.output, read_published(out)
+
+
+def count_spills(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Tiny spool sizes; the list gets the size of every run written."""
+    spills: list[int] = []
+    original = spool_module.RecordSpool._spill
+
+    def counted(self: spool_module.RecordSpool) -> None:
+        spills.append(len(self.buffer))
+        original(self)
+
+    monkeypatch.setattr(spool_module, "BUFFER", 5)
+    monkeypatch.setattr(spool_module, "CHUNK", 2)
+    monkeypatch.setattr(spool_module, "FAN_IN", 3)
+    monkeypatch.setattr(spool_module.RecordSpool, "_spill", counted)
+    return spills
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_spilled_records_give_the_same_output_and_report(case, tmp_path, monkeypatch):
+    workbook, extra = CASES[case]
+    held = convert(workbook, tmp_path / "held", extra)
+    spills = count_spills(monkeypatch)
+    spilled = convert(workbook, tmp_path / "spilled", extra)
+    assert len(spills) > 3 * 3  # more runs than the fan-in, twice over: merged in passes
+    assert held[0] == spilled[0] and held[0] in (0, 1), held[1][-2000:]
+    assert held[1] == spilled[1]  # the report
+    assert held[2] and held[2] == spilled[2]  # every file, byte for byte
+    assert all(name.startswith("fhir/") for name in held[2])
+
+
+def test_records_stay_in_memory_when_a_target_holds_them_all_anyway(tmp_path, monkeypatch):
+    """SDTM datasets are study-wide: with SDTM among the targets, spilling would cost time and save nothing."""
+    spills = count_spills(monkeypatch)
+    code, output, written = convert(CLEAN, tmp_path / "out", ["--ndjson", "--transliterate"])
+    assert code == 0, output[-2000:]
+    assert spills == [] and any(name.endswith(".xpt") for name in written)
+
+
+def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkeypatch):
+    def full(*args: object, **kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(spool_module, "BUFFER", 5)
+    monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", full)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
+                                       "--to", "fhir", "--ndjson"])
+    assert result.exit_code == 2, result.output[-2000:]
+    assert "W147" in result.output and "No space left on device" in result.output
+    assert "TMPDIR" in result.output  # the fix a user can act on
+    assert "Traceback" not in result.output
+    assert read_published(out) == {}
