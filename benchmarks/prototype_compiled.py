@@ -32,11 +32,17 @@ rest of libpython (split by kind of work from its functions' names: attributes, 
 re, calls), how much in the mypyc extension, and in lxml, orjson, the kernel (perf's own sampling adds to the
 kernel's share).
 
+`--tests PATH …` then runs those test paths of the repository against the compiled copy and lists what fails:
+compiled code checks annotations at run time (an int where `float` is declared, None where `bool` is), and
+ignores monkeypatching of its functions.
+
 Modules left interpreted, and why (see `NOT_COMPILED`): mypyc refuses a class that subclasses `str`
 (`sources/positions.py`) and class attributes read through the class without `ClassVar`/`Final`
-(`readers/excel_dates.py`); its C for `writers/fhir_r4/targets.py` (pydantic models) does not compile; and
+(`readers/excel_dates.py`); its C for `writers/fhir_r4/targets.py` (pydantic models) does not compile;
 `values/dates.py` compiles but fails at run time, because `match_iso` returns a list where its annotation says a
-tuple (hidden from mypy by a `type: ignore`), which compiled code checks.
+tuple (hidden from mypy by a `type: ignore`), which compiled code checks; and `model/dates.py` and
+`model/records.py` compile, but as native classes they lose the slot descriptors through which
+`model/spool.py` pickles records.
 
 Writes results/compiled.json (every run) and results/compiled.md (the table).
 """
@@ -84,7 +90,7 @@ COMPILED = (
     "crfmap/values/__init__.py", "crfmap/values/booleans.py", "crfmap/values/cells.py", "crfmap/values/coded.py",
     "crfmap/values/numbers.py", "crfmap/values/problems.py", "crfmap/values/row.py",
     "crfmap/mapping/__init__.py", "crfmap/mapping/engine.py", "crfmap/mapping/operations.py",
-    "crfmap/model/__init__.py", "crfmap/model/dates.py", "crfmap/model/records.py",
+    "crfmap/model/__init__.py", "crfmap/model/spool.py",
     "crfmap/sources/__init__.py", "crfmap/sources/files.py", "crfmap/sources/text.py",
     "crfmap/issues/issue.py", "crfmap/issues/report.py", "crfmap/issues/text.py", "crfmap/issues/wording.py",
     "crfmap/api/validation.py",
@@ -103,6 +109,10 @@ NOT_COMPILED = {
                                      "(DateKind's constants are not declared ClassVar or Final)",
     "crfmap/writers/fhir_r4/targets.py": "mypyc's C does not compile (pydantic models: 'CPyModule_pydantic___main' "
                                          "undeclared)",
+    "crfmap/model/dates.py": "compiles, but its classes become native ones, without the slot descriptors "
+                             "model/spool.py pickles records through (TypeError on import: 'PartialDate.year is not "
+                             "a slot')",
+    "crfmap/model/records.py": "the same as model/dates.py (Coding, Coded, Quantity and the record classes)",
     "crfmap/values/dates.py": "compiles, but fails at run time: match_iso returns a list where its annotation "
                               "says a tuple (under a type: ignore); compiled code checks it (TypeError)",
 }
@@ -209,9 +219,11 @@ def check_imports(work: Path) -> dict[str, str]:
               "print(json.dumps({n: importlib.import_module(n).__file__ for n in sys.argv[1:]}))")
     loaded: dict[str, str] = {}
     for variant in VARIANTS:
-        printed = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True,
-                                 check=True, env=child_env(work / variant)).stdout
-        files = json.loads(printed)
+        imported = subprocess.run([sys.executable, "-c", script, *names], capture_output=True, text=True,
+                                  check=False, env=child_env(work / variant))
+        if imported.returncode != 0:
+            raise SystemExit(f"{variant}: importing the modules failed:\n{imported.stderr[-3000:]}")
+        files = json.loads(imported.stdout)
         for name, file in files.items():
             if not file.startswith(str(work / variant)):
                 raise SystemExit(f"{variant}: {name} loaded from {file}, not from the copy")
@@ -474,8 +486,32 @@ def markdown(result: dict) -> str:
             for variant, groups in variants.items():
                 cells = " | ".join(f"{groups.get(f'libpython: {kind}', 0.0):.2f}" for kind in RUNTIME_GROUPS)
                 lines.append(f"| {key} | {variant} | {cells} |")
+    tests = result.get("tests")
+    if tests:
+        lines += ["", (f"The repository's tests against the compiled copy (`{' '.join(tests['paths'])}`): "
+                       f"{tests['summary']}."), ""]
+        lines += [f"- `{failed}`" for failed in tests["failed"]]
+        lines += ["", "Errors raised in those failures:", ""] + [f"- `{error}`" for error in tests["errors"]]
     lines += ["", "Left interpreted:", ""] + [f"- `{path}`: {why}" for path, why in NOT_COMPILED.items()]
     return "\n".join(lines) + "\n"
+
+
+def run_tests(work: Path, paths: list[str]) -> dict[str, object]:
+    """The repository's tests, in-process, against the compiled copy (PYTHONPATH first on sys.path): what compiled
+    code does differently on inputs the benchmark has not. Tests that monkeypatch a compiled module's functions
+    cannot work (compiled calls do not look them up); the failures are listed for a person to sort."""
+    report = work / "tests-compiled.txt"
+    ran = subprocess.run([sys.executable, "-m", "pytest", *paths, "-n", "2", "-q", "-p", "no:cacheprovider", "-rf",
+                          "--tb=short"], cwd=ROOT, env=child_env(work / "compiled"), capture_output=True, text=True,
+                         check=False)
+    report.write_text(ran.stdout + ran.stderr, encoding="utf-8")
+    lines = ran.stdout.splitlines()
+    raised = re.compile(r"^E\s+((\w+\.)*\w*(Error|Exception|Failed|Issue): .*)")
+    errors = sorted({found.group(1) for line in lines if (found := raised.match(line))})
+    summary = next((line.strip("= ") for line in reversed(lines) if " passed" in line or " failed" in line), "")
+    print(f"  tests against the compiled copy: {summary}", flush=True)
+    return {"paths": paths, "summary": summary, "failed": [line[len("FAILED "):] for line in lines
+                                                          if line.startswith("FAILED ")], "errors": errors}
 
 
 def machine() -> dict:
@@ -493,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lab-rows", type=int, default=50_000)
     parser.add_argument("--skip-peer", action="store_true", help="do not install or run python-fhir-converter")
     parser.add_argument("--perf", action="store_true", help="also profile one run per case with Linux perf")
+    parser.add_argument("--tests", nargs="+", metavar="PATH",
+                        help="also run these test paths against the compiled copy (after the timing)")
     parser.add_argument("--work", type=Path, help="the folder for both copies (default: a temporary one)")
     parser.add_argument("--no-build", action="store_true", help="reuse the copies already built in --work")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
@@ -531,6 +569,8 @@ def main(argv: list[str] | None = None) -> int:
         result["mismatches"] = mismatches + more
         if arguments.perf:
             result["perf"] = perf_profiles(work, [case for case in cases if case.rows])
+        if arguments.tests:
+            result["tests"] = run_tests(work, arguments.tests)
         result["runs"] = runs
         result["table"] = summarise(runs, cases)
         result["machine"]["load_average_after"] = os.getloadavg()
