@@ -10,7 +10,8 @@ buffer size: the output's bytes do not depend on it.
 Memory while merging is one chunk per run; when there are more than `fan_in` runs they are first merged, in
 groups, into longer runs (into a second file, the first is let go), so it stays bounded for any input size.
 A small run never touches the disk. The temporary files are unlinked when made (`tempfile.TemporaryFile`),
-so a killed run leaves nothing behind. OSError (a full or read-only TMPDIR) reaches the caller.
+so a killed run leaves nothing behind, and private to the process (mode 0600, no name): what is unpickled is
+only what this run wrote. OSError (a full or read-only TMPDIR) reaches the caller.
 """
 
 from __future__ import annotations
