@@ -13,8 +13,10 @@ def measure_number(values: Iterable[object]) -> tuple[int, int]:
     3 → (1, 0); -12.5 → (3, 1); 0.00125 → (6, 5); no values → (1, 0). The sign is not a digit.
     """
     digits, decimals = 1, 0
-    for value in values:
-        if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+    # each distinct number once (a column repeats a few: --SEQ, --DY, doses); 1 and 1.0 are one, and measure alike
+    numbers = {value for value in values if isinstance(value, (int, float)) and not isinstance(value, bool)}
+    for value in numbers:
+        if math.isnan(value):
             continue
         whole, fraction = _split_digits(value)
         digits = max(digits, len(whole) + len(fraction))

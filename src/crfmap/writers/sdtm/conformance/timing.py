@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import lru_cache
 
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, row_issue
@@ -20,6 +21,7 @@ ISO_8601 = re.compile(
 DAY_PAIRS = (("DY", "DTC"), ("STDY", "STDTC"), ("ENDY", "ENDTC"))
 
 
+@lru_cache(maxsize=65_536)  # a study's dates repeat on many rows (a visit's date on every finding of it)
 def parse_day(text: str) -> date | None:
     """The calendar date of a --DTC when it is complete to the day, else None (also for invalid text)."""
     match = ISO_8601.fullmatch(text.strip())
@@ -32,6 +34,7 @@ def parse_day(text: str) -> date | None:
         return None
 
 
+@lru_cache(maxsize=65_536)
 def is_iso8601(text: str) -> bool:
     """ISO 8601 text with valid components: month 01–12, a real day of the month, hour < 24, minute < 60."""
     match = ISO_8601.fullmatch(text)

@@ -79,6 +79,8 @@ def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminolog
     # Only TSVAL's code list depends on its row (on TSPARMCD); every other variable's binding is the same for all.
     row_bound = dataset.name == "TS" and variable.name == "TSVAL"
     fixed = None if row_bound or paired is not None else value_binding(terms, study, dataset, variable, {})
+    if fixed is None and not row_bound and paired is None:
+        return  # no code list governs the variable: nothing to judge on any row
     for index, row in enumerate(dataset.rows):
         value = row.get(variable.name)
         if not isinstance(value, str) or value == "":

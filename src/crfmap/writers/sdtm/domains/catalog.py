@@ -21,6 +21,7 @@ What the metadata does not give is decided here by rule, once:
 from __future__ import annotations
 
 import re
+from collections.abc import KeysView
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Literal
@@ -76,6 +77,11 @@ class DomainSpec:
 
     def variable(self, name: str) -> VariableSpec | None:
         return self._by_name.get(name)
+
+    @property
+    def names(self) -> KeysView[str]:
+        """The names of its variables, for `in` and set comparisons."""
+        return self._by_name.keys()
 
     def has(self, name: str) -> bool:
         """Whether the domain has the variable as the IG lists it (a class variable added to it counts only where

@@ -52,6 +52,25 @@ class Draft:
         """The input cells a variable's value came from (`own_cells`), else the record's."""
         return self.own_cells(variable) or self.sources
 
+    def own_cells_of(self, variables: list[str]) -> dict[str, tuple[SourceCell, ...]]:
+        """`own_cells` of each of `variables` that has any, in their order (one call per row, not per value)."""
+        found: dict[str, tuple[SourceCell, ...]] = {}
+        record, explicit, fields = self.record, self.value_cells, self.fields
+        subject_cell = record.subject_cell if record is not None else None
+        for variable in variables:
+            if variable in explicit:
+                cells = explicit[variable]
+            elif record is None:
+                continue
+            elif variable in SUBJECT_VARIABLES and subject_cell is not None:
+                cells = (subject_cell,)
+            else:
+                name = fields.get(variable)
+                cells = record.sources.get(name, ()) if name else ()
+            if cells:
+                found[variable] = cells
+        return found
+
     def own_cells(self, variable: str) -> tuple[SourceCell, ...]:
         """The cells of this variable's own value, when known: set explicitly (SUPP-- QVAL), the subject id's
         cell (USUBJID, SUBJID), or its record field's; else none."""

@@ -39,9 +39,12 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
     _warn_dropped(spec, drafts, rows, context)
     not_collected = {name.partition(".")[2] for name in context.settings.not_collected
                      if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
+    present: set[str] = set()  # names some row has at all; a name no row has holds no value (no scan)
+    for row in rows:
+        present.update(row)
     chosen = [variable for variable in spec.variables
               if variable.core in ("Req", "Exp") or variable.name in not_collected
-              or any(row.get(variable.name) is not None for row in rows)]
+              or (variable.name in present and any(row.get(variable.name) is not None for row in rows))]
     variables = [_variable(variable, rows, drafts, context) for variable in chosen]
     names = [variable.name for variable in chosen]
     for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
@@ -51,7 +54,7 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
         rows=rows,
         sources=[draft.sources for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
-        cells=[{name: cells for name in names if (cells := draft.own_cells(name))} for draft in drafts],
+        cells=[draft.own_cells_of(names) for draft in drafts],
     )
 
 
@@ -71,8 +74,10 @@ _DERIVED_SUFFIXES = ("SEQ", "DY", "STDY", "ENDY", "LOBXFL")
 def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, Any]], context: BuildContext) -> None:
     """A collected value for a variable the domain does not have would vanish: W060 once per concept and variable."""
     for draft, row in zip(drafts, rows, strict=True):
+        if draft.record is None or row.keys() <= spec.names:  # the usual row: every name is the domain's
+            continue
         for name, value in row.items():
-            if value is None or spec.variable(name) is not None or draft.record is None:
+            if value is None or name in spec.names:
                 continue
             if name.startswith(spec.prefix) and name[len(spec.prefix):] in _DERIVED_SUFFIXES:
                 continue
@@ -82,12 +87,22 @@ def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, An
 
 
 def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext) -> Variable:
-    origin, method = _origin(spec, rows, drafts)
+    name = spec.name
+    codes: set[str] = set()  # the origins of its values (A | P | D:<method> | C, collected by default)
+    codelists: set[str | None] = set()  # the study code lists its values came from
+    for draft, row in zip(drafts, rows, strict=True):  # one pass over the rows for both
+        if row.get(name) is not None:
+            codes.add(draft.origins.get(name, "C"))
+            codelists.add(draft.codelists.get(name))
+    origin, method = _origin(spec, codes, drafts)
     if method:
         context.methods.add(method)
-    data_type = _data_type(spec, [row.get(spec.name) for row in rows])
-    return Variable(name=spec.name, label=spec.label, data_type=data_type, role=spec.role, core=spec.core,
-                    codelist=_codelist(spec.name, rows, drafts), method=method, origin=origin, key_sequence=None)
+    data_type = _data_type(spec, [row.get(name) for row in rows])
+    # a result column that mixes coded and numeric results, intervals beside an interpretation, has no single
+    # code list: that is value-level metadata
+    codelist = codelists.pop() if len(codelists) == 1 else None
+    return Variable(name=name, label=spec.label, data_type=data_type, role=spec.role, core=spec.core,
+                    codelist=codelist, method=method, origin=origin, key_sequence=None)
 
 
 # The origin of a variable no record filled (an Exp one kept although null), by what would fill it.
@@ -102,22 +117,14 @@ def _default_origin(spec: VariableSpec) -> str:
     return next((origin for pattern, origin in _DEFAULT_ORIGINS if pattern.match(spec.name)), "C")
 
 
-def _origin(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft]) -> tuple[Origin, str | None]:
+def _origin(spec: VariableSpec, codes: set[str], drafts: list[Draft]) -> tuple[Origin, str | None]:
+    """The variable's origin from its values' `codes`; a variable no value filled, from what would fill it."""
     name = spec.name
-    codes = {draft.origins.get(name, "C") for draft, row in zip(drafts, rows, strict=True)
-             if row.get(name) is not None}
     codes = codes or {draft.origins[name] for draft in drafts if name in draft.origins} or {_default_origin(spec)}
     code = min(codes, key=lambda text: (_PRIORITY[text[0]], text))
     if code.startswith("D:"):
         return DERIVED, code[2:]
     return {"C": COLLECTED, "A": ASSIGNED, "P": PROTOCOL}[code], None
-
-
-def _codelist(name: str, rows: list[dict[str, Any]], drafts: list[Draft]) -> str | None:
-    """The study code list of a variable when every value in it came from the same one (a result column that mixes
-    coded and numeric results, intervals beside an interpretation, has none: that is value-level metadata)."""
-    ids = {draft.codelists.get(name) for draft, row in zip(drafts, rows, strict=True) if row.get(name) is not None}
-    return ids.pop() if len(ids) == 1 else None
 
 
 def _data_type(spec: VariableSpec, values: list[Any]) -> DataType:
