@@ -95,6 +95,18 @@ class BuildContext:
     issues: list[Issue] = field(default_factory=list)
     methods: set[str] = field(default_factory=set)
     _warned: set[tuple[str, ...]] = field(default_factory=set)
+    _sources: dict[int, tuple[SourceCell, ...]] = field(default_factory=dict)  # id(record) → its cells, sorted
+
+    def sources_of(self, draft: Draft) -> tuple[SourceCell, ...]:
+        """`draft.sources`, sorted once per record: a record's SUPP-- rows share its tuple. (By id: the records
+        outlive the build, and a Record with dict fields is not hashable.)"""
+        record = draft.record
+        if record is None:
+            return ()
+        found = self._sources.get(id(record))
+        if found is None:
+            found = self._sources[id(record)] = record.all_sources
+        return found
 
     @property
     def study_id(self) -> str:

@@ -52,7 +52,7 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
     return Dataset(
         name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
         rows=rows,
-        sources=[draft.sources for draft in drafts],
+        sources=[context.sources_of(draft) for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
         cells=[draft.own_cells_of(names) for draft in drafts],
     )
