@@ -83,4 +83,6 @@ class Writer:
     streams_records: bool = False
 
     def default_options(self) -> dict[str, Any]:
-        return {option.name: option.default for option in self.options}
+        """Each option's value when not given: a flag's is False (what the command line gives), not None."""
+        return {option.name: False if option.kind == "flag" and option.default is None else option.default
+                for option in self.options}
