@@ -133,8 +133,10 @@ def match_iso(text: str) -> Parts | None:
     match = ISO_DATE.match(text) or BASIC_ISO_DATE.match(text)
     if match is None:
         return None
-    numbers = [int(group) if group else None for group in match.groups()[:6]]
-    return (numbers + [None] * 6)[:6]  # type: ignore[return-value]
+    year, month, day, hour, minute, second = (
+        [int(group) if group else None for group in match.groups()[:6]] + [None] * 6)[:6]
+    assert year is not None  # both patterns require the year
+    return (year, month, day, hour, minute, second)
 
 
 def match_day_first(text: str, *, month_first: bool = False, lenient: bool = False) -> Parts:
