@@ -53,7 +53,8 @@ class Draft:
         return self.own_cells(variable) or self.sources
 
     def own_cells_of(self, variables: list[str]) -> dict[str, tuple[SourceCell, ...]]:
-        """`own_cells` of each of `variables` that has any, in their order (one call per row, not per value)."""
+        """The cells of each of `variables` own value that has any, in their order (one call per row, not per
+        value): set explicitly (SUPP-- QVAL), the subject id's cell (USUBJID, SUBJID), or its record field's."""
         found: dict[str, tuple[SourceCell, ...]] = {}
         record, explicit, fields = self.record, self.value_cells, self.fields
         subject_cell = record.subject_cell if record is not None else None
@@ -73,15 +74,8 @@ class Draft:
 
     def own_cells(self, variable: str) -> tuple[SourceCell, ...]:
         """The cells of this variable's own value, when known: set explicitly (SUPP-- QVAL), the subject id's
-        cell (USUBJID, SUBJID), or its record field's; else none."""
-        if variable in self.value_cells:
-            return self.value_cells[variable]
-        if self.record is None:
-            return ()
-        if variable in SUBJECT_VARIABLES and self.record.subject_cell is not None:
-            return (self.record.subject_cell,)
-        name = self.fields.get(variable)
-        return self.record.sources.get(name, ()) if name else ()
+        cell (USUBJID, SUBJID), or its record field's; else none (the rule is `own_cells_of`'s)."""
+        return self.own_cells_of([variable]).get(variable, ())
 
 
 @dataclass(slots=True)
