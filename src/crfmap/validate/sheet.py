@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,7 +17,16 @@ from crfmap.validate.header import HeaderMap
 from crfmap.validate.row_issues import RowIssues
 from crfmap.validate.rules import check_row_rules
 from crfmap.values.cells import ParsedCell, display_raw, parse_cell
+from crfmap.values.problems import Problem
 from crfmap.values.row import FormRow
+
+# A column's readings are remembered by raw value: sites and lab systems repeat the same few codes, units, dates
+# and results on thousands of rows, and a cell's typed value and problems depend only on its raw value and its
+# column (positions are added per cell). Only exact builtin types are keys: a FlawedText equals its plain text
+# but reads differently. The bound keeps memory flat on free-text columns.
+MEMO_TYPES = frozenset({str, int, float, bool, date, datetime})
+MEMO_LIMIT = 4096  # distinct raw values remembered per column
+Reading = tuple[ParsedCell, tuple[Problem, ...]]  # the parsed cell and what the column's checks found in it
 
 UNKNOWN_HINT = "The cell says the value is unknown; a required value must be found in the source document."
 SPACES_HINT = "The cell holds only spaces."
@@ -45,6 +55,8 @@ class SheetValidator:
                               key=lambda column: column.name != form.identity.subject)
         self.key_sets = key_column_sets(form)
         self.checks = {column.name: plan_checks(column, context.data_cutoff) for column in self.columns}
+        self.readings: dict[str, dict[tuple[type, Any], Reading]] = {column.name: {} for column in self.columns}
+        self.memo_limit = MEMO_LIMIT
 
     def validate_row(self, row: Row) -> FormRow | None:
         issues = RowIssues(self.context.emit, self.context.file_name, self.sheet, self.form.name, row.number,
@@ -76,7 +88,7 @@ class SheetValidator:
     def read_cell(self, column: Column, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
         number = self.header.positions[column.name]
         raw = row.cells.get(number)
-        parsed = parse_cell(raw, column, self.context.parsing)
+        parsed, problems = self.reading(column, raw)
         if raw is not None:
             form_row.raw[column.name] = raw
             form_row.cells[column.name] = row.source(self.context.file_name, self.sheet, number)
@@ -88,14 +100,30 @@ class SheetValidator:
             elif column.required or column.name == self.form.identity.subject:
                 issues.add("S101", column=column.name, at=number, raw=raw, hint=empty_hint(raw, parsed))
             return
-        checks = self.checks[column.name]
-        problems = check_value(checks, parsed.value) if checks else ()
         for problem in problems:
             issues.add_problem(problem, column=column.name, at=number, raw=raw)
         if problems:
             failed.add(column.name)
             return
         form_row.values[column.name] = parsed.value
+
+    def reading(self, column: Column, raw: Any) -> Reading:
+        """The cell's parsed value and the column checks' problems, remembered for raw values seen before."""
+        kind = type(raw)
+        # -0.0 equals 0.0 (and hashes alike) but need not read alike: zeros are not remembered
+        key = (kind, raw) if kind in MEMO_TYPES and not (kind is float and raw == 0) else None
+        readings = self.readings[column.name]
+        if key is not None:
+            known = readings.get(key)
+            if known is not None:
+                return known
+        parsed = parse_cell(raw, column, self.context.parsing)
+        checks = self.checks[column.name]
+        problems = tuple(check_value(checks, parsed.value)) if checks and parsed.value is not None else ()
+        reading = (parsed, problems)
+        if key is not None and len(readings) < self.memo_limit:
+            readings[key] = reading
+        return reading
 
     def check_identity(self, form_row: FormRow, issues: RowIssues) -> None:
         if form_row.subject_id is None:
