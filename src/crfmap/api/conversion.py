@@ -9,16 +9,16 @@ Nothing is staged twice.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from crfmap import __version__
+from crfmap.api.orphans import Orphan, find_orphans, report_orphans, subject_forms
 from crfmap.api.progress import Progress, phase
 from crfmap.api.validation import ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
-from crfmap.model import Record
 from crfmap.model.spool import RecordSpool
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
@@ -85,10 +85,23 @@ def check_targets(options: ConvertOptions) -> None:
                                                    f"{', '.join(WRITERS)}"))
 
 
-def write_validated(validation: ValidationResult, options: ConvertOptions,
-                    progress: Progress | None = None) -> ConvertOutcome:
+@dataclass
+class MadeParts:
+    """Output convert-many's partitions made per subject where they ran (writers' `SubjectParts`): by target, every
+    subject's part in subject order; the subjects without subject record they found, whose parts they did not
+    make (--allow-errors); and how many records were written into the parts (the driver never holds them)."""
+
+    parts: Mapping[str, Iterable[Any]]
+    orphans: dict[str, Orphan]
+    records: int
+    failure: tuple[Issue, ...] = ()  # what stopped a writer from making parts (e.g. W040), raised where it writes
+
+
+def write_validated(validation: ValidationResult, options: ConvertOptions, progress: Progress | None = None,
+                    made: MadeParts | None = None) -> ConvertOutcome:
     """The second half of `convert` (and of `convert-many`, whose partitions were merged into one validation):
-    refuse or write every target into one new version of OUT, switched in at once."""
+    refuse or write every target into one new version of OUT, switched in at once. With `made`, the writers
+    write the partitions' parts instead of records."""
     report = validation.report
     outcome = ConvertOutcome(report=report, validation=validation)
     if not _may_write(validation, options, report):
@@ -97,11 +110,15 @@ def write_validated(validation: ValidationResult, options: ConvertOptions,
     mapping = validation.study
     # Sorted by (subject, concept, key) as writers expect; beyond a few thousand they are read back from disk.
     records = validation.spool if validation.spool is not None else RecordSpool.of(validation.records)
-    if options.allow_errors:
-        _leave_out_subjects_without_record(validation, records, report)
-    source = SourceInfo(file=validation.source.file, sha256=validation.source.sha256, size=validation.source.size,
-                        mapping_sha256=mapping.sha256, mapping_version=mapping.study.version,
-                        crfmap_version=__version__)
+    if made is not None:
+        if options.allow_errors and subject_forms(mapping):
+            report_orphans(validation, made.orphans, report)
+        count = made.records - sum(orphan.records for orphan in made.orphans.values())
+    else:
+        if options.allow_errors:
+            _leave_out_subjects_without_record(validation, records, report)
+        count = len(records)
+    source = provenance_source(validation.source, mapping)
     out = Path(options.out)
     try:
         run = start_run(out, WRITERS)
@@ -112,9 +129,17 @@ def write_validated(validation: ValidationResult, options: ConvertOptions,
             for target in options.targets:
                 folder = run.folder / target
                 folder.mkdir()
-                with phase(progress, f"write:{target}", f"writing {target} ({len(records):,} records)"):
-                    result = WRITERS[target].write(WriteRequest(records=records, study=mapping, folder=folder,
-                                                                source=source, options=options.options_of(target)))
+                request = WriteRequest(records=records, study=mapping, folder=folder, source=source,
+                                       options=options.options_of(target))
+                with phase(progress, f"write:{target}", f"writing {target} ({count:,} records)"):
+                    writer = WRITERS[target]
+                    if made is None:
+                        result = writer.write(request)
+                    elif made.failure:
+                        raise FatalIssue(*made.failure)
+                    else:
+                        assert writer.parts is not None
+                        result = writer.parts.write(request, made.parts[target])
                 report.extend(result.issues)
                 outcome.written[target], outcome.counts[target] = result.files, result.counts
             publish_run(run, options.targets, WRITERS)
@@ -133,6 +158,12 @@ def write_validated(validation: ValidationResult, options: ConvertOptions,
     # Written; with --allow-errors the data may still have errors, and the status says so.
     outcome.exit_status = report.exit_status
     return outcome
+
+
+def provenance_source(source: SourceInfo, mapping: StudyMapping) -> SourceInfo:
+    """The input as the writers record it in provenance: the file, and the mapping and crfmap that read it."""
+    return SourceInfo(file=source.file, sha256=source.sha256, size=source.size, mapping_sha256=mapping.sha256,
+                      mapping_version=mapping.study.version, crfmap_version=__version__)
 
 
 def _cannot_write(outcome: ConvertOutcome, out: Path, problem: OSError) -> ConvertOutcome:
@@ -171,36 +202,12 @@ def check_output_folder(workbook: Path, out: Path, targets: tuple[str, ...]) -> 
 
 
 def _leave_out_subjects_without_record(validation: ValidationResult, records: RecordSpool, report: Report) -> None:
-    """--allow-errors writes every valid record, except those of a subject that has no subject record (its row
-    in the form that makes subjects has errors, or there is none): no output can hold a record of a subject it
-    does not have (SDTM needs DM, FHIR a Patient). Each such subject is said once (W007), with the rows of
-    every record left out with it, so that the account of what was not written stays complete."""
-    subject_forms = {concept.form for concept in validation.study.concepts if concept.record == "subject"}
-    if not subject_forms:
+    """--allow-errors: the records of subjects without subject record are not written (api/orphans.py)."""
+    if not subject_forms(validation.study):
         return
-    with_record = records.subjects_with_record
-    orphans: dict[str, list[Record]] = {}
-    for record in records:
-        if record.subject_id not in with_record:
-            orphans.setdefault(record.subject_id, []).append(record)
-    records.leave_out(orphans, sum(len(dependents) for dependents in orphans.values()))
-    for subject, dependents in sorted(orphans.items()):
-        rows = sorted({(cell.sheet, cell.row): cell for record in dependents for cell in record.all_sources}.items())
-        related = tuple(f"{cell.sheet}!{cell.a1}" for (_sheet, _row), cell in rows)
-        own = next((row for row in validation.left_out if row.subject_id == subject and row.form in subject_forms),
-                   None)
-        why = (f"its row {own.number} of {own.sheet!r} has errors" if own is not None
-               else f"it has no row in {', '.join(sorted(subject_forms))}")
-        by_sheet: dict[str, list[int]] = {}
-        for (sheet, number), _cell in rows:
-            by_sheet.setdefault(sheet, []).append(number)
-        listed = "; ".join(f"{sheet!r} row{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
-                           for sheet, numbers in by_sheet.items())
-        detail = f"{why}, so its {len(dependents)} record(s) from these rows were not written either: {listed}"
-        file = own.file if own else rows[0][1].file if rows else validation.source.file
-        report.add(make_issue("W007", file=file, sheet=own.sheet if own else None,
-                              row=own.number if own else None, cell=f"A{own.number}" if own else None,
-                              subject=subject, detail=detail, related=related))
+    orphans = find_orphans(records, records.subjects_with_record)
+    records.leave_out(orphans, sum(orphan.records for orphan in orphans.values()))
+    report_orphans(validation, orphans, report)
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:

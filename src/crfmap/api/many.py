@@ -11,22 +11,31 @@ two exports: R055), and hands the one merged validation to the same writer path 
 (`write_validated`): SDTM --SEQ, sort order, define.xml and bundles are derived from all records at once, and
 OUT switches to the new set in one step. With one export the result, report included, is byte for byte that
 of `crfmap convert` of it.
+
+When every target's writer makes its output per subject (FHIR, but for its one bundle of all subjects), the
+partitions write too (api/partitions.py `PartsPlan`): they send back their subjects' parts instead of records,
+and the driver writes the parts in subject order. The run's provenance (the exports' names and SHA-256) is
+then worked out before the partitions start, and checked against what they read.
 """
 
 from __future__ import annotations
 
 import hashlib
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 from crfmap.api.conversion import (
     ConvertOptions,
     ConvertOutcome,
+    MadeParts,
     check_output_folder,
     check_targets,
+    provenance_source,
     write_validated,
 )
 from crfmap.api.executors import EXECUTORS, ExecutorSettings
@@ -34,6 +43,7 @@ from crfmap.api.partitions import (
     ExportResult,
     Partition,
     PartitionResult,
+    PartsPlan,
     convert_partition,
     coverage_lines,
     merge_partitions,
@@ -43,11 +53,11 @@ from crfmap.api.validation import SheetAccount, ValidationResult
 from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.issues.layout import SheetLayout
 from crfmap.issues.waivers import apply_waivers
-from crfmap.model import Record
 from crfmap.readers import ReadOptions
-from crfmap.sources import SourceInfo
+from crfmap.sources import SourceInfo, describe_source
 from crfmap.study.models import StudyMapping
 from crfmap.study.waivers import load_waivers
+from crfmap.writers import WRITERS
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +128,8 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
     accepted, waivers_sha256 = load_waivers(options.waivers) if options.waivers is not None else ([], None)
     partitions = [Partition(export.resolve(), index, many.partitions, position)
                   for position, export in enumerate(exports) for index in range(many.partitions)]
-    work = partial(convert_partition, mapping, read_options)
+    plan = _parts_plan(Path(exports_folder), exports, mapping, options)
+    work = partial(convert_partition, mapping, read_options, plan=plan)
     settings = ExecutorSettings(scheduler=many.scheduler, workers=many.workers)
     with phase(progress, "partitions", f"converting {len(exports)} export(s) in {len(partitions)} partition(s) "
                                        f"({many.executor})"):
@@ -129,10 +140,15 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
     merged = [merge_partitions([result for result in results if result.partition.position == position])
               for position in range(len(exports))]
     results.clear()  # the merged lists hold the same records; let the partitions' own lists go
-    validation = _merge_exports(Path(exports_folder), mapping, mapping_issues, merged, options, waivers_sha256)
+    validation, repeated = _merge_exports(Path(exports_folder), mapping, mapping_issues, merged, options,
+                                          waivers_sha256)
     apply_waivers(validation.report, accepted)
     _add_facts(validation, merged)
-    outcome = write_validated(validation, options, progress)
+    made = None
+    if plan is not None:
+        _check_plan_source(plan, validation.source, mapping)
+        made = _made_parts(plan, merged, repeated)
+    outcome = write_validated(validation, options, progress, made)
     return ManyOutcome(report=outcome.report, validation=outcome.validation, written=outcome.written,
                        counts=outcome.counts, exit_status=outcome.exit_status, failure=outcome.failure,
                        exports=[_summary(export) for export in merged])
@@ -156,18 +172,21 @@ def _check_out_beside(folder: Path, out: Path) -> None:
 
 
 def _merge_exports(folder: Path, mapping: StudyMapping, mapping_issues: list[Issue], exports: list[ExportResult],
-                   options: ConvertOptions, waivers_sha256: str | None) -> ValidationResult:
+                   options: ConvertOptions, waivers_sha256: str | None) -> tuple[ValidationResult, list[set[str]]]:
     """The run's one validation: the mapping's issues, then each export's in order, then R055; the report's
-    header, sheets and coverage (for one export, exactly that export's)."""
+    header, sheets and coverage (for one export, exactly that export's). Also, per export, the subjects whose
+    records it does not write (R055)."""
     report = Report()
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
-    source = exports[0].source if len(exports) == 1 else _manifest(folder, exports)
+    source = exports[0].source if len(exports) == 1 else _manifest(folder, [export.source for export in exports])
     result = ValidationResult(study=mapping, source=source, report=report)
     for export in exports:
         report.extend(export.issues)
         result.left_out.extend(export.left_out)
         result.rows_read += export.rows_read
-    result.records = _records_without_repeated_subjects(exports, report, options.allow_errors)
+    repeated = _repeated_subjects(exports, report, options.allow_errors)
+    for export, left_out in zip(exports, repeated, strict=True):
+        result.records.extend(record for record in export.records if record.subject_id not in left_out)
     if len(exports) == 1:
         report.sheets, result.coverage = exports[0].sheets, exports[0].coverage
         run = exports[0].run
@@ -180,15 +199,14 @@ def _merge_exports(folder: Path, mapping: StudyMapping, mapping_issues: list[Iss
     waivers = options.waivers
     report.run = replace(run, waivers_name=None if waivers is None else Path(waivers).name,
                          waivers_sha256=waivers_sha256, generated_at=_now() if options.report_time else None)
-    return result
+    return result, repeated
 
 
-def _records_without_repeated_subjects(exports: list[ExportResult], report: Report,
-                                       allow_errors: bool) -> list[Record]:
-    """Every export's records, except those of a subject an earlier export already has (R055: one subject's
-    records from two sites would be merged into one Patient / one DM row)."""
+def _repeated_subjects(exports: list[ExportResult], report: Report, allow_errors: bool) -> list[set[str]]:
+    """Per export, the subjects an earlier export already has: their records from it are not written (R055: one
+    subject's records from two sites would be merged into one Patient / one DM row)."""
     owner: dict[str, str] = {}
-    records: list[Record] = []
+    repeated_by_export: list[set[str]] = []
     for export in exports:
         name = export.source.file
         repeated: set[str] = set()
@@ -201,16 +219,51 @@ def _records_without_repeated_subjects(exports: list[ExportResult], report: Repo
                            "nothing was written"))
             else:
                 owner[subject] = name
-        records.extend(record for record in export.records if record.subject_id not in repeated)
-    return records
+        repeated_by_export.append(repeated)
+    return repeated_by_export
 
 
-def _manifest(folder: Path, exports: list[ExportResult]) -> SourceInfo:
+def _parts_plan(folder: Path, exports: list[Path], mapping: StudyMapping, options: ConvertOptions) -> PartsPlan | None:
+    """Partitions write when every target's writer makes its output per subject with these options."""
+    for target in options.targets:
+        parts = WRITERS[target].parts
+        if parts is None or not parts.applies(options.options_of(target)):
+            return None
+    sources = [describe_source(export) for export in exports]
+    source = sources[0] if len(sources) == 1 else _manifest(folder, sources)
+    return PartsPlan(targets=options.targets, options={target: options.options_of(target) for target in options.targets},
+                     source=provenance_source(source, mapping), allow_errors=options.allow_errors)
+
+
+def _check_plan_source(plan: PartsPlan, read: SourceInfo, mapping: StudyMapping) -> None:
+    """The partitions' provenance was worked out before they read the exports: an export changed in between."""
+    if plan.source != provenance_source(read, mapping):
+        raise FatalIssue(make_issue("R057", value=read.file, file=read.file,
+                                    detail="the exports changed while they were read (SHA-256); nothing was "
+                                           "written"))
+
+
+def _made_parts(plan: PartsPlan, exports: list[ExportResult], repeated: list[set[str]]) -> MadeParts:
+    """Every export's parts by target, in subject order, without the subjects R055 leaves out."""
+    failures = [issue for export in exports for issue in export.write_failure]
+    orphans = {subject: orphan for export, left_out in zip(exports, repeated, strict=True)
+               for subject, orphan in export.orphans.items() if subject not in left_out}
+    if failures:
+        return MadeParts(parts={}, orphans=orphans, records=0, failure=tuple(_unique(failures)))
+    parts = {target: list(heapq.merge(*([part for part in export.parts[target] if part.subject_id not in left_out]
+                                        for export, left_out in zip(exports, repeated, strict=True)
+                                        if export.parts is not None),
+                                      key=attrgetter("subject_id")))
+             for target in plan.targets}
+    return MadeParts(parts=parts, orphans=orphans, records=sum(export.records_made for export in exports))
+
+
+def _manifest(folder: Path, sources: list[SourceInfo]) -> SourceInfo:
     """The exports as one input for provenance: the folder's name, their total size, and the SHA-256 of the
     lines `<sha256>  <name>` in name order (what `sha256sum *` prints in the folder)."""
-    lines = "".join(f"{export.source.sha256}  {export.source.file}\n" for export in exports)
+    lines = "".join(f"{source.sha256}  {source.file}\n" for source in sources)
     return SourceInfo(file=folder.resolve().name, sha256=hashlib.sha256(lines.encode("utf-8")).hexdigest(),
-                      size=sum(export.source.size for export in exports))
+                      size=sum(source.size for source in sources))
 
 
 def _common_sheets(exports: list[ExportResult]) -> list[SheetLayout]:
@@ -243,7 +296,7 @@ def _add_facts(validation: ValidationResult, exports: list[ExportResult]) -> Non
     """The facts `validate_workbook` gives, for the whole run; with several exports, each export's too."""
     validation.report.facts.update({
         "rows_read": validation.rows_read,
-        "records": sum(len(export.records) for export in exports),
+        "records": sum(export.records_made for export in exports),
         "rows_left_out": len(validation.left_out),
         "cells_unaccounted": sum(account.unaccounted for account in validation.coverage),
     })
@@ -256,7 +309,7 @@ def _summary(export: ExportResult) -> ExportSummary:
     warnings = sum(1 for issue in export.issues if issue.severity is Severity.WARNING)
     return ExportSummary(name=export.source.file, format=export.run.input_format, size=export.source.size,
                          sha256=export.source.sha256, partitions=export.partitions, rows_read=export.rows_read,
-                         records=len(export.records), errors=errors, warnings=warnings)
+                         records=export.records_made, errors=errors, warnings=warnings)
 
 
 def _unique(issues: Sequence[Issue]) -> list[Issue]:

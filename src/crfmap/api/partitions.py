@@ -10,25 +10,33 @@ left-out rows and issues, each tagged with its place in the single-process order
 input: a refusal (FatalIssue) travels back as `fatal`, because an exception crossing a process boundary loses
 its issues. `merge_partitions` interleaves the tags, so issues, records and the report's facts are those of
 one `validate_workbook` of the whole export; the writers then run once on the driver (api/many.py).
+
+With a `PartsPlan` (every target's writer makes its output per subject: writers.base.SubjectParts) the partition
+also writes: it makes its subjects' parts (for FHIR, each subject's bundle and NDJSON lines) and returns them
+instead of its records, so the writing runs where the partition runs and only bytes travel back; the merge
+orders the parts by subject, as one process writes them.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
+from crfmap.api.orphans import Orphan, find_orphans, subject_forms
 from crfmap.api.selection import RowSelection
 from crfmap.api.validation import SheetAccount, ValidationResult, validate_workbook
 from crfmap.issues import FatalIssue, Issue, Report, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
-from crfmap.model import Record
+from crfmap.model import Record, Subject
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceCell, SourceInfo
 from crfmap.study.models import StudyMapping
 from crfmap.values.row import FormRow
+from crfmap.writers import WRITERS, PartRequest
 
 Item = TypeVar("Item")
 
@@ -46,6 +54,17 @@ class Partition:
     @property
     def name(self) -> str:
         return self.export.name if self.count == 1 else f"{self.export.name} [{self.index + 1}/{self.count}]"
+
+
+@dataclass(frozen=True, slots=True)
+class PartsPlan:
+    """What a partition writes: the targets (each writer has `parts` that apply to its options), their option
+    values, the run's input as provenance records it (the same in every partition), and --allow-errors."""
+
+    targets: tuple[str, ...]
+    options: Mapping[str, Mapping[str, Any]]
+    source: SourceInfo
+    allow_errors: bool
 
 
 @dataclass
@@ -66,6 +85,12 @@ class PartitionResult:
     left_out_ticks: list[int] = field(default_factory=list)
     rows_read: int = 0
     subjects: dict[str, tuple[int, SourceCell | None]] = field(default_factory=dict)  # → (tick, first cell)
+    records_made: int = 0
+    # with a PartsPlan: the parts by target (records then stay behind), the subjects left out for want of a subject
+    # record (--allow-errors), and what stopped a writer from making parts at all (it stops the run's writing)
+    parts: dict[str, list[Any]] | None = None
+    orphans: dict[str, Orphan] = field(default_factory=dict)
+    write_failure: tuple[Issue, ...] = ()
 
 
 @dataclass
@@ -83,23 +108,52 @@ class ExportResult:
     rows_read: int
     partitions: int
     subjects: dict[str, SourceCell | None] = field(default_factory=dict)  # subject → where first named
+    records_made: int = 0
+    parts: dict[str, list[Any]] | None = None  # by target, in subject order (PartitionResult)
+    orphans: dict[str, Orphan] = field(default_factory=dict)
+    write_failure: tuple[Issue, ...] = ()
 
 
-def convert_partition(study: StudyMapping, read_options: ReadOptions | None, partition: Partition) -> PartitionResult:
-    """Read, validate and map one partition of one export. Pure: the same arguments give the same result on
-    any machine. (Arguments in this order so that `functools.partial(convert_partition, study, options)` is
-    the one-argument function an executor maps over partitions.)"""
+def convert_partition(study: StudyMapping, read_options: ReadOptions | None, partition: Partition,
+                      plan: PartsPlan | None = None) -> PartitionResult:
+    """Read, validate and map one partition of one export; with `plan`, also make its subjects' output parts.
+    Pure: the same arguments give the same result on any machine. (Arguments in this order so that
+    `functools.partial(convert_partition, study, options, plan=plan)` is the one-argument function an executor
+    maps over partitions.)"""
     selection = RowSelection(partition.index, partition.count)
     try:
         validation = validate_workbook(partition.export, study, read_options=read_options, selection=selection)
     except FatalIssue as fatal:
         return PartitionResult(partition, fatal=tuple(fatal.issues))
     report = validation.report
-    return PartitionResult(
+    result = PartitionResult(
         partition, source=validation.source, run=report.run, sheets=report.sheets, coverage=validation.coverage,
         issues=report.issues, issue_ticks=selection.report.ticks, records=validation.records,
         record_ticks=selection.record_ticks, left_out=validation.left_out, left_out_ticks=selection.left_out_ticks,
-        rows_read=validation.rows_read, subjects=_first_cells(study, validation, selection))
+        rows_read=validation.rows_read, subjects=_first_cells(study, validation, selection),
+        records_made=len(validation.records))
+    if plan is not None:
+        _make_parts(study, plan, result)
+    return result
+
+
+def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -> None:
+    """The partition's output parts by target, made from its records, which then stay behind."""
+    records = sorted(result.records, key=attrgetter("sort_key"))
+    result.records, result.record_ticks = [], []
+    if plan.allow_errors and subject_forms(study):
+        with_record = {record.subject_id for record in records if isinstance(record, Subject)}
+        result.orphans = find_orphans(records, with_record)
+        records = [record for record in records if record.subject_id not in result.orphans]
+    result.parts = {}
+    try:
+        for target in plan.targets:
+            parts = WRITERS[target].parts
+            assert parts is not None
+            result.parts[target] = parts.make(PartRequest(records=records, study=study, source=plan.source,
+                                                          options=plan.options[target]))
+    except FatalIssue as failure:  # e.g. W040: no fixed time for Provenance; said where the driver writes
+        result.parts, result.write_failure = None, tuple(failure.issues)
 
 
 def _first_cells(study: StudyMapping, validation: ValidationResult,
@@ -133,10 +187,28 @@ def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
                     key=lambda entry: (entry[0], entry[1]))
     subjects = {subject: cell for _tick, subject, cell in firsts}
     # Sheets, headers and coverage are the whole export's in every partition (each reads all of it).
-    return ExportResult(source=first.source, run=first.run, sheets=first.sheets, coverage=first.coverage,
-                        issues=issues, records=records, left_out=left_out,
-                        rows_read=sum(result.rows_read for result in results), partitions=len(results),
-                        subjects=subjects)
+    export = ExportResult(source=first.source, run=first.run, sheets=first.sheets, coverage=first.coverage,
+                          issues=issues, records=records, left_out=left_out,
+                          rows_read=sum(result.rows_read for result in results), partitions=len(results),
+                          subjects=subjects, records_made=sum(result.records_made for result in results))
+    _merge_parts(results, export)
+    return export
+
+
+def _merge_parts(results: Sequence[PartitionResult], export: ExportResult) -> None:
+    """Each target's parts of every partition in subject order (each partition's are; no subject is in two)."""
+    failures = [issue for result in results for issue in result.write_failure]
+    if failures:
+        # every partition fails alike: said once
+        export.write_failure = tuple(issue for index, issue in enumerate(failures) if issue not in failures[:index])
+        return
+    made = [result.parts for result in results if result.parts is not None]
+    if not made:
+        return
+    export.parts = {target: list(heapq.merge(*(parts[target] for parts in made), key=attrgetter("subject_id")))
+                    for target in made[0]}
+    for result in results:
+        export.orphans.update(result.orphans)
 
 
 def apply_export(report: Report, result: ValidationResult, export: ExportResult) -> None:

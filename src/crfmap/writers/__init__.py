@@ -6,7 +6,7 @@ and one line below; `--to`, its options, the mapping loader and `crfmap schema` 
 
 from __future__ import annotations
 
-from crfmap.writers.base import OptionSpec, SourceInfo, Writer, WriteRequest, WriteResult
+from crfmap.writers.base import OptionSpec, PartRequest, SourceInfo, Writer, WriteRequest, WriteResult
 from crfmap.writers.fhir_r4.entry import FHIR_WRITER
 from crfmap.writers.sdtm.entry import SDTM_WRITER
 
@@ -15,4 +15,4 @@ WRITERS: dict[str, Writer] = {
     SDTM_WRITER.name: SDTM_WRITER,
 }
 
-__all__ = ["WRITERS", "OptionSpec", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]
+__all__ = ["WRITERS", "OptionSpec", "PartRequest", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]

@@ -9,7 +9,7 @@ makes that folder appear in OUT atomically, together with the other writers' fol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -20,7 +20,8 @@ from crfmap.issues import Issue
 from crfmap.model import Record
 from crfmap.sources import SourceInfo
 
-__all__ = ["OptionSpec", "Records", "SourceInfo", "WriteRequest", "WriteResult", "Writer"]
+__all__ = ["OptionSpec", "PartRequest", "Records", "SourceInfo", "SubjectParts", "WriteRequest", "WriteResult",
+           "Writer"]
 from crfmap.study.models import StudyMapping
 
 
@@ -70,6 +71,33 @@ class WriteResult:
 
 
 @dataclass(frozen=True, slots=True)
+class PartRequest:
+    """What a writer is given to make the output of some subjects apart (a convert-many partition's share): their
+    records sorted by (subject, concept, key), the study, the run's provenance and the writer's option values."""
+
+    records: Iterable[Record]
+    study: StudyMapping
+    source: SourceInfo
+    options: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectParts:
+    """How a writer whose output is made one subject at a time makes it where a partition runs, and writes it.
+
+    `applies(options)`: with these option values the output is per subject (FHIR's one bundle for all subjects
+    is not). `make` gives one picklable part per subject, each with a `subject_id`, in subject order. `write`
+    fills the folder from every partition's parts, merged in subject order (some left out: a subject in two
+    exports, R055), and gives what `write` gives for the same records: the same files, byte for byte. A
+    convert-many whose every target has parts sends parts, not records, back from its partitions: the writing
+    runs on all cores (or machines) and only bytes travel."""
+
+    applies: Callable[[Mapping[str, Any]], bool]
+    make: Callable[[PartRequest], list[Any]]
+    write: Callable[[WriteRequest, Iterable[Any]], WriteResult]
+
+
+@dataclass(frozen=True, slots=True)
 class Writer:
     name: str
     summary: str  # one line for --help, e.g. "HL7 FHIR R4 bundles and Bulk Data NDJSON"
@@ -81,6 +109,7 @@ class Writer:
     # True when `write` holds no more than one subject's records at a time: then a run whose every target streams
     # sets its records aside on disk as they are made (model/spool.py), and its memory does not grow with them.
     streams_records: bool = False
+    parts: SubjectParts | None = None  # per-subject output made apart (convert-many), when the writer can
 
     def default_options(self) -> dict[str, Any]:
         """Each option's value when not given: a flag's is False (what the command line gives), not None."""

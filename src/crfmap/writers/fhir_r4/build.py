@@ -59,7 +59,7 @@ def plan_records(records: Sequence[Record], context: StudyContext,
             if ALLOWED[kind]:
                 issues.append(_skipped(record, "its concept's fhir: resource cannot hold this kind of record"))
             elif record.concept not in context.unwritten:  # no resource for the kind: said once per concept
-                context.unwritten.add(record.concept)
+                context.unwritten[record.concept] = len(issues)
                 issues.append(make_issue("W042", subject=record.subject_id, detail=f"{kind} records of concept "
                                          f"{record.concept!r} have no FHIR resource in crfmap; they are written to "
                                          "SDTM only"))

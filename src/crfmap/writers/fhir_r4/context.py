@@ -32,7 +32,8 @@ class StudyContext:
     record_system: str  # Identifier.system of every record resource's business identifier
     zone: str | None
     in_bundle: bool = True  # False for NDJSON: references are then `Type/id`, not `urn:uuid:` fullUrls
-    unwritten: set[str] = field(default_factory=set)  # concepts whose kind of record FHIR has no resource for
+    # concepts whose kind of record FHIR has no resource for → where in the issues list that was said
+    unwritten: dict[str, int] = field(default_factory=dict)
     # When a list: every reference made is logged with its handle, so that a resource written into a bundle can
     # be written again as NDJSON by rewriting its references in place (relative_references) instead of being
     # built a second time.

@@ -8,6 +8,7 @@ the same layout as indenting the whole bundle with 2 spaces.
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
 from pathlib import Path
@@ -69,11 +70,11 @@ def escape_search(text: str) -> str:
 
 
 class BundleFile:
-    """One bundle file, written as entries arrive. Call `close` to finish it."""
+    """One bundle, written into `stream` as entries arrive. Call `close` to finish it (and close the stream)."""
 
-    def __init__(self, path: Path, bundle_id: str, options: FhirOptions) -> None:
+    def __init__(self, stream: IO[bytes], bundle_id: str, options: FhirOptions) -> None:
         self.options = options
-        self.stream: IO[bytes] = open(path, "wb")  # noqa: SIM115 — written entry by entry, closed by close()
+        self.stream = stream
         self.first = True
         header = {"resourceType": "Bundle", "id": bundle_id, "type": options.bundle}
         opening = dump_json(header, options.pretty)[:-1].rstrip(b"\n")  # without the closing brace
@@ -99,7 +100,8 @@ class BundleFile:
 
     def close(self) -> None:
         self.stream.write(b"\n  ]\n}\n" if self.options.pretty else b"]}\n")
-        self.stream.close()
+        if not isinstance(self.stream, io.BytesIO):  # a subject's bundle in memory is read after closing
+            self.stream.close()
 
 
 class NdjsonFiles:
@@ -110,13 +112,27 @@ class NdjsonFiles:
         self.streams: dict[str, IO[bytes]] = {}
 
     def add(self, handle: ResourceHandle, resource: dict[str, Any]) -> None:
-        stream = self.streams.get(handle.resource_type)
+        self.add_lines(handle.resource_type, dump_json(resource) + b"\n")
+
+    def add_lines(self, resource_type: str, lines: bytes) -> None:
+        """Lines already serialised (a subject's, made apart: writers/fhir_r4/parts.py)."""
+        stream = self.streams.get(resource_type)
         if stream is None:
-            stream = open(self.folder / f"{handle.resource_type}.ndjson", "wb")  # noqa: SIM115 — closed by close()
-            self.streams[handle.resource_type] = stream
-        stream.write(dump_json(resource) + b"\n")
+            stream = open(self.folder / f"{resource_type}.ndjson", "wb")  # noqa: SIM115 — closed by close()
+            self.streams[resource_type] = stream
+        stream.write(lines)
 
     def close(self) -> list[str]:
         for stream in self.streams.values():
             stream.close()
         return sorted(f"{name}.ndjson" for name in self.streams)
+
+
+class NdjsonLines:
+    """NDJSON lines by resource type, kept in memory: one subject's, until they are written after the others'."""
+
+    def __init__(self) -> None:
+        self.lines: dict[str, bytearray] = {}
+
+    def add(self, handle: ResourceHandle, resource: dict[str, Any]) -> None:
+        self.lines.setdefault(handle.resource_type, bytearray()).extend(dump_json(resource) + b"\n")

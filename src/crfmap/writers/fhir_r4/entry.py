@@ -6,11 +6,16 @@ pay for them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crfmap.issues import make_issue
-from crfmap.writers.base import OptionSpec, Writer, WriteRequest, WriteResult
+from crfmap.writers.base import OptionSpec, PartRequest, SubjectParts, Writer, WriteRequest, WriteResult
 from crfmap.writers.fhir_r4.targets import FhirTarget, StudyFhirSettings, lint_fhir_targets
+
+if TYPE_CHECKING:
+    from crfmap.writers.fhir_r4.options import FhirOptions, FhirWriteResult
 
 OPTIONS = (
     OptionSpec("bundle", "--bundle", "FHIR: Bundle type.", kind="choice", default="transaction",
@@ -31,15 +36,37 @@ OPTIONS = (
 
 
 def write(request: WriteRequest) -> WriteResult:
-    from crfmap.writers.fhir_r4.options import FhirOptions
     from crfmap.writers.fhir_r4.writer import write_fhir_into
 
-    values = request.options
+    options, schema = _options(request.options)
+    return _result(write_fhir_into(request.records, request.study, request.folder, options, request.source, schema),
+                   request)
+
+
+def make_parts(request: PartRequest) -> list[Any]:
+    from crfmap.writers.fhir_r4.writer import make_fhir_parts
+
+    options, schema = _options(request.options)
+    return list(make_fhir_parts(request.records, request.study, options, request.source, schema))
+
+
+def write_parts(request: WriteRequest, parts: Iterable[Any]) -> WriteResult:
+    from crfmap.writers.fhir_r4.writer import write_fhir_parts
+
+    options, schema = _options(request.options)
+    return _result(write_fhir_parts(parts, request.study, request.folder, options, request.source, schema), request)
+
+
+def _options(values: Mapping[str, Any]) -> tuple[FhirOptions, Path | None]:
+    from crfmap.writers.fhir_r4.options import FhirOptions
+
     options = FhirOptions(bundle=values["bundle"], ndjson=values["ndjson"], single=values["single"],
                           request=values["request"], pretty=values["pretty"], strict=values["strict"],
                           recorded=values["recorded"])
-    schema = Path(values["fhir_schema"]) if values["fhir_schema"] else None
-    written = write_fhir_into(request.records, request.study, request.folder, options, request.source, schema)
+    return options, Path(values["fhir_schema"]) if values["fhir_schema"] else None
+
+
+def _result(written: FhirWriteResult, request: WriteRequest) -> WriteResult:
     result = WriteResult(files=written.files, counts=written.counts, issues=list(written.issues))
     settings = request.study.study.target_settings("fhir", StudyFhirSettings)
     dropped = 0 if settings.timezone else written.times_of_day
@@ -54,4 +81,5 @@ def write(request: WriteRequest) -> WriteResult:
 FHIR_WRITER = Writer(
     name="fhir", summary="HL7 FHIR R4: transaction or collection bundles, Bulk Data NDJSON", options=OPTIONS,
     concept_target=FhirTarget, study_settings=StudyFhirSettings, lint=lint_fhir_targets, write=write,
-    streams_records=True)
+    streams_records=True,
+    parts=SubjectParts(applies=lambda options: not options["single"], make=make_parts, write=write_parts))

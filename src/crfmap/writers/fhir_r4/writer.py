@@ -7,14 +7,16 @@ Layout of `out_dir` (replaced as a whole only when the run succeeds):
 - `ndjson`: besides the bundles, `<Type>.ndjson` (Bulk Data) with the same resources, one Provenance per
   subject plus one for the ResearchStudy; there references are relative (`Patient/<id>`), as Bulk Data
   files have no fullUrls.
-Records are sorted by (subject, concept, key); resources are written as they are made. With NDJSON, each
-resource is built once: written into its bundle, then its references are rewritten in place and it is written
-as an NDJSON line (only the Provenances, whose targets differ, are built for each).
+Records are sorted by (subject, concept, key). Per subject, a part is made in memory (its bundle and NDJSON
+lines, writers/fhir_r4/parts.py) and written before the next subject's is made; convert-many partitions make
+parts where they run and the driver writes them (`write_fhir_parts`). With NDJSON, each resource is built once:
+written into its bundle, then its references are rewritten in place and it is written as an NDJSON line (only
+the Provenances, whose targets differ, are built for each).
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -23,19 +25,20 @@ from crfmap.issues import FatalIssue, make_issue
 from crfmap.model import Record
 from crfmap.model.spool import RecordSpool
 from crfmap.study.models import StudyMapping
-from crfmap.writers.atomic import atomic_output_dir, safe_file_name
+from crfmap.writers.atomic import atomic_output_dir
 from crfmap.writers.fhir_r4.build import build_subject_resources, group_by_subject
 from crfmap.writers.fhir_r4.context import STUDY_SUBJECT, StudyContext, make_study_context
 from crfmap.writers.fhir_r4.datatypes import times_of_day
-from crfmap.writers.fhir_r4.emit import BundleFile, NdjsonFiles
+from crfmap.writers.fhir_r4.emit import BundleFile, NdjsonFiles, NdjsonLines
 from crfmap.writers.fhir_r4.ids import ResourceHandle
 from crfmap.writers.fhir_r4.options import FhirOptions, FhirWriteResult, SourceInfo
+from crfmap.writers.fhir_r4.parts import PartAssembly, SubjectPart
 from crfmap.writers.fhir_r4.provenance import build_provenance, choose_recorded
 from crfmap.writers.fhir_r4.strict import ResourceValidator
 from crfmap.writers.fhir_r4.subject import build_research_study
 from crfmap.writers.fhir_r4.targets import lint_fhir_targets
 
-Sink = BundleFile | NdjsonFiles
+Sink = BundleFile | NdjsonFiles | NdjsonLines
 
 
 class FhirRun:
@@ -49,7 +52,7 @@ class FhirRun:
         self.validator = validator
         self.recorded = choose_recorded(context)
         self.result = FhirWriteResult()
-        self.ndjson: NdjsonFiles | None = None  # also NDJSON: each subject resource goes to both
+        self.ndjson: NdjsonFiles | NdjsonLines | None = None  # also NDJSON: each subject resource goes to both
         self.research_study: dict | None = None  # the same in every bundle: built once
 
     def emit(self, sink: Sink, handle: ResourceHandle, resource: dict, targets: list[ResourceHandle]) -> None:
@@ -98,7 +101,38 @@ class FhirRun:
     def open_bundle(self, name: str, owner: str) -> BundleFile:
         bundle_id = self.context.make_handle("Bundle", owner, "Bundle", owner).id
         self.result.files.append(name)
-        return BundleFile(self.folder / name, bundle_id, self.context.options)
+        return BundleFile(open(self.folder / name, "wb"), bundle_id, self.context.options)
+
+    def make_part(self, records: list[Record]) -> SubjectPart:
+        """One subject's bundle and NDJSON lines, in memory, and what making them counted and found. Counts,
+        issues and the said-once W042s are the part's own: the run's are the assembly's (parts.py)."""
+        subject_id = records[0].subject_id
+        run_result, run_ndjson = self.result, self.ndjson
+        self.result, self.context.unwritten = FhirWriteResult(), {}
+        lines = NdjsonLines() if run_ndjson is not None else None
+        self.ndjson = lines
+        invalid_from = len(self.validator.issues) if self.validator is not None else 0
+        bundle = io.BytesIO()
+        try:
+            handle = self.context.make_handle("Bundle", subject_id, "Bundle", subject_id)
+            sink = BundleFile(bundle, handle.id, self.context.options)
+            targets: list[ResourceHandle] = []
+            ndjson_targets: list[ResourceHandle] = []
+            self.emit_study(sink, targets)
+            self.emit_subject(sink, records, targets, ndjson_targets)
+            self.emit_subject_provenance(sink, subject_id, targets, ndjson_targets)
+            sink.close()
+            invalid: list = []
+            if self.validator is not None:
+                invalid = self.validator.issues[invalid_from:]
+                del self.validator.issues[invalid_from:]
+            return SubjectPart(
+                subject_id=subject_id, bundle=bundle.getvalue(),
+                ndjson={kind: bytes(data) for kind, data in lines.lines.items()} if lines is not None else {},
+                counts=self.result.counts, issues=self.result.issues, once=self.context.unwritten, invalid=invalid,
+                times_of_day=sum(times_of_day(record) for record in records))
+        finally:
+            self.result, self.ndjson = run_result, run_ndjson
 
 
 def write_fhir(records: Iterable[Record], study: StudyMapping, out_dir: Path, options: FhirOptions,
@@ -143,24 +177,74 @@ def _write_all(records: Iterable[Record], context: StudyContext, source: SourceI
                validator: ResourceValidator | None) -> FhirRun:
     run = FhirRun(context, source, staging, validator)
     # A spool gives its records back sorted, from disk beyond a few thousand: only a plain iterable is sorted here.
-    ordered = _counting_times_of_day(  # counted on the way: the records are read once
-        records if isinstance(records, RecordSpool) else sorted(records, key=lambda record: record.sort_key),
-        run.result)
+    ordered = records if isinstance(records, RecordSpool) else sorted(records, key=lambda record: record.sort_key)
     options = context.options
     if options.ndjson:
         _start_ndjson(run)
     try:
         if options.single:
-            _write_single(run, ordered)
+            _write_single(run, _counting_times_of_day(ordered, run.result))  # counted on the way: read once
         else:
-            _write_per_subject(run, ordered)
+            assembly = PartAssembly(run.folder, run.result, _files(run.ndjson), _invalid(validator))
+            for group in group_by_subject(ordered):
+                assembly.add(run.make_part(group))
     finally:
-        if run.ndjson is not None:
-            run.result.files.extend(run.ndjson.close())
-            run.context.made_references = None
+        _close(run)
+    _raise_invalid(validator)
+    return run
+
+
+def make_fhir_parts(records: Iterable[Record], study: StudyMapping, options: FhirOptions, source: SourceInfo,
+                    schema: Path | None = None) -> list[SubjectPart]:
+    """The parts of the records' subjects (a convert-many partition's share of a per-subject run); the records
+    sorted by (subject, concept, key). Nothing is written: the driver writes the parts (`write_fhir_parts`)."""
+    context = prepare_fhir_run(study, options)
+    validator = ResourceValidator(schema) if options.strict else None
+    run = FhirRun(context, source, Path(), validator)
+    if options.ndjson:
+        run.ndjson = NdjsonLines()
+        run.context.made_references = []
+    return [run.make_part(group) for group in group_by_subject(records)]
+
+
+def write_fhir_parts(parts: Iterable[SubjectPart], study: StudyMapping, folder: Path, options: FhirOptions,
+                     source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
+    """Write parts made apart (`make_fhir_parts`), in subject order, into the empty `folder`: the same files
+    `write_fhir_into` writes for the same records."""
+    context = prepare_fhir_run(study, options)
+    validator = ResourceValidator(schema) if options.strict else None
+    run = FhirRun(context, source, folder, validator)
+    if options.ndjson:
+        _start_ndjson(run)
+    try:
+        assembly = PartAssembly(folder, run.result, _files(run.ndjson), _invalid(validator))
+        for part in parts:
+            assembly.add(part)
+    finally:
+        _close(run)
+    _raise_invalid(validator)
+    run.result.files.sort()
+    return run.result
+
+
+def _files(ndjson: NdjsonFiles | NdjsonLines | None) -> NdjsonFiles | None:
+    assert ndjson is None or isinstance(ndjson, NdjsonFiles)
+    return ndjson
+
+
+def _invalid(validator: ResourceValidator | None) -> list:
+    return validator.issues if validator is not None else []
+
+
+def _close(run: FhirRun) -> None:
+    if isinstance(run.ndjson, NdjsonFiles):
+        run.result.files.extend(run.ndjson.close())
+        run.context.made_references = None
+
+
+def _raise_invalid(validator: ResourceValidator | None) -> None:
     if validator is not None and validator.issues:
         raise FatalIssue(*validator.issues)
-    return run
 
 
 def _counting_times_of_day(records: Iterable[Record], result: FhirWriteResult) -> Iterator[Record]:
@@ -192,28 +276,3 @@ def _write_single(run: FhirRun, records: Iterable[Record]) -> None:
         run.emit_provenance(sink, STUDY_SUBJECT, targets)
     finally:
         sink.close()
-
-
-def _write_per_subject(run: FhirRun, records: Iterable[Record]) -> None:
-    used: set[str] = set()
-    for group in group_by_subject(records):
-        subject_id = group[0].subject_id
-        sink = run.open_bundle(_bundle_name(subject_id, used), subject_id)
-        try:
-            targets: list[ResourceHandle] = []
-            ndjson_targets: list[ResourceHandle] = []
-            run.emit_study(sink, targets)
-            run.emit_subject(sink, group, targets, ndjson_targets)
-            run.emit_subject_provenance(sink, subject_id, targets, ndjson_targets)
-        finally:
-            sink.close()
-
-
-def _bundle_name(subject_id: str, used: set[str]) -> str:
-    """bundle-<subject>.json; a short hash of the id is added when two ids make the same safe name."""
-    name = f"bundle-{safe_file_name(subject_id)}.json"
-    if name.lower() in used:
-        digest = hashlib.sha256(subject_id.encode("utf-8")).hexdigest()[:10]
-        name = f"bundle-{safe_file_name(subject_id)}-{digest}.json"
-    used.add(name.lower())
-    return name

@@ -1,0 +1,142 @@
+"""`convert-many --to fhir`: the partitions write (issue #16, per-partition outputs and a deterministic merge).
+
+When every target makes its output one subject at a time (FHIR bundles and NDJSON), each partition makes its
+subjects' bundles and NDJSON lines where it runs and sends back those bytes, not its records; the driver writes
+them in subject order. What is checked here:
+- a large export in 3 partitions on a dask LocalCluster, and in 2 on the local executor, against `convert` of
+  the same file: every file and the JSON report equal byte for byte; the partitions really sent parts;
+- the messy workbook with --allow-errors: subjects left out for want of a demographics row (W007) at the same
+  cells, and the same files;
+- site exports where a subject is in two exports (R055): the FHIR files equal those of the records path of the
+  same run (`--to fhir --to sdtm`, which sends records to the driver), so provenance is the same on both sides;
+- a writer that cannot start (W040, no fixed Provenance time): said once, nothing written, as `convert` says it;
+- the output passes HL7's R4 JSON Schema.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crfmap.api.conversion import ConvertOptions
+from crfmap.api.many import _parts_plan
+from crfmap.api.mapping import load_mapping
+from crfmap.api.partitions import Partition, convert_partition
+from crfmap.api.selection import subject_partition
+from tests.e2e.reference import CLEAN, MESSY, STUDY
+from tests.e2e.test_convert_many import convert, convert_many, hang_guard, resave, scheduler  # noqa: F401
+from tests.golden.checks import check_fhir
+from tests.published import crfmap_debris, read_published
+
+FHIR_ONLY = ("--to", "fhir")
+
+
+@pytest.fixture(scope="module")
+def large_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("large-parts") / "exports"
+    folder.mkdir()
+    return resave(CLEAN, folder / "registry.xlsx", copies=5)
+
+
+def test_partitions_send_their_subjects_parts_not_their_records(large_export: Path) -> None:
+    mapping, _issues = load_mapping(STUDY)
+    options = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"ndjson": True}})
+    plan = _parts_plan(large_export.parent, [large_export], mapping, options)
+    assert plan is not None and plan.source.file == large_export.name
+    result = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3), plan=plan)
+    assert result.records == [] and result.records_made > 100
+    assert result.parts is not None
+    subjects = [part.subject_id for part in result.parts["fhir"]]
+    assert subjects == sorted(subjects) and len(subjects) > 10
+    assert {subject_partition(subject, 3) for subject in subjects} == {1}
+    bundle = json.loads(result.parts["fhir"][0].bundle)
+    assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
+    single = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"single": True}})
+    both = ConvertOptions(targets=("fhir", "sdtm"))
+    # one bundle for all subjects, or a target that needs all records at once: the partitions send records
+    assert _parts_plan(large_export.parent, [large_export], mapping, single) is None
+    assert _parts_plan(large_export.parent, [large_export], mapping, both) is None
+
+
+def test_large_export_written_by_dask_partitions_equals_one_process(large_export: Path, scheduler: str,  # noqa: F811
+                                                                    tmp_path: Path) -> None:
+    one = convert(large_export, tmp_path / "one", *FHIR_ONLY, "--report", str(tmp_path / "one.json"))
+    assert one.exit_code == 0, one.output[-3000:]
+    many = convert_many(large_export.parent, tmp_path / "many", *FHIR_ONLY, "--executor", "dask", "--scheduler",
+                        scheduler, "--partitions", "3", "--report", str(tmp_path / "many.json"))
+    assert many.exit_code == 0, many.output[-3000:]
+    expected, written = read_published(tmp_path / "one"), read_published(tmp_path / "many")
+    assert len(expected) > 80 and sorted(written) == sorted(expected)
+    assert [name for name in expected if written[name] != expected[name]] == []
+    assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+    assert crfmap_debris(tmp_path / "many") == []
+    local = convert_many(large_export.parent, tmp_path / "local", *FHIR_ONLY, "--partitions", "2", "--pretty")
+    pretty = convert(large_export, tmp_path / "pretty", *FHIR_ONLY, "--pretty")
+    assert local.exit_code == pretty.exit_code == 0
+    assert read_published(tmp_path / "local") == read_published(tmp_path / "pretty")
+    ndjson = tmp_path / "ndjson"
+    ndjson.mkdir()
+    for name in ("Patient", "Observation", "Provenance", "ResearchStudy"):
+        shutil.copy(tmp_path / "many" / "fhir" / f"{name}.ndjson", ndjson)
+    assert check_fhir(ndjson) == []
+
+
+def test_subjects_left_out_for_want_of_a_subject_row_are_said_at_the_same_cells(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    (exports / MESSY.name).write_bytes(MESSY.read_bytes())
+    extra = (*FHIR_ONLY, "--allow-errors", "--allow-unmapped")
+    one = convert(MESSY, tmp_path / "one", *extra, "--report", str(tmp_path / "one.json"))
+    many = convert_many(exports, tmp_path / "many", *extra, "--partitions", "4", "--report",
+                        str(tmp_path / "many.json"))
+    assert one.exit_code == many.exit_code == 1, many.output[-3000:]
+    report = json.loads((tmp_path / "many.json").read_bytes())
+    left_out = [issue for issue in report["issues"] if issue["code"] == "W007"]
+    assert len(left_out) == 2 and all(issue.get("related") for issue in left_out)
+    assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+    assert read_published(tmp_path / "many") == read_published(tmp_path / "one")
+
+
+def test_a_subject_in_two_exports_is_written_from_the_first_as_the_records_path_writes_it(tmp_path: Path) -> None:
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    resave(CLEAN, exports / "a.xlsx", keep=lambda match: match is not None and match[2] in ("001", "002"))
+    resave(CLEAN, exports / "b.xlsx", keep=lambda match: match is not None and match[2] in ("002", "003"))
+    extra = ("--allow-errors", "--partitions", "2")
+    parts = convert_many(exports, tmp_path / "parts", *FHIR_ONLY, *extra, "--format", "json")
+    records = convert_many(exports, tmp_path / "records", "--to", "fhir", "--to", "sdtm", *extra, "--format", "json")
+    assert parts.exit_code == records.exit_code == 1
+    assert [issue["code"] for issue in json.loads(parts.stdout)["issues"]].count("R055") == 2
+    written = read_published(tmp_path / "parts")
+    expected = {name: content for name, content in read_published(tmp_path / "records").items()
+                if name.startswith("fhir/")}
+    assert len(written) == 6 + 9 and written == expected  # 6 subjects' bundles, 9 NDJSON files
+
+
+def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path: Path) -> None:
+    study = tmp_path / "study"
+    shutil.copytree(STUDY, study)
+    text = (study / "study.yaml").read_text(encoding="utf-8")
+    (study / "study.yaml").write_text(text.replace('data_cutoff: "2024-12-31"', ""), encoding="utf-8")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    resave(CLEAN, exports / "registry.xlsx", copies=1)
+    from click.testing import CliRunner
+
+    from crfmap.cli import main
+
+    def run(*command: str) -> dict:
+        result = CliRunner().invoke(main, [*command, "--study", str(study), "--to", "fhir", "--format", "json"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 1, result.output[-3000:]
+        return json.loads(result.stdout)
+
+    one = run("convert", str(exports / "registry.xlsx"), "--out", str(tmp_path / "one"))
+    many = run("convert-many", str(exports), "--out", str(tmp_path / "many"), "--partitions", "3")
+    assert [issue["code"] for issue in many["issues"]].count("W040") == 1
+    assert [issue for issue in many["issues"] if issue["code"] == "W040"] == [
+        issue for issue in one["issues"] if issue["code"] == "W040"]
+    assert not (tmp_path / "many" / "fhir").exists()
