@@ -249,7 +249,8 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
               help="Partitions per export, by a stable hash of the subject id: each reads the whole export and "
                    "validates and maps its subjects' rows (for exports too large for one worker's time).")
 @click.option("--workers", type=click.IntRange(1, 256), default=2, show_default=True,
-              help="With --executor dask and no --scheduler: worker processes of the local cluster.")
+              help="With --executor processes, or dask without --scheduler: how many worker processes run "
+                   "partitions at once.")
 @writer_options
 @click.option("--allow-errors", is_flag=True,
               help="Write every valid record even when some rows have errors (as convert); a subject already in an "
@@ -278,9 +279,13 @@ def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], 
 
     \b
     Each export, or with --partitions K each K-th of an export's subjects, is a partition converted on its own
-    (--executor local: here, in turn; dask: on a dask.distributed cluster); the partitions are merged in file-
-    name order, then SDTM --SEQ, sort order, define.xml and the bundles are made from all of them at once.
+    (--executor local: here, in turn; processes: in --workers processes on this machine; dask: on a
+    dask.distributed cluster); the partitions are merged in file-name order, then SDTM --SEQ, sort order and
+    define.xml are made from all of them at once. FHIR alone (per-subject bundles, NDJSON) is written by the
+    partitions themselves, each its subjects' files, and put together in subject order.
       crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/
+      crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/ --to fhir --ndjson \\
+          --executor processes --partitions 2
       crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/ \\
           --executor dask --scheduler tcp://scheduler.example.org:8786 --partitions 8
     Refuses to write when an export has errors, unless --allow-errors. Exit status as convert.

@@ -3,8 +3,9 @@
 When every target makes its output one subject at a time (FHIR bundles and NDJSON), each partition makes its
 subjects' bundles and NDJSON lines where it runs and sends back those bytes, not its records; the driver writes
 them in subject order. What is checked here:
-- a large export in 3 partitions on a dask LocalCluster, and in 2 on the local executor, against `convert` of
-  the same file: every file and the JSON report equal byte for byte; the partitions really sent parts;
+- a large export in 3 partitions on a dask LocalCluster (parts sent back in the results), and in 2 on the
+  local and processes executors (parts left in files on this machine), against `convert` of the same file: every
+  file and the JSON report equal byte for byte; the partitions really sent parts; their files are gone after;
 - the messy workbook with --allow-errors: subjects left out for want of a demographics row (W007) at the same
   cells, and the same files;
 - site exports where a subject is in two exports (R055): the FHIR files equal those of the records path of the
@@ -17,6 +18,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,7 @@ import pytest
 from crfmap.api.conversion import ConvertOptions
 from crfmap.api.many import _parts_plan
 from crfmap.api.mapping import load_mapping
-from crfmap.api.partitions import Partition, convert_partition
+from crfmap.api.partitions import Partition, SpilledParts, convert_partition
 from crfmap.api.selection import subject_partition
 from tests.e2e.reference import CLEAN, MESSY, STUDY
 from tests.e2e.test_convert_many import convert, convert_many, hang_guard, resave, scheduler  # noqa: F401
@@ -41,7 +44,7 @@ def large_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return resave(CLEAN, folder / "registry.xlsx", copies=5)
 
 
-def test_partitions_send_their_subjects_parts_not_their_records(large_export: Path) -> None:
+def test_partitions_send_their_subjects_parts_not_their_records(large_export: Path, tmp_path: Path) -> None:
     mapping, _issues = load_mapping(STUDY)
     options = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"ndjson": True}})
     plan = _parts_plan(large_export.parent, [large_export], mapping, options)
@@ -54,6 +57,11 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     assert {subject_partition(subject, 3) for subject in subjects} == {1}
     bundle = json.loads(result.parts["fhir"][0].bundle)
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
+    spilled = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
+                                plan=replace(plan, spill_folder=str(tmp_path)))
+    assert isinstance(spilled.parts["fhir"], SpilledParts) and spilled.parts["fhir"].count == len(subjects)
+    assert [(part.subject_id, part.bundle, part.ndjson) for part in spilled.parts["fhir"]] == [
+        (part.subject_id, part.bundle, part.ndjson) for part in result.parts["fhir"]]
     single = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"single": True}})
     both = ConvertOptions(targets=("fhir", "sdtm"))
     # one bundle for all subjects, or a target that needs all records at once: the partitions send records
@@ -73,10 +81,13 @@ def test_large_export_written_by_dask_partitions_equals_one_process(large_export
     assert [name for name in expected if written[name] != expected[name]] == []
     assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
     assert crfmap_debris(tmp_path / "many") == []
-    local = convert_many(large_export.parent, tmp_path / "local", *FHIR_ONLY, "--partitions", "2", "--pretty")
     pretty = convert(large_export, tmp_path / "pretty", *FHIR_ONLY, "--pretty")
-    assert local.exit_code == pretty.exit_code == 0
-    assert read_published(tmp_path / "local") == read_published(tmp_path / "pretty")
+    assert pretty.exit_code == 0
+    for executor in ("local", "processes"):
+        local = convert_many(large_export.parent, tmp_path / executor, *FHIR_ONLY, "--partitions", "2", "--pretty",
+                             "--executor", executor)
+        assert local.exit_code == 0, local.output[-3000:]
+        assert read_published(tmp_path / executor) == read_published(tmp_path / "pretty")
     ndjson = tmp_path / "ndjson"
     ndjson.mkdir()
     for name in ("Patient", "Observation", "Provenance", "ResearchStudy"):
@@ -140,3 +151,27 @@ def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path
     assert [issue for issue in many["issues"] if issue["code"] == "W040"] == [
         issue for issue in one["issues"] if issue["code"] == "W040"]
     assert not (tmp_path / "many" / "fhir").exists()
+
+
+def test_the_processes_executor_writes_what_one_process_writes(large_export: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # records travel back (SDTM needs them all), in two worker processes; the parts' folder is removed after
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    one = convert(large_export, tmp_path / "one", "--report", str(tmp_path / "one.json"))
+    many = convert_many(large_export.parent, tmp_path / "many", "--executor", "processes", "--workers", "2",
+                        "--partitions", "3", "--report", str(tmp_path / "many.json"))
+    assert one.exit_code == many.exit_code == 0, many.output[-3000:]
+    assert read_published(tmp_path / "many") == read_published(tmp_path / "one")
+    assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+    fhir = convert_many(large_export.parent, tmp_path / "fhir", *FHIR_ONLY, "--executor", "processes")
+    assert fhir.exit_code == 0
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_no_temporary_folder_for_the_parts_is_w147_and_nothing_is_written(large_export: Path, tmp_path: Path,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "gone"))
+    refused = convert_many(large_export.parent, tmp_path / "out", *FHIR_ONLY)
+    assert refused.exit_code == 2 and "W147" in refused.stderr and "Traceback" not in refused.output
+    assert not (tmp_path / "out" / "fhir").exists()

@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from operator import attrgetter
@@ -128,20 +130,46 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
     accepted, waivers_sha256 = load_waivers(options.waivers) if options.waivers is not None else ([], None)
     partitions = [Partition(export.resolve(), index, many.partitions, position)
                   for position, export in enumerate(exports) for index in range(many.partitions)]
-    plan = _parts_plan(Path(exports_folder), exports, mapping, options)
-    work = partial(convert_partition, mapping, read_options, plan=plan)
     settings = ExecutorSettings(scheduler=many.scheduler, workers=many.workers)
-    with phase(progress, "partitions", f"converting {len(exports)} export(s) in {len(partitions)} partition(s) "
-                                       f"({many.executor})"):
-        results: list[PartitionResult] = EXECUTORS[many.executor].run(work, partitions, settings)
+    executor = EXECUTORS[many.executor]
+    plan = _parts_plan(Path(exports_folder), exports, mapping, options)
+    with _spill_folder(plan is not None and executor.on_this_machine(settings)) as spill_folder:
+        if plan is not None and spill_folder is not None:
+            plan = replace(plan, spill_folder=spill_folder)
+        work = partial(convert_partition, mapping, read_options, plan=plan)
+        with phase(progress, "partitions", f"converting {len(exports)} export(s) in {len(partitions)} "
+                                           f"partition(s) ({many.executor})"):
+            results: list[PartitionResult] = executor.run(work, partitions, settings)
+        return _finish(Path(exports_folder), mapping, mapping_issues, results, len(exports), plan, options,
+                       accepted, waivers_sha256, progress)
+
+
+@contextmanager
+def _spill_folder(wanted: bool) -> Iterator[str | None]:
+    """A private temporary folder for the partitions' parts, removed after the run (W147 when none can be made)."""
+    if not wanted:
+        yield None
+        return
+    try:
+        folder = tempfile.TemporaryDirectory(prefix="crfmap-parts-")
+    except OSError as problem:
+        raise FatalIssue(make_issue("W147", detail=f"the partitions' output cannot be set aside: no temporary "
+                                                   f"folder ({problem.strerror or problem}); nothing was written"))
+    with folder as path:
+        yield path
+
+
+def _finish(folder: Path, mapping: StudyMapping, mapping_issues: list[Issue], results: list[PartitionResult],
+            exports: int, plan: PartsPlan | None, options: ConvertOptions, accepted: list[Any],
+            waivers_sha256: str | None, progress: Progress | None) -> ManyOutcome:
+    """The driver's part: merge the partitions, check what none can see alone, write."""
     fatal = _unique([issue for result in results for issue in result.fatal])
     if fatal:
         raise FatalIssue(*fatal)
     merged = [merge_partitions([result for result in results if result.partition.position == position])
-              for position in range(len(exports))]
+              for position in range(exports)]
     results.clear()  # the merged lists hold the same records; let the partitions' own lists go
-    validation, repeated = _merge_exports(Path(exports_folder), mapping, mapping_issues, merged, options,
-                                          waivers_sha256)
+    validation, repeated = _merge_exports(folder, mapping, mapping_issues, merged, options, waivers_sha256)
     apply_waivers(validation.report, accepted)
     _add_facts(validation, merged)
     made = None
@@ -250,12 +278,16 @@ def _made_parts(plan: PartsPlan, exports: list[ExportResult], repeated: list[set
                for subject, orphan in export.orphans.items() if subject not in left_out}
     if failures:
         return MadeParts(parts={}, orphans=orphans, records=0, failure=tuple(_unique(failures)))
-    parts = {target: list(heapq.merge(*([part for part in export.parts[target] if part.subject_id not in left_out]
-                                        for export, left_out in zip(exports, repeated, strict=True)
-                                        if export.parts is not None),
-                                      key=attrgetter("subject_id")))
+    parts = {target: heapq.merge(*(_kept(partition, left_out)
+                                   for export, left_out in zip(exports, repeated, strict=True)
+                                   if export.parts is not None for partition in export.parts[target]),
+                                 key=attrgetter("subject_id"))
              for target in plan.targets}
     return MadeParts(parts=parts, orphans=orphans, records=sum(export.records_made for export in exports))
+
+
+def _kept(parts: Iterable[Any], left_out: set[str]) -> Iterator[Any]:
+    return (part for part in parts if part.subject_id not in left_out)
 
 
 def _manifest(folder: Path, sources: list[SourceInfo]) -> SourceInfo:

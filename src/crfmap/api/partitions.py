@@ -13,14 +13,18 @@ one `validate_workbook` of the whole export; the writers then run once on the dr
 
 With a `PartsPlan` (every target's writer makes its output per subject: writers.base.SubjectParts) the partition
 also writes: it makes its subjects' parts (for FHIR, each subject's bundle and NDJSON lines) and returns them
-instead of its records, so the writing runs where the partition runs and only bytes travel back; the merge
-orders the parts by subject, as one process writes them.
+instead of its records, so the writing runs where the partition runs and only bytes travel back; the driver
+writes them in subject order, as one process writes them. Where the partitions run on the driver's machine
+(`plan.spill_folder`), each sets its parts aside in a file there as it makes them and returns the file
+(`SpilledParts`): the driver then reads one part per partition at a time, and its memory does not grow with the
+output.
 """
 
 from __future__ import annotations
 
 import heapq
-from collections.abc import Mapping, Sequence
+import pickle
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
 from pathlib import Path
@@ -65,6 +69,31 @@ class PartsPlan:
     options: Mapping[str, Mapping[str, Any]]
     source: SourceInfo
     allow_errors: bool
+    spill_folder: str | None = None  # a private folder on the partitions' machine for their parts (SpilledParts)
+
+
+@dataclass(frozen=True, slots=True)
+class SpilledParts:
+    """A partition's parts of one target, set aside in a file of the driver's temporary folder; iterating reads
+    them back one at a time. The file is the run's own (a folder only this user can read, made by the driver for
+    this run), so what is unpickled is only what its partitions wrote."""
+
+    path: str
+    count: int
+
+    def __iter__(self) -> Iterator[Any]:
+        with open(self.path, "rb") as file:
+            for _ in range(self.count):
+                yield pickle.load(file)
+
+
+def spill_parts(parts: Iterable[Any], path: Path) -> SpilledParts:
+    count = 0
+    with open(path, "wb") as file:
+        for part in parts:
+            pickle.dump(part, file, protocol=pickle.HIGHEST_PROTOCOL)
+            count += 1
+    return SpilledParts(str(path), count)
 
 
 @dataclass
@@ -88,7 +117,7 @@ class PartitionResult:
     records_made: int = 0
     # with a PartsPlan: the parts by target (records then stay behind), the subjects left out for want of a subject
     # record (--allow-errors), and what stopped a writer from making parts at all (it stops the run's writing)
-    parts: dict[str, list[Any]] | None = None
+    parts: dict[str, Iterable[Any]] | None = None  # a list, or SpilledParts
     orphans: dict[str, Orphan] = field(default_factory=dict)
     write_failure: tuple[Issue, ...] = ()
 
@@ -109,7 +138,7 @@ class ExportResult:
     partitions: int
     subjects: dict[str, SourceCell | None] = field(default_factory=dict)  # subject → where first named
     records_made: int = 0
-    parts: dict[str, list[Any]] | None = None  # by target, in subject order (PartitionResult)
+    parts: dict[str, list[Iterable[Any]]] | None = None  # by target, each partition's, in subject order
     orphans: dict[str, Orphan] = field(default_factory=dict)
     write_failure: tuple[Issue, ...] = ()
 
@@ -148,12 +177,23 @@ def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -
     result.parts = {}
     try:
         for target in plan.targets:
-            parts = WRITERS[target].parts
-            assert parts is not None
-            result.parts[target] = parts.make(PartRequest(records=records, study=study, source=plan.source,
-                                                          options=plan.options[target]))
+            writer_parts = WRITERS[target].parts
+            assert writer_parts is not None
+            made = writer_parts.make(PartRequest(records=records, study=study, source=plan.source,
+                                                 options=plan.options[target]))
+            if plan.spill_folder is None:
+                result.parts[target] = list(made)
+            else:
+                partition = result.partition
+                name = f"{partition.position}-{partition.index}-{target}.parts"
+                result.parts[target] = spill_parts(made, Path(plan.spill_folder) / name)
     except FatalIssue as failure:  # e.g. W040: no fixed time for Provenance; said where the driver writes
         result.parts, result.write_failure = None, tuple(failure.issues)
+    except OSError as problem:  # the temporary folder is full or gone
+        result.parts = None
+        result.write_failure = (make_issue("W147", file=result.partition.export.name, detail=(
+            f"the output of {result.partition.name} could not be set aside in the temporary folder: "
+            f"{problem.strerror or problem}; nothing was written")),)
 
 
 def _first_cells(study: StudyMapping, validation: ValidationResult,
@@ -196,7 +236,8 @@ def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
 
 
 def _merge_parts(results: Sequence[PartitionResult], export: ExportResult) -> None:
-    """Each target's parts of every partition in subject order (each partition's are; no subject is in two)."""
+    """Each target's parts of every partition (each in subject order; no subject is in two partitions); the
+    driver reads them merged by subject (api/many.py)."""
     failures = [issue for result in results for issue in result.write_failure]
     if failures:
         # every partition fails alike: said once
@@ -205,8 +246,7 @@ def _merge_parts(results: Sequence[PartitionResult], export: ExportResult) -> No
     made = [result.parts for result in results if result.parts is not None]
     if not made:
         return
-    export.parts = {target: list(heapq.merge(*(parts[target] for parts in made), key=attrgetter("subject_id")))
-                    for target in made[0]}
+    export.parts = {target: [parts[target] for parts in made] for target in made[0]}
     for result in results:
         export.orphans.update(result.orphans)
 

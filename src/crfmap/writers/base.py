@@ -86,14 +86,15 @@ class SubjectParts:
     """How a writer whose output is made one subject at a time makes it where a partition runs, and writes it.
 
     `applies(options)`: with these option values the output is per subject (FHIR's one bundle for all subjects
-    is not). `make` gives one picklable part per subject, each with a `subject_id`, in subject order. `write`
+    is not). `make` gives one picklable part per subject, each with a `subject_id`, in subject order, as it
+    makes them (it raises FatalIssue before the first when it cannot start). `write`
     fills the folder from every partition's parts, merged in subject order (some left out: a subject in two
     exports, R055), and gives what `write` gives for the same records: the same files, byte for byte. A
     convert-many whose every target has parts sends parts, not records, back from its partitions: the writing
     runs on all cores (or machines) and only bytes travel."""
 
     applies: Callable[[Mapping[str, Any]], bool]
-    make: Callable[[PartRequest], list[Any]]
+    make: Callable[[PartRequest], Iterator[Any]]
     write: Callable[[WriteRequest, Iterable[Any]], WriteResult]
 
 

@@ -12,13 +12,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from crfmap.api.executors import dask_executor, local
+from crfmap.api.executors import dask_executor, local, processes
 
 
 @dataclass(frozen=True, slots=True)
 class ExecutorSettings:
     """`scheduler`: the address of a running cluster's scheduler (tcp://host:8786); None makes a cluster on
-    this machine. `workers`: how many worker processes such a local cluster has."""
+    this machine. `workers`: how many worker processes such a local cluster (or the processes executor) has."""
 
     scheduler: str | None = None
     workers: int = 2
@@ -29,12 +29,18 @@ class Executor:
     name: str
     summary: str  # one line for --help
     run: Callable[[Callable[[Any], Any], Sequence[Any], ExecutorSettings], list[Any]]
+    # True when the partitions run on this machine and can leave files for the driver (api/partitions.py
+    # SpilledParts); else what they make travels back in their results
+    on_this_machine: Callable[[ExecutorSettings], bool] = lambda settings: False
 
 
 EXECUTORS: dict[str, Executor] = {
-    "local": Executor("local", "in this process, one partition after another", local.run),
+    "local": Executor("local", "in this process, one partition after another", local.run,
+                      on_this_machine=lambda settings: True),
+    "processes": Executor("processes", "in --workers processes on this machine, at once", processes.run,
+                          on_this_machine=lambda settings: True),
     "dask": Executor("dask", "on a dask.distributed cluster (--scheduler, else a local one); needs the dask extra",
-                     dask_executor.run),
+                     dask_executor.run, on_this_machine=lambda settings: settings.scheduler is None),
 }
 
 __all__ = ["EXECUTORS", "Executor", "ExecutorSettings"]

@@ -6,7 +6,7 @@ pay for them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -43,11 +43,11 @@ def write(request: WriteRequest) -> WriteResult:
                    request)
 
 
-def make_parts(request: PartRequest) -> list[Any]:
+def make_parts(request: PartRequest) -> Iterator[Any]:
     from crfmap.writers.fhir_r4.writer import make_fhir_parts
 
     options, schema = _options(request.options)
-    return list(make_fhir_parts(request.records, request.study, options, request.source, schema))
+    return make_fhir_parts(request.records, request.study, options, request.source, schema)
 
 
 def write_parts(request: WriteRequest, parts: Iterable[Any]) -> WriteResult:

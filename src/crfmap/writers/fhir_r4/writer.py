@@ -195,16 +195,17 @@ def _write_all(records: Iterable[Record], context: StudyContext, source: SourceI
 
 
 def make_fhir_parts(records: Iterable[Record], study: StudyMapping, options: FhirOptions, source: SourceInfo,
-                    schema: Path | None = None) -> list[SubjectPart]:
-    """The parts of the records' subjects (a convert-many partition's share of a per-subject run); the records
-    sorted by (subject, concept, key). Nothing is written: the driver writes the parts (`write_fhir_parts`)."""
+                    schema: Path | None = None) -> Iterator[SubjectPart]:
+    """The parts of the records' subjects, one at a time (a convert-many partition's share of a per-subject run);
+    the records sorted by (subject, concept, key). Nothing is written: the driver writes the parts
+    (`write_fhir_parts`). Raises FatalIssue (W040) at once, before the first part."""
     context = prepare_fhir_run(study, options)
     validator = ResourceValidator(schema) if options.strict else None
     run = FhirRun(context, source, Path(), validator)
     if options.ndjson:
         run.ndjson = NdjsonLines()
         run.context.made_references = []
-    return [run.make_part(group) for group in group_by_subject(records)]
+    return (run.make_part(group) for group in group_by_subject(records))
 
 
 def write_fhir_parts(parts: Iterable[SubjectPart], study: StudyMapping, folder: Path, options: FhirOptions,
