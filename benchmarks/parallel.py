@@ -9,13 +9,19 @@ so a change of machine load hits all of them alike):
 - `convert`: one process, the reference;
 - `many-local-p1`, `many-local-p2`: `convert-many --executor local` with 1 and 2 partitions (in turn, in one
   process: what partitioning itself costs, as every partition reads its whole export);
+- `many-procs-w2-p2`: `convert-many --executor processes --workers 2 --partitions 2` (two spawned worker
+  processes on this machine);
 - `many-dask-w2-p2`, `many-dask-w2-p4`: `convert-many --executor dask --workers 2` (a LocalCluster of two
   single-threaded worker processes, started and stopped by the run) with 2 and 4 partitions.
+For `--to fhir` the partitions write their subjects' bundles and NDJSON themselves and send back bytes (left in a
+temporary folder on this machine); for `--to sdtm` they send back their records, and the writers run in the
+driver on all of them.
 Each case: wall time with process start (best and median of the rounds), CPU time of the process and the children
 it waited for (dask's worker processes included: Linux's wait4 reports both), peak RSS of the largest of them,
 and whether its published files are byte for byte those of `convert` of the same input and target.
-Then, in this process, where the time of one run goes (`profile_phases`), and from it the best a pool of two
-processes could do with two free cores: what bounds any process pool over partitions, whatever the load.
+Then, in this process, where the time of one SDTM run goes (`profile_phases`: the records path), and from it the
+best a pool of two processes could do with two free cores: what bounds any process pool over partitions that
+send records back, whatever the load.
 
 Writes benchmarks/results/parallel.json (every measurement, the machine, the load average before and after each
 round) and benchmarks/results/parallel.md (the table the README quotes). The machine may be shared: compare
@@ -47,6 +53,7 @@ MODES = {
     "convert": None,
     "many-local-p1": ["--executor", "local", "--partitions", "1"],
     "many-local-p2": ["--executor", "local", "--partitions", "2"],
+    "many-procs-w2-p2": ["--executor", "processes", "--workers", "2", "--partitions", "2"],
     "many-dask-w2-p2": ["--executor", "dask", "--workers", "2", "--partitions", "2"],
     "many-dask-w2-p4": ["--executor", "dask", "--workers", "2", "--partitions", "4"],
 }
@@ -201,8 +208,8 @@ def markdown(result: dict) -> str:
                      f"{case['wall_median_s']:.2f} s ({case['wall_best_s']:.2f}) | {case['x_convert_wall']:.2f} | "
                      f"{case['cpu_median_s']:.2f} s | {case['peak_rss_mib']:.0f} MiB | "
                      f"{'yes' if case['identical_to_convert'] else 'NO'} |")
-    lines += ["", (f"Where the time goes, in one process (load average {result['phases'][0]['load_average_before'][0]:.1f} "
-              "before): one partition of the whole export (read, validate, map); each of two halves (`--partitions "
+    lines += ["", (f"Where an SDTM run's time goes (the partitions send records back), in one process (load average "
+              f"{result['phases'][0]['load_average_before'][0]:.1f} before): one partition of the whole export (read, validate, map); each of two halves (`--partitions "
               "2`: each reads the whole export); a half's result pickled and unpickled (what a worker process sends "
               "back); the writers on all records (once, in the driver); and from these the best two processes on two "
               "free cores could do (the slower half, its transfer, the merge, the writers) against one process."), "",
@@ -233,7 +240,7 @@ def main() -> None:
     phases_load = os.getloadavg()
     phases = [{"format": kind, "target": target, "load_average_before": phases_load,
                **profile_phases(export, target, CACHE / "out" / "phases")}
-              for kind, (export, _rows) in inputs.items() for target in TARGETS]
+              for kind, (export, _rows) in inputs.items() for target in TARGETS if target == "sdtm"]
     result = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "machine": machine,
               "patients": arguments.patients, "rounds": arguments.rounds, "loads": loads,
               "minutes": (time.perf_counter() - started) / 60, "cases": summarise(runs), "phases": phases,
