@@ -175,3 +175,33 @@ def test_no_temporary_folder_for_the_parts_is_w147_and_nothing_is_written(large_
     refused = convert_many(large_export.parent, tmp_path / "out", *FHIR_ONLY)
     assert refused.exit_code == 2 and "W147" in refused.stderr and "Traceback" not in refused.output
     assert not (tmp_path / "out" / "fhir").exists()
+
+
+def test_what_is_said_once_per_run_is_said_once_whatever_the_partitions(tmp_path: Path) -> None:
+    # The second study's visits have no FHIR resource: W042 once for the concept, at the first subject that has
+    # one. Every partition with such a subject says it; the driver keeps the first in subject order.
+    from click.testing import CliRunner
+
+    from crfmap.cli import main
+    from tests.e2e.test_second_study import EXPORT
+    from tests.e2e.test_second_study import STUDY as VITALS
+
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(EXPORT, exports / EXPORT.name)
+
+    def run(*command: str) -> bytes:
+        result = CliRunner().invoke(main, [*command, "--study", str(VITALS), *FHIR_ONLY, "--ndjson", "-q"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output[-3000:]
+        return read_published(Path(command[command.index("--out") + 1]))
+
+    one = run("convert", str(exports / EXPORT.name), "--out", str(tmp_path / "one"), "--report",
+              str(tmp_path / "one.json"))
+    for partitions in ("2", "3"):
+        many = run("convert-many", str(exports), "--out", str(tmp_path / partitions), "--partitions", partitions,
+                   "--report", str(tmp_path / f"{partitions}.json"))
+        assert many == one
+        assert (tmp_path / f"{partitions}.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+    codes = [issue["code"] for issue in json.loads((tmp_path / "one.json").read_bytes())["issues"]]
+    assert codes == ["W042"]
