@@ -81,3 +81,28 @@ def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkey
     assert "TMPDIR" in result.output  # the fix a user can act on
     assert "Traceback" not in result.output
     assert read_published(out) == {}
+
+
+def test_a_temporary_folder_that_fills_during_a_merge_pass_is_w147_not_w001(tmp_path, monkeypatch):
+    # the first file takes the sorted runs; the merge pass's file, made when the writer reads them back, fails
+    made = []
+    make = spool_module.tempfile.TemporaryFile
+
+    def fills_up(*args: object, **kwargs: object):
+        made.append(1)
+        if len(made) > 1:
+            raise OSError(28, "No space left on device")
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(spool_module, "BUFFER", 5)
+    monkeypatch.setattr(spool_module, "FAN_IN", 3)
+    monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", fills_up)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
+                                       "--to", "fhir", "--ndjson"])
+    assert result.exit_code == 2, result.output[-2000:]
+    assert len(made) == 2  # the merge pass was reached
+    assert "W147" in result.output and "W001" not in result.output
+    assert "No space left on device" in result.output and "TMPDIR" in result.output
+    assert "Traceback" not in result.output
+    assert read_published(out) == {}

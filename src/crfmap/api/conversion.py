@@ -9,6 +9,7 @@ Nothing is staged twice.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,7 @@ from crfmap.api.orphans import Orphan, find_orphans, report_orphans, subject_for
 from crfmap.api.progress import Progress, phase
 from crfmap.api.validation import ValidationResult, validate_workbook
 from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
-from crfmap.model.spool import RecordSpool
+from crfmap.model.spool import RecordSpool, TemporarySpaceError
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
@@ -168,10 +169,18 @@ def provenance_source(source: SourceInfo, mapping: StudyMapping) -> SourceInfo:
 
 def _cannot_write(outcome: ConvertOutcome, out: Path, problem: OSError) -> ConvertOutcome:
     """W001 for a disk that refuses: it stops the run (exit 2) and is said on its own, apart from the data's
-    report, naming OUT as the user gave it."""
+    report, naming OUT as the user gave it. W147 when it is the temporary folder the records wait in (a merge pass
+    while a writer reads them)."""
     reason = problem.strerror or str(problem)
-    outcome.failure = (make_issue("W001", file=str(out), detail=f"the output could not be written ({reason}); "
-                                                                  "the previous output was kept"),)
+    if isinstance(problem, TemporarySpaceError):
+        source = outcome.validation.source.file if outcome.validation is not None else None
+        failure = make_issue("W147", file=source, detail=(
+            f"the records set aside could not be merged in the temporary folder {tempfile.gettempdir()!r} "
+            f"({reason})"))
+    else:
+        failure = make_issue("W001", file=str(out), detail=f"the output could not be written ({reason}); "
+                                                           "the previous output was kept")
+    outcome.failure = (failure,)
     outcome.written.clear()
     outcome.exit_status = ExitStatus.CANNOT_RUN
     return outcome

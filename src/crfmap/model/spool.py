@@ -11,7 +11,9 @@ Memory while merging is one chunk per run; when there are more than `fan_in` run
 groups, into longer runs (into a second file, the first is let go), so it stays bounded for any input size.
 A small run never touches the disk. The temporary files are unlinked when made (`tempfile.TemporaryFile`),
 so a killed run leaves nothing behind, and private to the process (mode 0600, no name): what is unpickled is
-only what this run wrote. OSError (a full or read-only TMPDIR) reaches the caller.
+only what this run wrote. OSError (a full or read-only TMPDIR) reaches the caller; from a merge pass, which runs
+when the records are first read back (by a writer), as TemporarySpaceError, so that it is not taken for the
+output's own disk.
 """
 
 from __future__ import annotations
@@ -34,6 +36,10 @@ from crfmap.sources import SourceCell
 BUFFER = 4_096  # records held before a run is written (a few MiB)
 CHUNK = 128  # records per pickle: what each run holds in memory while merging
 FAN_IN = 32  # runs merged at once; more are first merged into longer runs
+
+
+class TemporarySpaceError(OSError):
+    """The temporary folder refused a merge pass's file (full, read-only), while a writer reads the records."""
 
 
 def _sort_key(record: Record) -> tuple[object, ...]:
@@ -194,10 +200,16 @@ class RecordSpool:
         """One pass: every group of `fan_in` runs becomes one run in a new file; the old file goes."""
         assert self.file is not None
         old = self.file
-        new = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — kept as self.file
+        try:
+            new = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — kept as self.file
+        except OSError as problem:
+            raise TemporarySpaceError(problem.errno, problem.strerror or str(problem)) from problem
         try:
             runs = [self._write_run(new, heapq.merge(*(_read_run(old, run) for run in group), key=_sort_key))
                     for group in _groups(self.runs, self.fan_in)]
+        except OSError as problem:
+            new.close()
+            raise TemporarySpaceError(problem.errno, problem.strerror or str(problem)) from problem
         except BaseException:
             new.close()
             raise
@@ -218,4 +230,4 @@ def _read_run(file: IO[bytes], run: _Run) -> Iterator[Record]:
         yield from load(file)
 
 
-__all__ = ["BUFFER", "RecordSpool"]
+__all__ = ["BUFFER", "RecordSpool", "TemporarySpaceError"]
