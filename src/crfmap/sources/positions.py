@@ -104,6 +104,8 @@ class Row:
 
     def source(self, file: str, sheet: str, column: int) -> SourceCell:
         """The position of the cell in `column`, with the format's own path and line when it has them."""
+        if self.items is None and self.lines is None:  # a grid's cell (xlsx, csv): the usual case, asked per cell
+            return SourceCell(file, sheet, self.number, column, (), self.line)
         item = self.items.get(column, ()) if self.items else ()
         line = self.lines.get(column, self.line) if self.lines else self.line
         return SourceCell(file, sheet, self.number, column, item, line)
