@@ -46,10 +46,9 @@ def comparable(value: Any) -> Hashable:
 
 
 def canonical_text(value: Any) -> str:
-    value = comparable(value)
-    if isinstance(value, PartialDate):
+    if isinstance(value, PartialDate):  # asked first: a key's date is the commonest value, and comparable keeps it
         return value.iso()
-    return repr(value)
+    return repr(comparable(value))
 
 
 def row_key(columns: tuple[str, ...], row: FormRow) -> bytes | None:
