@@ -105,7 +105,10 @@ class SheetValidator:
 
     def has_values(self, row: Row) -> bool:
         cells = row.cells
-        return any(number in cells and not is_blank(cells[number]) for number in self.form_columns)
+        for number in self.form_columns:
+            if number in cells and not is_blank(cells[number]):
+                return True
+        return False
 
     def read_cell(self, plan: ColumnPlan, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
         column, number = plan.column, plan.number
