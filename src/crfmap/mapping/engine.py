@@ -29,9 +29,12 @@ class ConceptPlan:
     qualifiers: tuple[tuple[str, Operation, Any, str], ...]  # qualifier, operation, its spec, its name in sources
     record_type: type[Record]
     subject_column: str
+    key_columns: tuple[str, ...]  # the columns whose values make the record's key (MappingEngine._key)
+    keyed_by_subject: bool  # without them, a one-row-per-subject form's record is keyed by its subject
 
 
 def plan_concept(concept: models.ConceptSpec, study: StudyMapping) -> ConceptPlan:
+    form = study.forms[concept.form]
     return ConceptPlan(
         concept=concept,
         fields=tuple((name, OPERATIONS[type(spec)], spec, field_kind(concept.record, name))
@@ -39,7 +42,9 @@ def plan_concept(concept: models.ConceptSpec, study: StudyMapping) -> ConceptPla
         qualifiers=tuple((name, OPERATIONS[type(spec)], spec, f"qualifiers.{name}")
                          for name, spec in concept.qualifiers.items()),
         record_type=RECORD_TYPES[concept.record],
-        subject_column=study.forms[concept.form].identity.subject)
+        subject_column=form.identity.subject,
+        key_columns=tuple(concept.key or form.identity.keys),
+        keyed_by_subject=not form.repeating and not concept.key)
 
 
 @dataclass
@@ -122,7 +127,7 @@ class MappingEngine:
                 if output.sources:
                     sources[source_name] = output.sources
         try:
-            return plan.record_type(subject_id=subject_id, concept=concept.id, key=self._key(concept, row),
+            return plan.record_type(subject_id=subject_id, concept=concept.id, key=self._key(plan, row),
                                     sources=sources, qualifiers=qualifiers,
                                     subject_cell=row.cells.get(plan.subject_column), **values)
         except TypeError as problem:  # a required record field (e.g. a finding's test) has no value
@@ -131,21 +136,20 @@ class MappingEngine:
                                  expected=concept.record, detail=_missing_field(problem)))
             return None
 
-    def _key(self, concept: models.ConceptSpec, row: FormRow) -> str:
-        form = self.study.forms[row.form]
-        columns = concept.key or form.identity.keys
+    def _key(self, plan: ConceptPlan, row: FormRow) -> str:
+        concept, columns = plan.concept, plan.key_columns
         parts = [text_of(row.values[column]) for column in columns if row.values.get(column) is not None]
         if concept.for_each is not None and concept.for_each not in columns:  # one record per value
             each = row.values.get(concept.for_each)
             suffix = [text_of(each)] if each is not None else []
             if columns and len(parts) == len(columns):
                 return "|".join(parts + suffix)
-            if not form.repeating and not concept.key:
+            if plan.keyed_by_subject:
                 return "|".join([row.subject_id or "", *suffix])
             return "|".join([f"row{row.number}", *suffix])
         if columns and len(parts) == len(columns):
             return "|".join(parts)
-        if not form.repeating and not concept.key:
+        if plan.keyed_by_subject:
             return row.subject_id or ""
         return f"row{row.number}"
 
