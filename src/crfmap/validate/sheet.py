@@ -35,6 +35,7 @@ class ColumnPlan(NamedTuple):
     """What reading one form column on every row needs, looked up once per sheet."""
 
     column: Column
+    name: str
     number: int  # the sheet column it is read from
     readings: dict[tuple[type, Any], Reading]  # the column's remembered readings (SheetValidator.reading)
     must_have_value: bool  # required, or the subject id: empty is S101
@@ -73,7 +74,7 @@ class SheetValidator:
         # Asked of every row, so worked out once: the header map does not change once it is located.
         self.accounted = frozenset(header.columns) | header.ignored | header.rejected
         self.form_columns = tuple(header.columns)
-        self.plans = tuple(ColumnPlan(column, header.positions[column.name], self.readings[column.name],
+        self.plans = tuple(ColumnPlan(column, column.name, header.positions[column.name], self.readings[column.name],
                                       column.required or column.name == form.identity.subject,
                                       column.name == form.identity.subject)
                            for column in self.columns)
@@ -90,7 +91,7 @@ class SheetValidator:
         for plan in self.plans:
             self.read_cell(plan, row, form_row, issues, failed)
             if plan.is_subject:
-                form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(plan.column.name))
+                form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(plan.name))
         check_row_rules(self.form, form_row, self.header, issues, self.context, failed)
         self.check_identity(form_row, issues)
         form_row.has_errors = issues.has_errors
@@ -111,7 +112,7 @@ class SheetValidator:
         return False
 
     def read_cell(self, plan: ColumnPlan, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
-        column, number = plan.column, plan.number
+        name, number = plan.name, plan.number
         raw = row.cells.get(number)
         if raw is None:
             parsed, problems = EMPTY_READING
@@ -119,23 +120,23 @@ class SheetValidator:
             kind = type(raw)
             known = (plan.readings.get((kind, raw))
                      if kind in MEMO_TYPES and not (kind is float and raw == 0) else None)  # as `reading` has it
-            parsed, problems = known if known is not None else self.reading(column, raw)
-            form_row.raw[column.name] = raw
-            form_row.cells[column.name] = row.source(self.context.file_name, self.sheet, number)
+            parsed, problems = known if known is not None else self.reading(plan.column, raw)
+            form_row.raw[name] = raw
+            form_row.cells[name] = row.source(self.context.file_name, self.sheet, number)
         for problem in parsed.problems:
-            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+            issues.add_problem(problem, column=name, at=number, raw=raw)
         if parsed.value is None:
             if parsed.problems:
-                failed.add(column.name)
+                failed.add(name)
             elif plan.must_have_value:
-                issues.add("S101", column=column.name, at=number, raw=raw, hint=empty_hint(raw, parsed))
+                issues.add("S101", column=name, at=number, raw=raw, hint=empty_hint(raw, parsed))
             return
         for problem in problems:
-            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+            issues.add_problem(problem, column=name, at=number, raw=raw)
         if problems:
-            failed.add(column.name)
+            failed.add(name)
             return
-        form_row.values[column.name] = parsed.value
+        form_row.values[name] = parsed.value
 
     def reading(self, column: Column, raw: Any) -> Reading:
         """The cell's parsed value and the column checks' problems, remembered for raw values seen before."""
