@@ -340,11 +340,22 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
     if counter is not None:
         counter.settle(header)
 
+    # What each sheet column counts as depends only on which forms read the row: worked out once per such set.
+    kinds_by_readers: dict[tuple[str, ...], dict[int, str]] = {}
+
+    every_row = len(step.group) == 1 and form.select is None  # the usual sheet: one form reads all its rows
+
     def selected(rows: Iterator[Row]) -> Iterator[Row]:
         for row in rows:
-            chosen = [member for member in step.group if selects(member, maps[member.name], row, context.parsing)]
+            chosen = step.group if every_row else tuple(
+                member for member in step.group if selects(member, maps[member.name], row, context.parsing))
             if counter is not None:
-                counter.classify(row, [(maps[member.name], _ignored(member)) for member in chosen])
+                readers = tuple(member.name for member in chosen)
+                kinds = kinds_by_readers.get(readers)
+                if kinds is None:
+                    kinds = kinds_by_readers[readers] = column_kinds(
+                        [(maps[member.name], _ignored(member)) for member in chosen])
+                counter.classify(row, kinds)
                 if not chosen and row.cells:
                     _report_unselected(step, header, row)
             if form in chosen:
@@ -431,17 +442,38 @@ class _CellCounter:
         self.account.unmapped += sum(len(row.cells) for row in self.pending)
         self.pending.clear()
 
-    def classify(self, row: Row, readers: list[tuple[HeaderMap, frozenset[str]]]) -> None:
-        """One row below the header, read by the forms given as (header map, ignored columns); none: unmapped."""
+    def classify(self, row: Row, kinds: dict[int, str]) -> None:
+        """One row below the header; `kinds` (from column_kinds) says what each sheet column counts as for the
+        forms that read the row, and a column it does not name is unmapped."""
+        mapped = ignored = 0
         for column in row.cells:
-            kind = "unmapped"
-            for header, ignored in readers:
-                name = header.columns.get(column)
-                if name is not None and column not in header.rejected:
-                    kind = "mapped" if name not in ignored else kind if kind == "mapped" else "ignored"
-                elif column in header.ignored and kind == "unmapped":
-                    kind = "ignored"
-            setattr(self.account, kind, getattr(self.account, kind) + 1)
+            kind = kinds.get(column)
+            if kind == "mapped":
+                mapped += 1
+            elif kind == "ignored":
+                ignored += 1
+        account = self.account
+        account.mapped += mapped
+        account.ignored += ignored
+        account.unmapped += len(row.cells) - mapped - ignored
+
+
+def column_kinds(readers: list[tuple[HeaderMap, frozenset[str]]]) -> dict[int, str]:
+    """What a cell in each sheet column counts as, "mapped" or "ignored", when the forms given as (header map,
+    ignored columns) read its row; a column left out counts as unmapped (as every column does when none reads
+    the row). A column mapped by one form and ignored by another is mapped."""
+    kinds: dict[int, str] = {}
+    for column in {number for header, _ in readers for number in (*header.columns, *header.ignored)}:
+        kind = "unmapped"
+        for header, ignored in readers:
+            name = header.columns.get(column)
+            if name is not None and column not in header.rejected:
+                kind = "mapped" if name not in ignored else kind if kind == "mapped" else "ignored"
+            elif column in header.ignored and kind == "unmapped":
+                kind = "ignored"
+        if kind != "unmapped":
+            kinds[column] = kind
+    return kinds
 
 
 __all__ = ["CellGrid", "SheetAccount", "ValidationResult", "validate_workbook"]

@@ -8,8 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
-from crfmap.mapping.operations import run_operation, text_of
-from crfmap.model import RECORD_TYPES, Coded, Record
+from crfmap.mapping.operations import OPERATIONS, Operation, text_of
+from crfmap.model import RECORD_TYPES, Coded, FieldKind, Record
 from crfmap.sources import SourceCell
 from crfmap.study import models
 from crfmap.study.fields import field_kind
@@ -17,6 +17,34 @@ from crfmap.study.models import StudyMapping
 from crfmap.values.coded import make_coded
 from crfmap.values.row import FormRow
 from crfmap.values.row import condition_holds as holds
+
+
+@dataclass(frozen=True)
+class ConceptPlan:
+    """A concept as the engine runs it on every row: each operation's function, each field's kind, the record
+    class and the subject column are looked up once per concept, not once per row."""
+
+    concept: models.ConceptSpec
+    fields: tuple[tuple[str, Operation, Any, FieldKind | None], ...]  # field, operation, its spec, the field's kind
+    qualifiers: tuple[tuple[str, Operation, Any, str], ...]  # qualifier, operation, its spec, its name in sources
+    record_type: type[Record]
+    subject_column: str
+    key_columns: tuple[str, ...]  # the columns whose values make the record's key (MappingEngine._key)
+    keyed_by_subject: bool  # without them, a one-row-per-subject form's record is keyed by its subject
+
+
+def plan_concept(concept: models.ConceptSpec, study: StudyMapping) -> ConceptPlan:
+    form = study.forms[concept.form]
+    return ConceptPlan(
+        concept=concept,
+        fields=tuple((name, OPERATIONS[type(spec)], spec, field_kind(concept.record, name))
+                     for name, spec in concept.fields.items()),
+        qualifiers=tuple((name, OPERATIONS[type(spec)], spec, f"qualifiers.{name}")
+                         for name, spec in concept.qualifiers.items()),
+        record_type=RECORD_TYPES[concept.record],
+        subject_column=form.identity.subject,
+        key_columns=tuple(concept.key or form.identity.keys),
+        keyed_by_subject=not form.repeating and not concept.key)
 
 
 @dataclass
@@ -28,6 +56,7 @@ class MappingEngine:
     subject_row: Callable[[str, str], FormRow | None]
     sink: Callable[[Issue], None]
     _by_form: dict[str, list[models.ConceptSpec]] = field(init=False)
+    _plans: dict[str, tuple[ConceptPlan, ...]] = field(init=False, default_factory=dict)  # planned at a form's first row
     _constants: dict[tuple[str, str], Coded] = field(init=False, default_factory=dict)
     # (form, column) → its declaration: operations ask for a column's unit or code list on every row
     _columns: dict[tuple[str, str], models.Column] = field(init=False, default_factory=dict)
@@ -67,56 +96,60 @@ class MappingEngine:
         subject_id = row.subject_id
         if subject_id is None:
             return
-        for concept in self._by_form.get(row.form, ()):
+        plans = self._plans.get(row.form)
+        if plans is None:
+            plans = self._plans[row.form] = tuple(plan_concept(concept, self.study)
+                                                  for concept in self._by_form.get(row.form, ()))
+        for plan in plans:
+            concept = plan.concept
             if concept.when is not None and not condition_holds(concept.when, row):
                 continue
             for each in split_values(concept, row):
-                record = self._build(concept, each, subject_id)
+                record = self._build(plan, each, subject_id)
                 if record is not None:
                     yield record
 
-    def _build(self, concept: models.ConceptSpec, row: FormRow, subject_id: str) -> Record | None:
+    def _build(self, plan: ConceptPlan, row: FormRow, subject_id: str) -> Record | None:
+        concept = plan.concept
         values: dict[str, Any] = {}
         sources: dict[str, tuple[SourceCell, ...]] = {}
-        for name, spec in concept.fields.items():
-            output = run_operation(spec, row, self)
+        for name, operation, spec, kind in plan.fields:
+            output = operation(spec, row, self)
             if output.value is not None:
-                values[name] = as_field_kind(output.value, field_kind(concept.record, name))
+                values[name] = as_field_kind(output.value, kind)
                 if output.sources:
                     sources[name] = output.sources
         qualifiers: dict[str, Any] = {}
-        for name, spec in concept.qualifiers.items():
-            output = run_operation(spec, row, self)
+        for name, operation, spec, source_name in plan.qualifiers:
+            output = operation(spec, row, self)
             if output.value is not None:
                 qualifiers[name] = output.value
                 if output.sources:
-                    sources[f"qualifiers.{name}"] = output.sources
-        record_type = RECORD_TYPES[concept.record]
+                    sources[source_name] = output.sources
         try:
-            return record_type(subject_id=subject_id, concept=concept.id, key=self._key(concept, row),
-                               sources=sources, qualifiers=qualifiers,
-                               subject_cell=row.cells.get(self.study.forms[row.form].identity.subject), **values)
+            return plan.record_type(subject_id=subject_id, concept=concept.id, key=self._key(plan, row),
+                                    sources=sources, qualifiers=qualifiers,
+                                    subject_cell=row.cells.get(plan.subject_column), **values)
         except TypeError as problem:  # a required record field (e.g. a finding's test) has no value
-            cell = row.cells.get(self.study.forms[row.form].identity.subject)
+            cell = row.cells.get(plan.subject_column)
             self.sink(make_issue("M002", at=cell, form=row.form, subject=row.subject_id,
                                  expected=concept.record, detail=_missing_field(problem)))
             return None
 
-    def _key(self, concept: models.ConceptSpec, row: FormRow) -> str:
-        form = self.study.forms[row.form]
-        columns = concept.key or form.identity.keys
+    def _key(self, plan: ConceptPlan, row: FormRow) -> str:
+        concept, columns = plan.concept, plan.key_columns
         parts = [text_of(row.values[column]) for column in columns if row.values.get(column) is not None]
         if concept.for_each is not None and concept.for_each not in columns:  # one record per value
             each = row.values.get(concept.for_each)
             suffix = [text_of(each)] if each is not None else []
             if columns and len(parts) == len(columns):
                 return "|".join(parts + suffix)
-            if not form.repeating and not concept.key:
+            if plan.keyed_by_subject:
                 return "|".join([row.subject_id or "", *suffix])
             return "|".join([f"row{row.number}", *suffix])
         if columns and len(parts) == len(columns):
             return "|".join(parts)
-        if not form.repeating and not concept.key:
+        if plan.keyed_by_subject:
             return row.subject_id or ""
         return f"row{row.number}"
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+TWO_DIGITS = tuple(f"{number:02d}" for number in range(60))  # "00" … "59": months, days, hours, minutes, seconds
 
 
 def days_in_month(year: int, month: int) -> int:
@@ -79,22 +80,23 @@ class PartialDate:
 
     def iso(self) -> str:
         """ISO 8601 at the source's precision: 2019, 2019-05, 2019-05-14, 2019-05-14T08:30."""
-        text = f"{self.year:04d}"
+        # Asked of every date written: two-digit parts are looked up, not formatted (half the time of format specs).
+        year = self.year
+        text = str(year) if year >= 1000 else f"{year:04d}"
         if self.month is None:
             return text
-        text += f"-{self.month:02d}"
         if self.day is None:
-            return text
-        text += f"-{self.day:02d}"
+            return f"{text}-{TWO_DIGITS[self.month]}"
+        text = f"{text}-{TWO_DIGITS[self.month]}-{TWO_DIGITS[self.day]}"
         if self.hour is None:
             return text
-        text += f"T{self.hour:02d}"
+        text = f"{text}T{TWO_DIGITS[self.hour]}"
         if self.minute is None:
             return text
-        text += f":{self.minute:02d}"
+        text = f"{text}:{TWO_DIGITS[self.minute]}"
         if self.second is None:
             return text
-        return text + f":{self.second:02d}"
+        return f"{text}:{TWO_DIGITS[self.second]}"
 
     def to_date(self) -> date | None:
         """The calendar date when day precision or better is known, else None."""

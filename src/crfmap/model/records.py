@@ -45,7 +45,10 @@ class Coded:
 
     def coding(self, system: str) -> Coding | None:
         """The first coding in `system` (a URI), if any."""
-        return next((coding for coding in self.codings if coding.system == system), None)
+        for coding in self.codings:  # a loop, not next(generator): asked for every unit and test written
+            if coding.system == system:
+                return coding
+        return None
 
 
 @dataclass(frozen=True, slots=True)

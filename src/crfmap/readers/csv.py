@@ -94,10 +94,11 @@ def read_records(records: Iterator[list[str]], file_name: str, sheet: str, limit
             cells: dict[int, RawValue] = {column: value if REPLACEMENT not in value
                                           else FlawedText(value, UNDECODABLE, encoding)
                                           for column, value in enumerate(record, start=1) if value != ""}
-            for column, value in enumerate(record, start=1):
-                if len(value) > max_chars:
-                    raise cell_too_large(file_name, sheet, number, f"row {number}, column {column} holds "
-                                         f"{len(value):,} characters, more than the limit of {max_chars:,}")
+            if record and max(map(len, record)) > max_chars:  # checked as one call: most rows are within it
+                column, value = next((column, value) for column, value in enumerate(record, start=1)
+                                     if len(value) > max_chars)
+                raise cell_too_large(file_name, sheet, number, f"row {number}, column {column} holds "
+                                     f"{len(value):,} characters, more than the limit of {max_chars:,}")
             if cells:
                 yield Row(number=number, cells=cells)
     except csv.Error as problem:

@@ -46,10 +46,9 @@ def comparable(value: Any) -> Hashable:
 
 
 def canonical_text(value: Any) -> str:
-    value = comparable(value)
-    if isinstance(value, PartialDate):
+    if isinstance(value, PartialDate):  # asked first: a key's date is the commonest value, and comparable keeps it
         return value.iso()
-    return repr(value)
+    return repr(comparable(value))
 
 
 def row_key(columns: tuple[str, ...], row: FormRow) -> bytes | None:
@@ -61,11 +60,14 @@ def row_key(columns: tuple[str, ...], row: FormRow) -> bytes | None:
     if columns == WHOLE_ROW:
         text = "\x1f".join(f"{name}={canonical_text(row.values[name])}" for name in sorted(row.values))
         return hashlib.blake2b(b"row\x1e" + text.encode("utf-8"), digest_size=16).digest()
-    values = [row.values.get(name) for name in columns]
-    if any(value is None for value in values):
-        return None  # an incomplete key identifies nothing
+    parts = [repr(row.subject_id)]
+    for name in columns:
+        value = row.values.get(name)
+        if value is None:
+            return None  # an incomplete key identifies nothing
+        parts.append(canonical_text(value))
     # repr() of text escapes the separators, so no two keys share a text
-    text = "\x1f".join([*columns, "\x1e", repr(row.subject_id), *(canonical_text(value) for value in values)])
+    text = "\x1f".join([*columns, "\x1e", *parts])
     return hashlib.blake2b(b"key\x1e" + text.encode("utf-8"), digest_size=16).digest()
 
 

@@ -55,6 +55,8 @@ def describe_condition(condition: Condition) -> str:
 def check_required_if(form: Form, row: FormRow, header: HeaderMap, issues: RowIssues,
                       failed: set[str]) -> None:
     for column in form.columns:
+        if column.required_if is None:  # most columns: asked before `conditions`, which builds a list per call
+            continue
         conditions = column.conditions
         if not conditions or column.name in row.values or column.name in failed:
             continue

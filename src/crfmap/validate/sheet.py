@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from crfmap.sources import Row
 from crfmap.sources.text import strip_text
@@ -16,7 +16,7 @@ from crfmap.validate.duplicates import check_duplicate_keys, check_duplicate_sub
 from crfmap.validate.header import HeaderMap
 from crfmap.validate.row_issues import RowIssues
 from crfmap.validate.rules import check_row_rules
-from crfmap.values.cells import ParsedCell, display_raw, parse_cell
+from crfmap.values.cells import EMPTY, ParsedCell, display_raw, parse_cell
 from crfmap.values.problems import Problem
 from crfmap.values.row import FormRow
 
@@ -27,6 +27,20 @@ from crfmap.values.row import FormRow
 MEMO_TYPES = frozenset({str, int, float, bool, date, datetime})
 MEMO_LIMIT = 4096  # distinct raw values remembered per column
 Reading = tuple[ParsedCell, tuple[Problem, ...]]  # the parsed cell and what the column's checks found in it
+
+EMPTY_READING: Reading = (EMPTY, ())  # an absent cell, as parse_cell reads None for every column
+
+
+class ColumnPlan(NamedTuple):
+    """What reading one form column on every row needs, looked up once per sheet."""
+
+    column: Column
+    name: str
+    number: int  # the sheet column it is read from
+    readings: dict[tuple[type, Any], Reading]  # the column's remembered readings (SheetValidator.reading)
+    must_have_value: bool  # required, or the subject id: empty is S101
+    is_subject: bool
+
 
 UNKNOWN_HINT = "The cell says the value is unknown; a required value must be found in the source document."
 SPACES_HINT = "The cell holds only spaces."
@@ -57,6 +71,13 @@ class SheetValidator:
         self.checks = {column.name: plan_checks(column, context.data_cutoff) for column in self.columns}
         self.readings: dict[str, dict[tuple[type, Any], Reading]] = {column.name: {} for column in self.columns}
         self.memo_limit = MEMO_LIMIT
+        # Asked of every row, so worked out once: the header map does not change once it is located.
+        self.accounted = frozenset(header.columns) | header.ignored | header.rejected
+        self.form_columns = tuple(header.columns)
+        self.plans = tuple(ColumnPlan(column, column.name, header.positions[column.name], self.readings[column.name],
+                                      column.required or column.name == form.identity.subject,
+                                      column.name == form.identity.subject)
+                           for column in self.columns)
 
     def validate_row(self, row: Row) -> FormRow | None:
         issues = RowIssues(self.context.emit, self.context.file_name, self.sheet, self.form.name, row.number,
@@ -67,45 +88,55 @@ class SheetValidator:
         form_row = FormRow(form=self.form.name, sheet=self.sheet, file=self.context.file_name,
                            number=row.number, subject_id=None)
         failed: set[str] = set()
-        for column in self.columns:
-            self.read_cell(column, row, form_row, issues, failed)
-            if column.name == self.form.identity.subject:
-                form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(column.name))
+        for plan in self.plans:
+            self.read_cell(plan, row, form_row, issues, failed)
+            if plan.is_subject:
+                form_row.subject_id = issues.subject = read_subject_id(form_row.values.get(plan.name))
         check_row_rules(self.form, form_row, self.header, issues, self.context, failed)
         self.check_identity(form_row, issues)
         form_row.has_errors = issues.has_errors
         return form_row
 
     def report_unmapped(self, row: Row, issues: RowIssues) -> None:
-        for number in sorted(row.cells):
-            if not self.header.is_accounted(number):
-                issues.add("S301", column=None, at=number, raw=row.cells[number])
+        cells = row.cells
+        if cells.keys() <= self.accounted:  # the usual row: every cell under a header the form knows
+            return
+        for number in sorted(cells.keys() - self.accounted):
+            issues.add("S301", column=None, at=number, raw=cells[number])
 
     def has_values(self, row: Row) -> bool:
-        return any(number in row.cells and not is_blank(row.cells[number])
-                   for number in self.header.columns)
+        cells = row.cells
+        for number in self.form_columns:
+            if number in cells and not is_blank(cells[number]):
+                return True
+        return False
 
-    def read_cell(self, column: Column, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
-        number = self.header.positions[column.name]
+    def read_cell(self, plan: ColumnPlan, row: Row, form_row: FormRow, issues: RowIssues, failed: set[str]) -> None:
+        name, number = plan.name, plan.number
         raw = row.cells.get(number)
-        parsed, problems = self.reading(column, raw)
-        if raw is not None:
-            form_row.raw[column.name] = raw
-            form_row.cells[column.name] = row.source(self.context.file_name, self.sheet, number)
+        if raw is None:
+            parsed, problems = EMPTY_READING
+        else:
+            kind = type(raw)
+            known = (plan.readings.get((kind, raw))
+                     if kind in MEMO_TYPES and not (kind is float and raw == 0) else None)  # as `reading` has it
+            parsed, problems = known if known is not None else self.reading(plan.column, raw)
+            form_row.raw[name] = raw
+            form_row.cells[name] = row.source(self.context.file_name, self.sheet, number)
         for problem in parsed.problems:
-            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+            issues.add_problem(problem, column=name, at=number, raw=raw)
         if parsed.value is None:
             if parsed.problems:
-                failed.add(column.name)
-            elif column.required or column.name == self.form.identity.subject:
-                issues.add("S101", column=column.name, at=number, raw=raw, hint=empty_hint(raw, parsed))
+                failed.add(name)
+            elif plan.must_have_value:
+                issues.add("S101", column=name, at=number, raw=raw, hint=empty_hint(raw, parsed))
             return
         for problem in problems:
-            issues.add_problem(problem, column=column.name, at=number, raw=raw)
+            issues.add_problem(problem, column=name, at=number, raw=raw)
         if problems:
-            failed.add(column.name)
+            failed.add(name)
             return
-        form_row.values[column.name] = parsed.value
+        form_row.values[name] = parsed.value
 
     def reading(self, column: Column, raw: Any) -> Reading:
         """The cell's parsed value and the column checks' problems, remembered for raw values seen before."""
