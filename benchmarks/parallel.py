@@ -91,7 +91,11 @@ def published_digest(out: Path) -> str:
         folders[:] = sorted(name for name in folders if name != ".crfmap")
         for name in sorted(files):
             path = Path(top) / name
-            digest.update(path.relative_to(out).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(path.relative_to(out).as_posix().encode() + b"\0")
+            with path.open("rb") as file:  # in chunks: a child's peak RSS counts this process's at its start
+                for chunk in iter(lambda file=file: file.read(1 << 20), b""):
+                    digest.update(chunk)
+            digest.update(b"\0")
     return digest.hexdigest()
 
 
