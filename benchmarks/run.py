@@ -120,23 +120,6 @@ def run_study_cases(inputs: dict, rounds: int) -> dict[str, list[dict]]:
     return {"cases": list(best.values())}
 
 
-def published_digest(out: Path) -> str:
-    """SHA-256 over every published file's relative path and bytes (OUT/fhir, links followed)."""
-    import hashlib
-
-    digest = hashlib.sha256()
-    for top, folders, files in os.walk(out, followlinks=True):
-        folders[:] = sorted(name for name in folders if name != ".crfmap")
-        for name in sorted(files):
-            path = Path(top) / name
-            digest.update(path.relative_to(out).as_posix().encode() + b"\0")
-            with path.open("rb") as file:  # in chunks: a child's peak RSS counts this process's at its start
-                for chunk in iter(lambda file=file: file.read(1 << 20), b""):
-                    digest.update(chunk)
-            digest.update(b"\0")
-    return digest.hexdigest()
-
-
 def run_lab(rows: int, skip_peer: bool) -> dict:
     source = CACHE / "inputs" / f"lab-{rows}" / "lab.csv"  # the sheet is the file's stem: form labs reads "lab"
     subprocess.run([sys.executable, str(HERE / "generate.py"), "--lab-rows", str(rows), "--out", str(source)],
@@ -145,6 +128,8 @@ def run_lab(rows: int, skip_peer: bool) -> dict:
     shutil.rmtree(out, ignore_errors=True)
     crfmap = measure([*crfmap_command(), "convert", str(source), "--study", str(LAB_STUDY), "--out", str(out),
                       "--to", "fhir", "--ndjson", "-q"])
+    from parallel import published_digest  # benchmarks/parallel.py, beside this script
+
     one_process = published_digest(out)
     # the same file on both cores: convert-many's partitions write their subjects' bundles and NDJSON lines
     shutil.rmtree(out, ignore_errors=True)

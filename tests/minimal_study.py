@@ -88,6 +88,11 @@ def write_minimal_study(folder: Path, **replace: str) -> Path:
     files = dict(FILES)
     for key, text in replace.items():
         files[key.replace("__", "/")] = text
+    return write_study_files(folder, files)
+
+
+def write_study_files(folder: Path, files: dict[str, str]) -> Path:
+    """A mapping folder from {relative file name: indented YAML text}."""
     for relative, text in files.items():
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)

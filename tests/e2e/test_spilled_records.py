@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from crfmap.cli import main
 from crfmap.model import spool as spool_module
@@ -67,6 +67,11 @@ def test_records_stay_in_memory_when_a_target_holds_them_all_anyway(tmp_path, mo
     assert spills == [] and any(name.endswith(".xpt") for name in written)
 
 
+def convert_clean_fhir(out: Path) -> Result:
+    return CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
+                                     "--to", "fhir", "--ndjson"])
+
+
 def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkeypatch):
     def full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
@@ -74,8 +79,7 @@ def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkey
     monkeypatch.setattr(spool_module, "BUFFER", 5)
     monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", full)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
-                                       "--to", "fhir", "--ndjson"])
+    result = convert_clean_fhir(out)
     assert result.exit_code == 2, result.output[-2000:]
     assert "W147" in result.output and "No space left on device" in result.output
     assert "TMPDIR" in result.output  # the fix a user can act on
@@ -98,8 +102,7 @@ def test_a_temporary_folder_that_fills_during_a_merge_pass_is_w147_not_w001(tmp_
     monkeypatch.setattr(spool_module, "FAN_IN", 3)
     monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", fills_up)
     out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
-                                       "--to", "fhir", "--ndjson"])
+    result = convert_clean_fhir(out)
     assert result.exit_code == 2, result.output[-2000:]
     assert len(made) == 2  # the merge pass was reached
     assert "W147" in result.output and "W001" not in result.output

@@ -5,13 +5,13 @@ sheet has. The expected counts here are counted by hand from the sheet as writte
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
 
 import openpyxl
 
 from crfmap.api import validate_workbook
 from crfmap.api.validation import column_kinds
 from crfmap.validate.header import HeaderMap
+from tests.minimal_study import write_study_files
 
 STUDY = {
     "study.yaml": """
@@ -61,11 +61,7 @@ ROWS = [
 
 
 def test_every_kind_of_column_is_counted_as_its_cells_are(tmp_path: Path) -> None:
-    folder = tmp_path / "study"
-    for relative, text in STUDY.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dedent(text).lstrip(), encoding="utf-8")
+    folder = write_study_files(tmp_path / "study", STUDY)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Events"

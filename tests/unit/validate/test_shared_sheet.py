@@ -4,11 +4,11 @@ rows it selects, so its unknown-column, duplicate and coverage checks are its ow
 from __future__ import annotations
 
 from pathlib import Path
-from textwrap import dedent
 
 import openpyxl
 
 from crfmap.api import validate_workbook
+from tests.minimal_study import write_study_files
 
 STUDY = {
     "study.yaml": """
@@ -97,11 +97,7 @@ def issues(result) -> list[tuple[str, str, str]]:
 
 
 def run(tmp_path: Path, rows: list[list[object]]):
-    folder = tmp_path / "shared"
-    for relative, text in STUDY.items():
-        path = folder / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dedent(text).lstrip(), encoding="utf-8")
+    folder = write_study_files(tmp_path / "shared", STUDY)
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.title = "Export"
