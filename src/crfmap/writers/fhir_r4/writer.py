@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -109,7 +110,7 @@ class FhirRun:
         subject_id = records[0].subject_id
         run_result, run_ndjson = self.result, self.ndjson
         self.result, self.context.unwritten = FhirWriteResult(), {}
-        lines = NdjsonLines() if run_ndjson is not None else None
+        lines = NdjsonLines() if self.context.options.ndjson else None
         self.ndjson = lines
         invalid_from = len(self.validator.issues) if self.validator is not None else 0
         bundle = io.BytesIO()
@@ -166,32 +167,16 @@ def prepare_fhir_run(study: StudyMapping, options: FhirOptions) -> StudyContext:
 def write_fhir_into(records: Iterable[Record], study: StudyMapping, folder: Path, options: FhirOptions,
                     source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
     """Write the records' FHIR resources into the empty `folder` (the caller makes it appear atomically)."""
-    context = prepare_fhir_run(study, options)
-    validator = ResourceValidator(schema) if options.strict else None
-    run = _write_all(records, context, source, folder, validator)
-    run.result.files.sort()
-    return run.result
-
-
-def _write_all(records: Iterable[Record], context: StudyContext, source: SourceInfo, staging: Path,
-               validator: ResourceValidator | None) -> FhirRun:
-    run = FhirRun(context, source, staging, validator)
+    run = _start_run(study, options, source, folder, schema)
     # A spool gives its records back sorted, from disk beyond a few thousand: only a plain iterable is sorted here.
     ordered = records if isinstance(records, RecordSpool) else sorted(records, key=lambda record: record.sort_key)
-    options = context.options
-    if options.ndjson:
-        _start_ndjson(run)
-    try:
+    with _ndjson_of(run):
         if options.single:
             _write_single(run, _counting_times_of_day(ordered, run.result))  # counted on the way: read once
         else:
-            assembly = PartAssembly(run.folder, run.result, _files(run.ndjson), _invalid(validator))
-            for group in group_by_subject(ordered):
-                assembly.add(run.make_part(group))
-    finally:
-        _close(run)
-    _raise_invalid(validator)
-    return run
+            _write_parts(run, (run.make_part(group) for group in group_by_subject(ordered)))
+    run.result.files.sort()
+    return run.result
 
 
 def make_fhir_parts(records: Iterable[Record], study: StudyMapping, options: FhirOptions, source: SourceInfo,
@@ -199,12 +184,9 @@ def make_fhir_parts(records: Iterable[Record], study: StudyMapping, options: Fhi
     """The parts of the records' subjects, one at a time (a convert-many partition's share of a per-subject run);
     the records sorted by (subject, concept, key). Nothing is written: the driver writes the parts
     (`write_fhir_parts`). Raises FatalIssue (W040) at once, before the first part."""
-    context = prepare_fhir_run(study, options)
-    validator = ResourceValidator(schema) if options.strict else None
-    run = FhirRun(context, source, Path(), validator)
+    run = _start_run(study, options, source, Path(), schema)
     if options.ndjson:
-        run.ndjson = NdjsonLines()
-        run.context.made_references = []
+        run.context.made_references = []  # as after the study's own NDJSON lines (_ndjson_of)
     return (run.make_part(group) for group in group_by_subject(records))
 
 
@@ -212,56 +194,52 @@ def write_fhir_parts(parts: Iterable[SubjectPart], study: StudyMapping, folder: 
                      source: SourceInfo, schema: Path | None = None) -> FhirWriteResult:
     """Write parts made apart (`make_fhir_parts`), in subject order, into the empty `folder`: the same files
     `write_fhir_into` writes for the same records."""
-    context = prepare_fhir_run(study, options)
-    validator = ResourceValidator(schema) if options.strict else None
-    run = FhirRun(context, source, folder, validator)
-    if options.ndjson:
-        _start_ndjson(run)
-    try:
-        assembly = PartAssembly(folder, run.result, _files(run.ndjson), _invalid(validator))
-        for part in parts:
-            assembly.add(part)
-    finally:
-        _close(run)
-    _raise_invalid(validator)
+    run = _start_run(study, options, source, folder, schema)
+    with _ndjson_of(run):
+        _write_parts(run, parts)
     run.result.files.sort()
     return run.result
 
 
-def _files(ndjson: NdjsonFiles | NdjsonLines | None) -> NdjsonFiles | None:
-    assert ndjson is None or isinstance(ndjson, NdjsonFiles)
-    return ndjson
+def _start_run(study: StudyMapping, options: FhirOptions, source: SourceInfo, folder: Path,
+               schema: Path | None) -> FhirRun:
+    validator = ResourceValidator(schema) if options.strict else None
+    return FhirRun(prepare_fhir_run(study, options), source, folder, validator)
 
 
-def _invalid(validator: ResourceValidator | None) -> list:
-    return validator.issues if validator is not None else []
+@contextmanager
+def _ndjson_of(run: FhirRun) -> Iterator[None]:
+    """With NDJSON, the files opened and the study's lines written first, and closed after; then the run's
+    --strict findings raised, if any."""
+    files = None
+    if run.context.options.ndjson:
+        files = run.ndjson = NdjsonFiles(run.folder)
+        relative = replace(run.context, in_bundle=False)
+        study_targets: list[ResourceHandle] = []
+        run.emit_ndjson(relative.research_study, build_research_study(relative), study_targets)
+        run.emit_ndjson_provenance(STUDY_SUBJECT, study_targets)
+        run.context.made_references = []
+    try:
+        yield
+    finally:
+        if files is not None:
+            run.result.files.extend(files.close())
+            run.context.made_references = None
+    if run.validator is not None and run.validator.issues:
+        raise FatalIssue(*run.validator.issues)
 
 
-def _close(run: FhirRun) -> None:
-    if isinstance(run.ndjson, NdjsonFiles):
-        run.result.files.extend(run.ndjson.close())
-        run.context.made_references = None
-
-
-def _raise_invalid(validator: ResourceValidator | None) -> None:
-    if validator is not None and validator.issues:
-        raise FatalIssue(*validator.issues)
+def _write_parts(run: FhirRun, parts: Iterable[SubjectPart]) -> None:
+    ndjson = run.ndjson if isinstance(run.ndjson, NdjsonFiles) else None
+    assembly = PartAssembly(run.folder, run.result, ndjson, run.validator.issues if run.validator else [])
+    for part in parts:
+        assembly.add(part)
 
 
 def _counting_times_of_day(records: Iterable[Record], result: FhirWriteResult) -> Iterator[Record]:
     for record in records:
         result.times_of_day += times_of_day(record)
         yield record
-
-
-def _start_ndjson(run: FhirRun) -> None:
-    """Open the NDJSON files and write the study's lines (its ResearchStudy and Provenance) first."""
-    run.ndjson = NdjsonFiles(run.folder)
-    relative = replace(run.context, in_bundle=False)
-    study_targets: list[ResourceHandle] = []
-    run.emit_ndjson(relative.research_study, build_research_study(relative), study_targets)
-    run.emit_ndjson_provenance(STUDY_SUBJECT, study_targets)
-    run.context.made_references = []
 
 
 def _write_single(run: FhirRun, records: Iterable[Record]) -> None:
