@@ -62,6 +62,9 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     assert isinstance(spilled.parts["fhir"], SpilledParts) and spilled.parts["fhir"].count == len(subjects)
     assert [(part.subject_id, part.bundle, part.ndjson) for part in spilled.parts["fhir"]] == [
         (part.subject_id, part.bundle, part.ndjson) for part in result.parts["fhir"]]
+    full = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
+                             plan=replace(plan, spill_folder=str(tmp_path / "gone")))
+    assert [issue.code for issue in full.fatal] == ["W147"] and full.parts is None  # the run stops, exit 2
     single = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"single": True}})
     both = ConvertOptions(targets=("fhir", "sdtm"))
     # one bundle for all subjects, or a target that needs all records at once: the partitions send records

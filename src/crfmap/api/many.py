@@ -154,7 +154,7 @@ def _spill_folder(wanted: bool) -> Iterator[str | None]:
         folder = tempfile.TemporaryDirectory(prefix="crfmap-parts-")
     except OSError as problem:
         raise FatalIssue(make_issue("W147", detail=f"the partitions' output cannot be set aside: no temporary "
-                                                   f"folder ({problem.strerror or problem}); nothing was written"))
+                                                   f"folder ({problem.strerror or problem}); nothing was written")) from None
     with folder as path:
         yield path
 

@@ -189,9 +189,9 @@ def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -
                 result.parts[target] = spill_parts(made, Path(plan.spill_folder) / name)
     except FatalIssue as failure:  # e.g. W040: no fixed time for Provenance; said where the driver writes
         result.parts, result.write_failure = None, tuple(failure.issues)
-    except OSError as problem:  # the temporary folder is full or gone
+    except OSError as problem:  # the temporary folder is full or gone: the run stops, as convert's W147 does
         result.parts = None
-        result.write_failure = (make_issue("W147", file=result.partition.export.name, detail=(
+        result.fatal = (make_issue("W147", file=result.partition.export.name, detail=(
             f"the output of {result.partition.name} could not be set aside in the temporary folder: "
             f"{problem.strerror or problem}; nothing was written")),)
 
