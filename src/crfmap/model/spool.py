@@ -24,7 +24,6 @@ import io
 import operator
 import pickle
 import tempfile
-import types
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import IO, Any
@@ -32,6 +31,7 @@ from typing import IO, Any
 from crfmap.model.dates import PartialDate
 from crfmap.model.records import RECORD_TYPES, Coded, Coding, Quantity, Record, Subject
 from crfmap.sources import SourceCell
+from crfmap.sources.slots import SlotSetter, slot_setters
 
 BUFFER = 4_096  # records held before a run is written (a few MiB)
 CHUNK = 128  # records per pickle: what each run holds in memory while merging
@@ -48,8 +48,8 @@ def _sort_key(record: Record) -> tuple[object, ...]:
 
 # Pickling a frozen dataclass with slots goes through dataclasses' own __getstate__/__setstate__, which look the
 # fields up again for every object: most of the spool's cost. Records and their values are written instead as
-# (class, field values) and made again by setting their slots directly (no __init__: they were valid when made).
-_SETTERS: dict[type, tuple[Callable[[object, Any], None], ...]] = {}
+# (class, field values) and made again by setting their slots directly (sources/slots.py).
+_SETTERS: dict[type, tuple[SlotSetter, ...]] = {}
 _DISPATCH: dict[type, Callable[[Any], Any]] = dict(copyreg.dispatch_table)
 
 
@@ -62,20 +62,11 @@ def _remake(cls: type, values: tuple[Any, ...]) -> object:
 
 def _reducer(cls: type) -> Callable[[Any], Any]:
     names = [item.name for item in fields(cls)]
-    _SETTERS[cls] = tuple(_slot(cls, name).__set__ for name in names)
+    _SETTERS[cls] = slot_setters(cls)
     values = operator.attrgetter(*names)
     if len(names) == 1:
         return lambda made: (_remake, (cls, (values(made),)))
     return lambda made: (_remake, (cls, values(made)))
-
-
-def _slot(cls: type, name: str) -> types.MemberDescriptorType:
-    """The slot that holds the field, in the class or the base class that declares it."""
-    for owner in cls.__mro__:
-        found = owner.__dict__.get(name)
-        if isinstance(found, types.MemberDescriptorType):
-            return found
-    raise TypeError(f"{cls.__name__}.{name} is not a slot")
 
 
 for _cls in (SourceCell, PartialDate, Coding, Coded, Quantity, *RECORD_TYPES.values()):

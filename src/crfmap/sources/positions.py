@@ -14,6 +14,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol, Self
 
+from crfmap.sources.slots import slot_setters
+
 
 class FlawedText(str):
     """A cell's text that a reader hands on but that is not data: `flaw` says why.
@@ -111,9 +113,8 @@ class Row:
         return SourceCell(file, sheet, self.number, column, item, line)
 
 
-# A frozen dataclass's __init__ sets each field through object.__setattr__; the position of every cell read is
-# made by setting SourceCell's slots directly instead, about three times faster (it has no __post_init__ to skip).
-_GRID_SLOTS = tuple(SourceCell.__dict__[name].__set__ for name in ("file", "sheet", "row", "column", "item", "line"))
+# The position of every cell read is made by setting SourceCell's slots directly (sources/slots.py).
+_GRID_SLOTS = slot_setters(SourceCell)  # file, sheet, row, column, item, line
 
 
 def grid_cell(file: str, sheet: str, row: int, column: int, line: int | None = None) -> SourceCell:
