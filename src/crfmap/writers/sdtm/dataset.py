@@ -7,12 +7,18 @@ meet here, the way pandoc's readers and writers meet at its AST.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 from crfmap.sources import SourceCell
 
 DataType = Literal["text", "integer", "float", "date", "datetime", "partialDate", "partialDatetime",
                    "durationDatetime", "incompleteDatetime"]
+
+
+class CellLookup(Protocol):
+    """A row's cells by variable (a dict does): None or () where not known."""
+
+    def get(self, variable: str, /) -> tuple[SourceCell, ...] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +67,14 @@ class Dataset:
     rows: list[dict[str, str | int | float | None]] = field(default_factory=list)
     sources: list[tuple[SourceCell, ...]] = field(default_factory=list)
     keys: tuple[str, ...] = ()  # Define-XML KeySequence order
-    cells: list[dict[str, tuple[SourceCell, ...]]] = field(default_factory=list)  # row → variable → its cells
+    cells: list[CellLookup] = field(default_factory=list)  # row → variable → its cells (a dict, or found when asked)
 
     def cells_at(self, index: int, variable: str | None = None) -> tuple[SourceCell, ...]:
         """The input cells of row `index` (0-based): the variable's own when known, else the row's."""
-        if variable is not None and index < len(self.cells) and self.cells[index].get(variable):
-            return self.cells[index][variable]
+        if variable is not None and index < len(self.cells):
+            own = self.cells[index].get(variable)
+            if own:
+                return own
         return self.sources[index] if index < len(self.sources) else ()
 
     def variable(self, name: str) -> Variable:

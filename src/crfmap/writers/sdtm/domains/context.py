@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -52,30 +53,47 @@ class Draft:
         """The input cells a variable's value came from (`own_cells`), else the record's."""
         return self.own_cells(variable) or self.sources
 
-    def own_cells_of(self, variables: list[str]) -> dict[str, tuple[SourceCell, ...]]:
-        """The cells of each of `variables` own value that has any, in their order (one call per row, not per
-        value): set explicitly (SUPP-- QVAL), the subject id's cell (USUBJID, SUBJID), or its record field's."""
-        found: dict[str, tuple[SourceCell, ...]] = {}
-        record, explicit, fields = self.record, self.value_cells, self.fields
-        subject_cell = record.subject_cell if record is not None else None
-        for variable in variables:
-            if variable in explicit:
-                cells = explicit[variable]
-            elif record is None:
-                continue
-            elif variable in SUBJECT_VARIABLES and subject_cell is not None:
-                cells = (subject_cell,)
-            else:
-                name = fields.get(variable)
-                cells = record.sources.get(name, ()) if name else ()
-            if cells:
-                found[variable] = cells
-        return found
+    def own_cells_in(self, names: Collection[str]) -> OwnCells:
+        """Where the values of `names` came from, found when asked (`OwnCells.get`)."""
+        record = self.record
+        if record is None:
+            return OwnCells(names, self.value_cells, self.fields, None, None)
+        return OwnCells(names, self.value_cells, self.fields, record.sources, record.subject_cell)
 
     def own_cells(self, variable: str) -> tuple[SourceCell, ...]:
-        """The cells of this variable's own value, when known: set explicitly (SUPP-- QVAL), the subject id's
-        cell (USUBJID, SUBJID), or its record field's; else none (the rule is `own_cells_of`'s)."""
-        return self.own_cells_of([variable]).get(variable, ())
+        """The cells of this variable's own value, when known (the rule is `OwnCells.get`'s); else none."""
+        return self.own_cells_in((variable,)).get(variable) or ()
+
+
+class OwnCells:
+    """The input cells of a row's own values, looked up when asked. Only a row an issue points at is asked, so a
+    dataset's rows keep these few references (the draft's own dicts) instead of a worked-out dict each."""
+
+    __slots__ = ("explicit", "fields", "names", "sources", "subject_cell")
+
+    def __init__(self, names: Collection[str], explicit: Mapping[str, tuple[SourceCell, ...]],
+                 fields: Mapping[str, str], sources: Mapping[str, tuple[SourceCell, ...]] | None,
+                 subject_cell: SourceCell | None) -> None:
+        self.names = names  # the dataset's variables: no other name has cells here
+        self.explicit = explicit  # set explicitly (SUPP-- QVAL)
+        self.fields = fields  # variable → the record field its value came from
+        self.sources = sources  # the record's cells by field; None for a study-level row (TS)
+        self.subject_cell = subject_cell
+
+    def get(self, variable: str) -> tuple[SourceCell, ...] | None:
+        """The cells of the variable's own value: set explicitly, the subject id's cell (USUBJID, SUBJID), or its
+        record field's; None when none is known."""
+        if variable not in self.names:
+            return None
+        explicit = self.explicit.get(variable)
+        if explicit is not None:
+            return explicit or None
+        if self.sources is None:
+            return None
+        if variable in SUBJECT_VARIABLES and self.subject_cell is not None:
+            return (self.subject_cell,)
+        name = self.fields.get(variable)
+        return (self.sources.get(name) or None) if name else None
 
 
 @dataclass(slots=True)

@@ -39,14 +39,12 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
     _warn_dropped(spec, drafts, rows, context)
     not_collected = {name.partition(".")[2] for name in context.settings.not_collected
                      if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
-    present: set[str] = set()  # names some row has at all; a name no row has holds no value (no scan)
-    for row in rows:
-        present.update(row)
+    facts = _value_facts(spec.variables, rows, drafts)
     chosen = [variable for variable in spec.variables
-              if variable.core in ("Req", "Exp") or variable.name in not_collected
-              or (variable.name in present and any(row.get(variable.name) is not None for row in rows))]
-    variables = [_variable(variable, rows, drafts, context) for variable in chosen]
+              if variable.core in ("Req", "Exp") or variable.name in not_collected or facts[variable.name].codes]
+    variables = [_variable(variable, facts[variable.name], drafts, context) for variable in chosen]
     names = [variable.name for variable in chosen]
+    name_set = frozenset(names)
     for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
         rows[index] = {name: row.get(name) for name in names}
     return Dataset(
@@ -54,7 +52,7 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
         rows=rows,
         sources=[context.sources_of(draft) for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
-        cells=[draft.own_cells_of(names) for draft in drafts],
+        cells=[draft.own_cells_in(name_set) for draft in drafts],
     )
 
 
@@ -86,21 +84,54 @@ def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, An
                               f"in SDTMIG; map the record field to a SUPP-- qualifier (sdtm.supp) to keep it")
 
 
-def _variable(spec: VariableSpec, rows: list[dict[str, Any]], drafts: list[Draft], context: BuildContext) -> Variable:
+class _ValueFacts:
+    """What a variable's values say about it, gathered in one pass over a domain's rows for every variable."""
+
+    __slots__ = ("all_days", "all_full", "codelists", "codes", "dated", "timed")
+
+    def __init__(self, dated: bool) -> None:
+        self.codes: set[str] = set()  # the origins of its values (A | P | D:<method> | C, collected by default)
+        self.codelists: set[str | None] = set()  # the study code lists its values came from
+        self.dated = dated  # a dtc variable: its text values decide date, datetime or partial
+        self.timed = False  # some text value has a time
+        self.all_full = True  # every text value is a complete datetime (19 characters)
+        self.all_days = True  # every text value is a complete date (10 characters)
+
+
+def _value_facts(variables: Iterable[VariableSpec], rows: list[dict[str, Any]],
+                 drafts: list[Draft]) -> dict[str, _ValueFacts]:
+    """Each variable's facts from its values that are not null (none: no row fills it), in one pass over the rows
+    for every variable, not one per variable."""
+    facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in variables}
+    for draft, row in zip(drafts, rows, strict=True):
+        origins, codelists = draft.origins, draft.codelists
+        for name, value in row.items():
+            if value is None:
+                continue
+            fact = facts.get(name)
+            if fact is None:
+                continue
+            fact.codes.add(origins.get(name, "C"))
+            fact.codelists.add(codelists.get(name))
+            if fact.dated and isinstance(value, str):
+                size = len(value)
+                if "T" in value:
+                    fact.timed = True
+                fact.all_full = fact.all_full and size == 19
+                fact.all_days = fact.all_days and size == 10
+    return facts
+
+
+def _variable(spec: VariableSpec, facts: _ValueFacts, drafts: list[Draft], context: BuildContext) -> Variable:
     name = spec.name
-    codes: set[str] = set()  # the origins of its values (A | P | D:<method> | C, collected by default)
-    codelists: set[str | None] = set()  # the study code lists its values came from
-    for draft, row in zip(drafts, rows, strict=True):  # one pass over the rows for both
-        if row.get(name) is not None:
-            codes.add(draft.origins.get(name, "C"))
-            codelists.add(draft.codelists.get(name))
-    origin, method = _origin(spec, codes, drafts)
+    origin, method = _origin(spec, facts.codes, drafts)
     if method:
         context.methods.add(method)
-    data_type = _data_type(spec, [row.get(name) for row in rows])
+    data_type = _data_type(spec, facts)
     # a result column that mixes coded and numeric results, intervals beside an interpretation, has no single
     # code list: that is value-level metadata
-    codelist = codelists.pop() if len(codelists) == 1 else None
+    codelists = facts.codelists
+    codelist = next(iter(codelists)) if len(codelists) == 1 else None
     return Variable(name=name, label=spec.label, data_type=data_type, role=spec.role, core=spec.core,
                     codelist=codelist, method=method, origin=origin, key_sequence=None)
 
@@ -127,12 +158,9 @@ def _origin(spec: VariableSpec, codes: set[str], drafts: list[Draft]) -> tuple[O
     return {"C": COLLECTED, "A": ASSIGNED, "P": PROTOCOL}[code], None
 
 
-def _data_type(spec: VariableSpec, values: list[Any]) -> DataType:
+def _data_type(spec: VariableSpec, facts: _ValueFacts) -> DataType:
     if spec.type != "dtc":
         return spec.type
-    texts = [value for value in values if isinstance(value, str)]
-    with_time = [text for text in texts if "T" in text]
-    if with_time:
-        complete = all(len(text) == 19 for text in texts)
-        return "datetime" if complete else "partialDatetime"
-    return "date" if all(len(text) == 10 for text in texts) else "partialDate"
+    if facts.timed:
+        return "datetime" if facts.all_full else "partialDatetime"
+    return "date" if facts.all_days else "partialDate"
