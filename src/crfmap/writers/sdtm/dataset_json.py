@@ -76,7 +76,9 @@ def describe_dataset(dataset: Dataset, header: DatasetJsonHeader) -> dict[str, A
 
 
 def describe_columns(dataset: Dataset) -> list[dict[str, Any]]:
-    lengths = measure_lengths(dataset)
+    # a prepared dataset's text variables know their length; measuring walks every row, so only when one does not
+    unmeasured = any(not variable.length and not is_numeric(variable) for variable in dataset.variables)
+    lengths = measure_lengths(dataset) if unmeasured else {}
     columns = []
     for variable in dataset.variables:
         column: dict[str, Any] = {"itemOID": item_oid(dataset.name, variable.name), "name": variable.name,

@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import operator
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset, Variable
@@ -43,8 +45,9 @@ def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> t
     rows = _transliterate_rows(dataset, transliterate)
     prepared = dataclasses.replace(dataset, rows=rows)
     issues = list(check_metadata(prepared))
-    issues.extend(check_values(prepared))
-    lengths = measure_lengths(prepared)
+    columns = columns_of(prepared)  # taken once, for the checks and the lengths
+    issues.extend(check_values(prepared, columns))
+    lengths = measure_lengths(prepared, columns)
     prepared.variables = [
         dataclasses.replace(variable, length=lengths[variable.name]) if variable.name in lengths else variable
         for variable in prepared.variables
@@ -52,12 +55,12 @@ def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> t
     return prepared, issues
 
 
-def measure_lengths(dataset: Dataset) -> dict[str, int]:
+def measure_lengths(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None = None) -> dict[str, int]:
     """Longest value (in characters, = bytes for ASCII) of every text variable, at least 1."""
     lengths = {}
     for variable in dataset.variables:
         if not is_numeric(variable):
-            column = _column(dataset, variable.name)
+            column = columns[variable.name] if columns is not None else _column(dataset, variable.name)
             texts = [value for value in column if isinstance(value, str)]
             lengths[variable.name] = max(max(map(len, texts), default=1), 1)
     return lengths
@@ -83,14 +86,14 @@ def check_metadata(dataset: Dataset) -> Iterator[Issue]:
         yield from _check_label(dataset, variable.label, f"variable {dataset.name}.{variable.name} label")
 
 
-def check_values(dataset: Dataset) -> Iterator[Issue]:
+def check_values(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None = None) -> Iterator[Issue]:
     """Every value against its variable's type and the XPT limits, naming dataset, variable, row and cell.
 
     A column is first checked as a whole with C-speed builtins; only a column that fails is walked row by row
     to say where.
     """
     for variable in dataset.variables:
-        column = _column(dataset, variable.name)
+        column = columns[variable.name] if columns is not None else _column(dataset, variable.name)
         numeric = is_numeric(variable)
         if _is_clean_numbers(variable, column) if numeric else _is_clean_text(column):
             continue
@@ -112,13 +115,29 @@ def _column(dataset: Dataset, name: str) -> list:
     return [row.get(name) for row in dataset.rows]
 
 
-def _is_clean_text(column: list) -> bool:
+def columns_of(dataset: Dataset) -> dict[str, Sequence[Any]]:
+    """Every variable's values in row order. Rows made by make_dataset hold exactly the variables, so one C-level
+    transposition takes them all; a row without one of them (a dataset built in code) falls back to `.get`."""
+    names = [variable.name for variable in dataset.variables]
+    if not names:
+        return {}
+    try:
+        if len(names) == 1:
+            return {names[0]: [row[names[0]] for row in dataset.rows]}
+        taken = operator.itemgetter(*names)
+        transposed = list(zip(*map(taken, dataset.rows), strict=True)) or [() for _ in names]
+        return dict(zip(names, transposed, strict=True))
+    except KeyError:
+        return {name: _column(dataset, name) for name in names}
+
+
+def _is_clean_text(column: Sequence[Any]) -> bool:
     strings = [value for value in column if value is not None]
     return (set(map(type, strings)) <= {str} and "".join(strings).isascii()
             and max(map(len, strings), default=0) <= TEXT_LIMIT)
 
 
-def _is_clean_numbers(variable: Variable, column: list) -> bool:
+def _is_clean_numbers(variable: Variable, column: Sequence[Any]) -> bool:
     numbers = [value for value in column if value is not None]
     kinds = set(map(type, numbers))
     if not kinds <= {int, float} or not all(map(math.isfinite, numbers)):
@@ -198,6 +217,7 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
     names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
     rows = []
     for row in dataset.rows:
-        changed = {name: transliterate_text(value) for name in names if isinstance(value := row.get(name), str)}
+        changed = {name: transliterate_text(value) for name in names
+                   if isinstance(value := row.get(name), str) and not value.isascii()}  # ASCII stays as it is
         rows.append({**row, **changed} if changed else row)
     return rows

@@ -53,16 +53,21 @@ class Draft:
         """The input cells a variable's value came from (`own_cells`), else the record's."""
         return self.own_cells(variable) or self.sources
 
-    def own_cells_in(self, names: Collection[str]) -> OwnCells:
-        """Where the values of `names` came from, found when asked (`OwnCells.get`)."""
-        record = self.record
+    def own_cells_in(self, names: Collection[str], fields: Mapping[str, str] | None = None) -> OwnCells:
+        """Where the values of `names` came from, found when asked (`OwnCells.get`); `fields`: a map equal to the
+        draft's own, shared by the rows that have it."""
+        record, explicit = self.record, self.value_cells or _NO_CELLS
+        fields = self.fields if fields is None else fields
         if record is None:
-            return OwnCells(names, self.value_cells, self.fields, None, None)
-        return OwnCells(names, self.value_cells, self.fields, record.sources, record.subject_cell)
+            return OwnCells(names, explicit, fields, None, None)
+        return OwnCells(names, explicit, fields, record.sources, record.subject_cell)
 
     def own_cells(self, variable: str) -> tuple[SourceCell, ...]:
         """The cells of this variable's own value, when known (the rule is `OwnCells.get`'s); else none."""
         return self.own_cells_in((variable,)).get(variable) or ()
+
+
+_NO_CELLS: Mapping[str, tuple[SourceCell, ...]] = {}  # shared by every row without explicit cells; never changed
 
 
 class OwnCells:

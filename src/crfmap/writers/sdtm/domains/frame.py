@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from crfmap.writers.sdtm.dataset import Dataset, DataType, Origin, Variable
+from crfmap.writers.sdtm.dataset import CellLookup, Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.domains.catalog import DomainSpec, VariableSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
 from crfmap.writers.sdtm.domains.timing import date_sort_key
@@ -52,17 +52,32 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
         rows=rows,
         sources=[context.sources_of(draft) for draft in drafts],
         keys=tuple(key for key in spec.keys if key in names),
-        cells=[draft.own_cells_in(name_set) for draft in drafts],
+        cells=_own_cells(drafts, name_set),
     )
 
 
+def _own_cells(drafts: list[Draft], names: frozenset[str]) -> list[CellLookup]:
+    """Each row's cell lookup. The drafts of one concept mostly map the same variables from the same fields, so
+    equal field maps are kept once: a dataset holds a few of them, not one per row."""
+    shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
+    found: list[CellLookup] = []
+    for draft in drafts:
+        fields = draft.fields
+        fields = shared.setdefault(tuple(fields.items()), fields)
+        found.append(draft.own_cells_in(names, fields))
+    return found
+
+
 def _row(draft: Draft) -> dict[str, Any]:
-    row = {name: value for name, value in draft.values.items() if not name.startswith("_")}
-    for name, value in draft.constants.items():
-        if row.get(name) is None:
-            row[name] = value
-            draft.origins.setdefault(name, "A")
-    return row
+    """The draft's values with its target's constants where they stay null; private names (`_DTC` …) are left in,
+    since the dataset's own row keeps only its variables (make_dataset)."""
+    values, constants = draft.values, draft.constants
+    filled = {name: value for name, value in constants.items() if values.get(name) is None}
+    if not filled:
+        return values  # the usual row: read, never changed
+    for name in filled:
+        draft.origins.setdefault(name, "A")
+    return {**values, **filled}
 
 
 # Derived values a builder computes whether or not the domain has the variable (SDTMIG 3.4 MH has no MHSTDY).
@@ -71,11 +86,15 @@ _DERIVED_SUFFIXES = ("SEQ", "DY", "STDY", "ENDY", "LOBXFL")
 
 def _warn_dropped(spec: DomainSpec, drafts: list[Draft], rows: list[dict[str, Any]], context: BuildContext) -> None:
     """A collected value for a variable the domain does not have would vanish: W060 once per concept and variable."""
+    names = spec.names
     for draft, row in zip(drafts, rows, strict=True):
-        if draft.record is None or row.keys() <= spec.names:  # the usual row: every name is the domain's
+        if draft.record is None:
+            continue
+        others = row.keys() - names  # the usual row: none but private ones (`_DTC` …)
+        if not others:
             continue
         for name, value in row.items():
-            if value is None or name in spec.names:
+            if value is None or name not in others or name.startswith("_"):
                 continue
             if name.startswith(spec.prefix) and name[len(spec.prefix):] in _DERIVED_SUFFIXES:
                 continue

@@ -1,0 +1,63 @@
+"""A dataset's columns are taken once for its checks and lengths (`columns_of`): the same values, in row order, as
+reading each row's variable one at a time, whatever shape the rows have; and preparing a dataset gives the same
+issues and lengths either way."""
+
+from __future__ import annotations
+
+import pytest
+
+from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.preparation import check_values, columns_of, measure_lengths, prepare_dataset
+
+VARIABLES = [Variable("USUBJID", "Unique Subject Identifier", "text"), Variable("LBSEQ", "Sequence Number", "integer"),
+             Variable("LBORRES", "Result or Finding in Original Units", "text"),
+             Variable("LBSTRESN", "Numeric Result/Finding in Standard Units", "float")]
+
+
+def _one_at_a_time(dataset: Dataset) -> dict[str, list]:
+    return {variable.name: [row.get(variable.name) for row in dataset.rows] for variable in dataset.variables}
+
+
+ROW_SHAPES = {
+    "every variable, in order": [
+        {"USUBJID": "S-01", "LBSEQ": 1, "LBORRES": "5.1", "LBSTRESN": 5.1},
+        {"USUBJID": "S-02", "LBSEQ": 1, "LBORRES": None, "LBSTRESN": None}],
+    "keys in another order, and one not a variable": [
+        {"LBSTRESN": 0.0, "LBORRES": "0", "USUBJID": "S-01", "LBSEQ": 2, "EXTRA": "x"}],
+    "a row without one of them": [
+        {"USUBJID": "S-01", "LBSEQ": 1, "LBORRES": "7", "LBSTRESN": 7.0},
+        {"USUBJID": "S-02", "LBSEQ": 1}],
+    "no rows": [],
+}
+
+
+@pytest.mark.parametrize("rows", ROW_SHAPES.values(), ids=ROW_SHAPES.keys())
+def test_columns_are_each_rows_values_in_order(rows):
+    dataset = Dataset("LB", "Laboratory Test Results", "x", "FINDINGS", VARIABLES, [dict(row) for row in rows])
+    columns = columns_of(dataset)
+    assert list(columns) == [variable.name for variable in VARIABLES]
+    assert {name: list(values) for name, values in columns.items()} == _one_at_a_time(dataset)
+
+
+def test_one_variable_and_none():
+    one = Dataset("DM", "Demographics", "x", "SPECIAL PURPOSE", VARIABLES[:1], [{"USUBJID": "S-01"}, {"USUBJID": None}])
+    assert {name: list(values) for name, values in columns_of(one).items()} == {"USUBJID": ["S-01", None]}
+    assert columns_of(Dataset("DM", "Demographics", "x", "SPECIAL PURPOSE", [], [{}])) == {}
+
+
+def test_checks_and_lengths_agree_with_reading_row_by_row():
+    """Non-ASCII text (W002), text where a number belongs (W030), a non-finite number: found at the same rows."""
+    rows = [{"USUBJID": "S-01", "LBSEQ": 1, "LBORRES": "положительно", "LBSTRESN": 1.5},
+            {"USUBJID": "S-0002", "LBSEQ": "two", "LBORRES": "12.25", "LBSTRESN": float("inf")},
+            {"USUBJID": "S-3", "LBSEQ": 3, "LBORRES": None, "LBSTRESN": None}]
+    dataset = Dataset("LB", "Laboratory Test Results", "x", "FINDINGS", VARIABLES, rows)
+    taken = columns_of(dataset)
+    by_row = [(issue.code, issue.message) for issue in check_values(dataset)]
+    by_column = [(issue.code, issue.message) for issue in check_values(dataset, taken)]
+    assert by_column == by_row
+    assert {code for code, _ in by_row} >= {"W002", "W030"}
+    assert measure_lengths(dataset, taken) == measure_lengths(dataset) == {"USUBJID": 6, "LBORRES": 12}
+    prepared, issues = prepare_dataset(dataset)
+    assert [(issue.code, issue.message) for issue in issues] == by_row
+    assert {variable.name: variable.length for variable in prepared.variables} == {
+        "USUBJID": 6, "LBSEQ": None, "LBORRES": 12, "LBSTRESN": None}
