@@ -14,7 +14,7 @@ from the clock, so the same input gives the same bytes. The API uses the study's
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -24,7 +24,7 @@ import orjson
 from crfmap.writers.sdtm.dataset import Dataset, Variable
 from crfmap.writers.sdtm.oids import item_group_oid, item_oid
 from crfmap.writers.sdtm.output_file import open_output
-from crfmap.writers.sdtm.preparation import is_numeric, measure_lengths
+from crfmap.writers.sdtm.preparation import columns_of, is_numeric, measure_lengths
 
 DATASET_JSON_VERSION = "1.1.0"
 EPOCH_DATETIME = "1970-01-01T00:00:00"  # the stamp to use when a study has no data cut-off
@@ -104,11 +104,29 @@ def key_sequence(dataset: Dataset, variable: Variable) -> int | None:
 
 
 def encode_rows(dataset: Dataset) -> Iterator[bytes]:
-    """Each row as a JSON array, in variable order."""
-    converters = [(variable.name, _convert_number if is_numeric(variable) else _convert_text)
-                  for variable in dataset.variables]
-    for row in dataset.rows:
-        yield orjson.dumps([convert(row.get(name)) for name, convert in converters])
+    """Each row as a JSON array, in variable order; converted a column at a time, a chunk of rows at once."""
+    numeric = [is_numeric(variable) for variable in dataset.variables]
+    rows = dataset.rows
+    if not numeric:
+        yield from (b"[]" for _ in rows)
+        return
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        columns = columns_of(dataset, rows[start:start + _CHUNK_ROWS]).values()
+        converted = [_number_column(column) if number else _text_column(column)
+                     for column, number in zip(columns, numeric, strict=True)]
+        yield from map(orjson.dumps, zip(*converted, strict=True))
+
+
+_CHUNK_ROWS = 4_096
+_WHOLE = frozenset({int, type(None)})  # numbers written as they are
+
+
+def _text_column(column: Sequence[Any]) -> Sequence[Any]:
+    return [_convert_text(value) for value in column] if None in column else column
+
+
+def _number_column(column: Sequence[Any]) -> Sequence[Any]:
+    return column if set(map(type, column)) <= _WHOLE else [_convert_number(value) for value in column]
 
 
 def write_dataset_json(dataset: Dataset, target: Path, header: DatasetJsonHeader) -> None:

@@ -115,20 +115,22 @@ def _column(dataset: Dataset, name: str) -> list:
     return [row.get(name) for row in dataset.rows]
 
 
-def columns_of(dataset: Dataset) -> dict[str, Sequence[Any]]:
-    """Every variable's values in row order. Rows made by make_dataset hold exactly the variables, so one C-level
-    transposition takes them all; a row without one of them (a dataset built in code) falls back to `.get`."""
+def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -> dict[str, Sequence[Any]]:
+    """Every variable's values in row order (of `rows`: some of the dataset's; all by default). Rows made by
+    make_dataset hold exactly the variables, so one C-level transposition takes them all; a row without one of
+    them (a dataset built in code) falls back to `.get`."""
     names = [variable.name for variable in dataset.variables]
+    rows = dataset.rows if rows is None else rows
     if not names:
         return {}
     try:
         if len(names) == 1:
-            return {names[0]: [row[names[0]] for row in dataset.rows]}
+            return {names[0]: [row[names[0]] for row in rows]}
         taken = operator.itemgetter(*names)
-        transposed = list(zip(*map(taken, dataset.rows), strict=True)) or [() for _ in names]
+        transposed = list(zip(*map(taken, rows), strict=True)) or [() for _ in names]
         return dict(zip(names, transposed, strict=True))
     except KeyError:
-        return {name: _column(dataset, name) for name in names}
+        return {name: [row.get(name) for row in rows] for name in names}
 
 
 def _is_clean_text(column: Sequence[Any]) -> bool:
@@ -215,9 +217,19 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
         return dataset.rows
     text_names = [variable.name for variable in dataset.variables if not is_numeric(variable)]
     names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
-    rows = []
-    for row in dataset.rows:
-        changed = {name: transliterate_text(value) for name in names
-                   if isinstance(value := row.get(name), str) and not value.isascii()}  # ASCII stays as it is
-        rows.append({**row, **changed} if changed else row)
+    columns = columns_of(dataset)
+    rows = dataset.rows
+    copied: set[int] = set()  # rows already copied (the dataset's own rows are not changed)
+    for name in names:
+        column = columns[name]
+        if "".join(value for value in column if isinstance(value, str)).isascii():
+            continue  # the usual column: nothing to transliterate, nothing copied
+        if rows is dataset.rows:
+            rows = list(rows)
+        for index, value in enumerate(column):
+            if isinstance(value, str) and not value.isascii():
+                if index not in copied:
+                    rows[index] = dict(rows[index])
+                    copied.add(index)
+                rows[index][name] = transliterate_text(value)
     return rows

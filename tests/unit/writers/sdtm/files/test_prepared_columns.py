@@ -61,3 +61,22 @@ def test_checks_and_lengths_agree_with_reading_row_by_row():
     assert [(issue.code, issue.message) for issue in issues] == by_row
     assert {variable.name: variable.length for variable in prepared.variables} == {
         "USUBJID": 6, "LBSEQ": None, "LBORRES": 12, "LBSTRESN": None}
+
+
+def test_transliteration_changes_only_non_ascii_text_and_leaves_the_dataset_as_it_was():
+    """Two text columns with Cyrillic in the same row and in other rows; a number column is never touched."""
+    rows = [{"USUBJID": "S-01", "LBSEQ": 1, "LBORRES": "отр", "LBSTRESN": 1.0},
+            {"USUBJID": "Ш-02", "LBSEQ": 2, "LBORRES": "Положительно", "LBSTRESN": None},
+            {"USUBJID": "S-03", "LBSEQ": 3, "LBORRES": "5.1", "LBSTRESN": 5.1}]
+    before = [dict(row) for row in rows]
+    dataset = Dataset("LB", "Laboratory Test Results", "x", "FINDINGS", VARIABLES, rows)
+    prepared, issues = prepare_dataset(dataset, transliterate=True)
+    assert dataset.rows == before  # the dataset's own rows are not changed
+    assert [row["USUBJID"] for row in prepared.rows] == ["S-01", "SH-02", "S-03"]  # an upper-case letter before a non-letter: all capitals
+    assert [row["LBORRES"] for row in prepared.rows] == ["otr", "Polozhitelno", "5.1"]
+    assert [row["LBSTRESN"] for row in prepared.rows] == [1.0, None, 5.1]
+    assert [list(row) for row in prepared.rows] == [list(row) for row in before]  # variable order kept
+    assert not [issue for issue in issues if issue.code == "W002"]
+    only = prepare_dataset(dataset, transliterate=frozenset({"LBORRES"}))[0]
+    assert [row["USUBJID"] for row in only.rows] == ["S-01", "Ш-02", "S-03"]
+    assert [row["LBORRES"] for row in only.rows] == ["otr", "Polozhitelno", "5.1"]
