@@ -100,6 +100,7 @@ def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | No
     known = set(targets)
     routed: Routed = {}
     missing: set[str] = set()
+    fits: dict[tuple[str | None, str], bool] = {}  # (record kind, domain) → whether it takes such records
     for record in records:
         target = targets.get(record.concept)
         if target is None:
@@ -110,14 +111,19 @@ def _route_records(records: Iterable[Record], targets: dict[str, SdtmTarget | No
                     "W006", subject=record.subject_id,
                     detail=f"records of concept {record.concept!r} are not written to SDTM: the concept {reason}"))
             continue
-        spec = specs.get(target.domain) or context.catalog.domain(target.domain)
         kind = _KINDS.get(type(record))
-        if spec is None or kind is None or not context.catalog.accepts(kind, spec):
+        accepted = fits.get((kind, target.domain))
+        if accepted is None:
+            spec = specs.get(target.domain) or context.catalog.domain(target.domain)
+            accepted = fits[(kind, target.domain)] = (
+                spec is not None and kind is not None and context.catalog.accepts(kind, spec))
+            if spec is not None and accepted:
+                specs[target.domain] = spec
+        if not accepted:
             context.warn_once(("kind", record.concept), record,
                               f"a {type(record).__name__} record of concept {record.concept!r} cannot go to "
                               f"{target.domain}")
             continue
-        specs[target.domain] = spec
         routed.setdefault(target.domain, []).append((record, target))
     return routed
 
