@@ -136,6 +136,20 @@ def _encode_column(variable: Variable, rows: list[dict]) -> list[bytes]:
     name = variable.name
     if is_numeric(variable):
         return to_ibm_column([row.get(name) for row in rows])
-    width = int(variable.length or 1)
-    blank = b" " * width
-    return [blank if (value := row.get(name)) is None else value.encode("ascii").ljust(width) for row in rows]
+    padded = _Padded(int(variable.length or 1))
+    blank = padded.blank
+    return [blank if (value := row.get(name)) is None else padded[value] for row in rows]
+
+
+class _Padded(dict[str, bytes]):
+    """Text → its field: ASCII bytes padded to the variable's width. SDTM text repeats (STUDYID, USUBJID, test
+    codes, units), so each distinct value of a chunk is encoded once."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.width = width
+        self.blank = b" " * width
+
+    def __missing__(self, value: str) -> bytes:
+        field = self[value] = value.encode("ascii").ljust(self.width)
+        return field

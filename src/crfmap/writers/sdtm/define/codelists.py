@@ -31,8 +31,9 @@ def bind_ct_codelists(datasets: list[Dataset], study: StudyMapping, terms: Study
     for dataset in datasets:
         variables = []
         for variable in dataset.variables:
-            if variable.codelist is None:
-                codelist = _holding(terms, _codes(study, dataset.name, variable.name), _values(dataset, variable.name))
+            codes = _codes(study, dataset.name, variable.name) if variable.codelist is None else ()
+            if codes:  # a variable CDISC binds to a code list: its values are read, once each
+                codelist = _holding(terms, codes, _values(dataset, variable.name))
                 if codelist is not None:
                     variable = dataclasses.replace(variable, codelist=ct_codelist_id(study, codelist))
             variables.append(variable)
@@ -51,7 +52,8 @@ def _codes(study: StudyMapping, dataset: str, variable: str) -> tuple[str, ...]:
 
 
 def _values(dataset: Dataset, name: str) -> list[str]:
-    values = [value for row in dataset.rows if isinstance(value := row.get(name), str) and value]
+    """The variable's distinct text values, in first-seen order (a result's numeric ones left out)."""
+    values = list(dict.fromkeys(value for row in dataset.rows if isinstance(value := row.get(name), str) and value))
     if name.endswith(RESULT_SUFFIXES):
         values = [value for value in values if not is_numeric_result(value)]
     return values
