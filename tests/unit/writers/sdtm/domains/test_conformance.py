@@ -93,3 +93,13 @@ def test_supp_orphans(datasets):
     datasets["SUPPMH"].rows[0]["IDVAR"] = "MHGRPID"   # not an MH variable here
     datasets["SUPPCP"].rows[0]["RDOMAIN"] = "XX"
     assert found(datasets) == [("W072", "IDVARVAL")] * 3
+
+
+def test_required_value_missing_number_and_order(datasets):
+    """A NaN (a missing number, as an XPT reader gives it) is null too; issues come in row order, then variable."""
+    datasets["AE"].rows[2]["AESEQ"] = float("nan")
+    datasets["AE"].rows[2]["AETERM"] = "\t"
+    datasets["AE"].rows[0]["AEDECOD"] = None
+    issues = [issue for issue in check_datasets(datasets.values()) if issue.code == "W068"]
+    names = [variable.name for variable in datasets["AE"].variables]
+    assert [issue.column for issue in issues] == ["AEDECOD"] + sorted(["AESEQ", "AETERM"], key=names.index)
