@@ -222,7 +222,7 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
     copied: set[int] = set()  # rows already copied (the dataset's own rows are not changed)
     for name in names:
         column = columns[name]
-        if "".join(value for value in column if isinstance(value, str)).isascii():
+        if "".join([value for value in column if isinstance(value, str)]).isascii():
             continue  # the usual column: nothing to transliterate, nothing copied
         if rows is dataset.rows:
             rows = list(rows)
