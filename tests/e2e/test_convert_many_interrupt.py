@@ -18,7 +18,8 @@ driver or a worker); no process of the group alive; nothing left in TMPDIR; OUT 
 beside it, or, after a `convert` published it, every entry (files' bytes, links' targets, folders) the same.
 A run that ends before it could be interrupted fails the test: it would check nothing.
 On the processes executor (two workers, two partitions) and the local one; dask has its own cluster lifecycle.
-No wall-clock assertions: hang guards fail a test that does not end.
+Two more cases interrupt exactly after the mkdir of the parts folder and of OUT's new version, which the moments
+above hit only sometimes. No wall-clock assertions: hang guards fail a test that does not end.
 """
 
 from __future__ import annotations
@@ -212,3 +213,53 @@ def test_an_interrupt_leaves_everything_as_it_was(exports: Path, tmp_path: Path,
         assert not out.exists() and not out.is_symlink()
     else:
         assert snapshot(out) == expected
+
+
+# The moments above send SIGINT as soon as a folder appears, so the run is often a few instructions past the
+# mkdir that made it, before anything could record the folder for removal; only often, as it depends on the load.
+# These two cases put the interrupt exactly there, every time.
+
+def interrupt_after_mkdir(monkeypatch: pytest.MonkeyPatch, name_prefix: str) -> None:
+    """os.mkdir of a folder whose name starts with `name_prefix` makes it, then is interrupted."""
+    real_mkdir = os.mkdir
+
+    def mkdir_then_interrupted(path: str | os.PathLike[str], *args: int, **kwargs: int) -> None:
+        real_mkdir(path, *args, **kwargs)
+        if Path(path).name.startswith(name_prefix):
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "mkdir", mkdir_then_interrupted)
+
+
+def test_a_ctrl_c_just_as_the_parts_folder_is_made_leaves_nothing(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    from crfmap.api.many import _spill_folder
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    interrupt_after_mkdir(monkeypatch, "crfmap-parts-")
+    with pytest.raises(KeyboardInterrupt), _spill_folder(True):
+        pytest.fail("the block ran although the folder's making was interrupted")
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("before", ["no-output", "published"])
+def test_a_ctrl_c_just_as_the_run_version_is_made_leaves_out_as_it_was(tmp_path: Path, before: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from crfmap.api import WRITERS
+    from crfmap.writers.publish import RUN_PREFIX, start_run
+
+    out = tmp_path / "outputs" / "out"
+    out.parent.mkdir()
+    if before == "published":
+        publish_previous(out)
+    expected = snapshot(out)
+    interrupt_after_mkdir(monkeypatch, RUN_PREFIX)
+    with pytest.raises(KeyboardInterrupt):
+        start_run(out, WRITERS)
+    assert snapshot(out) == expected
+    if before == "no-output":
+        assert not out.exists() and os.listdir(out.parent) == []
+    else:
+        assert os.listdir(out.parent) == ["out"]
