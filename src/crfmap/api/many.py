@@ -22,6 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -146,17 +149,27 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
 
 @contextmanager
 def _spill_folder(wanted: bool) -> Iterator[str | None]:
-    """A private temporary folder for the partitions' parts, removed after the run (W147 when none can be made)."""
+    """A private temporary folder for the partitions' parts, removed after the run (W147 when none can be made).
+    Named before it is made, and made inside the block that removes it: a Ctrl-C just as it is made (between
+    mkdir and anything that could record it, as with tempfile's) still removes it. 128 random bits: no other
+    folder has the name, so what the block removes is this run's."""
     if not wanted:
         yield None
         return
+    path = ""
     try:
-        folder = tempfile.TemporaryDirectory(prefix="crfmap-parts-")
-    except OSError as problem:
-        raise FatalIssue(make_issue("W147", detail=f"the partitions' output cannot be set aside: no temporary "
-                                                   f"folder ({problem.strerror or problem}); nothing was written")) from None
-    with folder as path:
+        try:
+            path = os.path.join(tempfile.gettempdir(), f"crfmap-parts-{secrets.token_hex(16)}")
+            os.mkdir(path, 0o700)
+        except OSError as problem:
+            path = ""
+            raise FatalIssue(make_issue("W147", detail=f"the partitions' output cannot be set aside: no temporary "
+                                                       f"folder ({problem.strerror or problem}); nothing was "
+                                                       "written")) from None
         yield path
+    finally:
+        if path:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _finish(folder: Path, mapping: StudyMapping, mapping_issues: list[Issue], results: list[PartitionResult],

@@ -65,7 +65,7 @@ def start_run(out: Path, known_targets: Iterable[str]) -> OutputRun:
     try:
         with out_lock(run.control):  # so that no other run takes the new folder for debris before it is locked
             clear_debris(out, set(known_targets))
-            run.folder = make_version(out / CONTROL / RUNS)
+            make_version(out / CONTROL / RUNS, run)
             run.handle = lock_path(run.folder, wait=True)
     except BaseException:
         abandon_run(run)
@@ -112,14 +112,20 @@ def abandon_run(run: OutputRun) -> None:
 
 # ── pieces ───────────────────────────────────────────────────────────────────────────────────────────
 
-def make_version(runs: Path) -> Path:
+def make_version(runs: Path, run: OutputRun | None = None) -> Path:
     """A new, empty version folder with a unique name. Made with mkdir, not mkdtemp, so that it has the
-    permissions of any folder the user makes (mkdtemp's are private, and OUT/fhir is read through it)."""
+    permissions of any folder the user makes (mkdtemp's are private, and OUT/fhir is read through it). With `run`,
+    it is the run's folder from before it is made: a run interrupted (Ctrl-C) just as it makes it, before it
+    could be told of it, still removes it (abandon_run)."""
     while True:
         folder = runs / f"{RUN_PREFIX}{secrets.token_hex(6)}"
+        if run is not None:
+            run.folder = folder
         try:
             folder.mkdir()
-        except FileExistsError:
+        except FileExistsError:  # another run's
+            if run is not None:
+                run.folder = runs
             continue
         return folder
 

@@ -36,7 +36,13 @@ def encode_default(value: Any) -> Any:
 
 
 def dump_json(data: Any, pretty: bool = False) -> bytes:
-    return orjson.dumps(data, default=encode_default, option=orjson.OPT_INDENT_2 if pretty else 0)
+    try:
+        return orjson.dumps(data, default=encode_default, option=orjson.OPT_INDENT_2 if pretty else 0)
+    except orjson.JSONEncodeError as problem:
+        # orjson turns any exception of `default` into a TypeError: a Ctrl-C that struck there is still a Ctrl-C
+        if isinstance(problem.__cause__, KeyboardInterrupt):
+            raise problem.__cause__ from None
+        raise
 
 
 def make_request(handle: ResourceHandle, resource: dict[str, Any], options: FhirOptions) -> dict[str, str]:

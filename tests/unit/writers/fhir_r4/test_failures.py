@@ -140,3 +140,22 @@ def test_lint_reports_unusable_canonical_bases():
         assert [issue.code for issue in lint_fhir_targets(with_study_fhir(settings))] == ["P014"], settings
     both = {"canonical_base": "https://example.org/a", "extension_base": "https://example.org/a/StructureDefinition"}
     assert lint_fhir_targets(with_study_fhir(both)) == []
+
+
+def test_a_ctrl_c_while_a_value_is_encoded_stays_a_ctrl_c(monkeypatch):
+    # orjson makes any exception of its `default` callback (where Decimals are written) a TypeError: the command
+    # line would call a Ctrl-C at that moment an internal error (exit 2) instead of an interruption (exit 130)
+    from decimal import Decimal
+
+    from crfmap.writers.fhir_r4 import emit
+
+    assert emit.dump_json({"value": Decimal("12.50")}) == b'{"value":12.50}'
+
+    def interrupted(_value):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(emit, "format_decimal", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        emit.dump_json({"value": Decimal("12.50")})
+    with pytest.raises(TypeError):  # what cannot be written is still said as such
+        emit.dump_json({"value": object()})
