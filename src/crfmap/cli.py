@@ -227,7 +227,7 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
             click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
-    _run(body, debug, redact)
+    _run(body, debug, redact, out=out)
 
 
 @main.command("convert-many")
@@ -322,7 +322,7 @@ def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], 
             click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
-    _run(body, debug, redact)
+    _run(body, debug, redact, out=out)
 
 
 @main.command("check-mapping")
@@ -576,7 +576,14 @@ def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool
 
 # ── plumbing ──────────────────────────────────────────────────────────────────────────────────────────
 
-def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
+def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool, out: Path | None = None) -> None:
+    """`body` with its failures said in one line each; `out`: the output folder the command switches, so that an
+    interruption or a bug after the switch does not claim that nothing changed."""
+    before = api.published_version(out) if out is not None else None
+
+    def switched() -> bool:
+        return out is not None and api.published_version(out) not in (None, before)
+
     try:
         status = body()
     except FatalIssue as fatal:
@@ -584,12 +591,17 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool) -> None:
             click.echo(render_issue(issue), err=True)
         sys.exit(ExitStatus.CANNOT_RUN)
     except KeyboardInterrupt:
-        click.echo("crfmap: interrupted; no output was changed.", err=True)
+        if switched():
+            click.echo(f"crfmap: interrupted after the new output was switched in at {out}; the reports and the "
+                       "summary may be incomplete.", err=True)
+        else:
+            click.echo("crfmap: interrupted; no output was changed.", err=True)
         sys.exit(130)
     except Exception as problem:  # the last-resort handler: a bug, never the user's fault
         if debug:
             raise
-        click.echo(f"crfmap: internal error ({type(problem).__name__}); nothing was written. "
+        done = f"the new output was switched in at {out}" if switched() else "nothing was written"
+        click.echo(f"crfmap: internal error ({type(problem).__name__}); {done}. "
                    "Run again with --debug and report the traceback.", err=True)
         sys.exit(ExitStatus.CANNOT_RUN)
     sys.exit(int(status))

@@ -141,3 +141,31 @@ def test_help_teaches_the_exit_statuses() -> None:
     result = run("--help")
     assert "Exit status: 0 no errors" in result.stdout
     assert "validate" in result.stdout and "convert" in result.stdout
+
+
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, RuntimeError])
+def test_a_failure_after_the_switch_does_not_claim_nothing_changed(clean_book: Path, study: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    failure: type[BaseException]) -> None:
+    """Ctrl-C (or a bug) while the summary is printed, after OUT was switched to the new output: the message says
+    so, and OUT holds this run's files; the same failure before the switch says nothing changed."""
+    import crfmap.cli
+
+    out = tmp_path / "out"
+
+    def fails(*_args: object, **_kwargs: object) -> None:
+        raise failure
+
+    monkeypatch.setattr(crfmap.cli, "_print_report", fails)
+    result = run("convert", str(clean_book), "--study", str(study), "--to", "fhir", "--out", str(out))
+    assert result.exit_code == (130 if failure is KeyboardInterrupt else 2), result.output
+    assert f"the new output was switched in at {out}" in result.stderr, result.stderr
+    assert "no output was changed" not in result.stderr and "nothing was written" not in result.stderr
+    assert sorted(path.name for path in (out / "fhir").iterdir())  # the run's files are there
+    before = {path.relative_to(out): path.read_bytes() for path in out.rglob("*") if path.is_file()}
+
+    monkeypatch.setattr(crfmap.cli.api, "convert_workbook", fails)
+    again = run("convert", str(clean_book), "--study", str(study), "--to", "fhir", "--out", str(out))
+    said = "interrupted; no output was changed." if failure is KeyboardInterrupt else "nothing was written"
+    assert said in again.stderr, again.stderr
+    assert {path.relative_to(out): path.read_bytes() for path in out.rglob("*") if path.is_file()} == before

@@ -18,8 +18,8 @@ driver or a worker); no process of the group alive; nothing left in TMPDIR; OUT 
 beside it, or, after a `convert` published it, every entry (files' bytes, links' targets, folders) the same.
 A run that ends before it could be interrupted fails the test: it would check nothing.
 On the processes executor (two workers, two partitions) and the local one; dask has its own cluster lifecycle.
-Two more cases interrupt exactly after the mkdir of the parts folder and of OUT's new version, which the moments
-above hit only sometimes. No wall-clock assertions: hang guards fail a test that does not end.
+More cases interrupt exactly after the mkdir of the parts folder, of OUT's new version and (a new OUT) of OUT and
+its control folders, which the moments above hit only sometimes. No wall-clock assertions: hang guards fail a test that does not end.
 """
 
 from __future__ import annotations
@@ -217,7 +217,7 @@ def test_an_interrupt_leaves_everything_as_it_was(exports: Path, tmp_path: Path,
 
 # The moments above send SIGINT as soon as a folder appears, so the run is often a few instructions past the
 # mkdir that made it, before anything could record the folder for removal; only often, as it depends on the load.
-# These two cases put the interrupt exactly there, every time.
+# These cases put the interrupt exactly there, every time.
 
 def interrupt_after_mkdir(monkeypatch: pytest.MonkeyPatch, name_prefix: str) -> None:
     """os.mkdir of a folder whose name starts with `name_prefix` makes it, then is interrupted."""
@@ -244,18 +244,21 @@ def test_a_ctrl_c_just_as_the_parts_folder_is_made_leaves_nothing(tmp_path: Path
     assert sorted(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("before", ["no-output", "published"])
-def test_a_ctrl_c_just_as_the_run_version_is_made_leaves_out_as_it_was(tmp_path: Path, before: str,
+@pytest.mark.parametrize(("before", "folder"), [("no-output", "run-"), ("published", "run-"), ("no-output", "out"),
+                                                ("no-output", ".crfmap"), ("no-output", "runs")])
+def test_a_ctrl_c_just_as_the_run_version_is_made_leaves_out_as_it_was(tmp_path: Path, before: str, folder: str,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`folder`: the run's version (run-…), or, in a new OUT, OUT itself and the control folders inside it."""
     from crfmap.api import WRITERS
     from crfmap.writers.publish import RUN_PREFIX, start_run
 
+    assert RUN_PREFIX == "run-"
     out = tmp_path / "outputs" / "out"
     out.parent.mkdir()
     if before == "published":
         publish_previous(out)
     expected = snapshot(out)
-    interrupt_after_mkdir(monkeypatch, RUN_PREFIX)
+    interrupt_after_mkdir(monkeypatch, folder)
     with pytest.raises(KeyboardInterrupt):
         start_run(out, WRITERS)
     assert snapshot(out) == expected

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from crfmap.api.annotation import write_annotation
-    from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook
+    from crfmap.api.conversion import ConvertOptions, ConvertOutcome, convert_workbook, published_version
     from crfmap.api.delivery import PushSettings, make_push_options, push_fhir, write_fhir_definitions
     from crfmap.api.executors import EXECUTORS, Executor, ExecutorSettings
     from crfmap.api.many import ExportSummary, ManyOptions, ManyOutcome, convert_many, list_exports
@@ -44,6 +44,7 @@ _HOMES: dict[str, str] = {
     "ConvertOptions": "crfmap.api.conversion",
     "ConvertOutcome": "crfmap.api.conversion",
     "convert_workbook": "crfmap.api.conversion",
+    "published_version": "crfmap.api.conversion",
     "PushSettings": "crfmap.api.delivery",
     "make_push_options": "crfmap.api.delivery",
     "push_fhir": "crfmap.api.delivery",
@@ -133,6 +134,7 @@ __all__ = [
     "mapping_reference",
     "merge_partitions",
     "page_policy",
+    "published_version",
     "push_fhir",
     "target_models",
     "validate_workbook",

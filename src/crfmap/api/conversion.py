@@ -25,7 +25,7 @@ from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
 from crfmap.study.models import StudyMapping
 from crfmap.writers import WRITERS, WriteRequest
-from crfmap.writers.publish import CONTROL, CURRENT, abandon_run, publish_run, start_run
+from crfmap.writers.publish import CONTROL, CURRENT, abandon_run, publish_run, start_run, version_of
 
 
 @dataclass(frozen=True)
@@ -77,6 +77,16 @@ def convert_workbook(workbook: Path, study: Path | StudyMapping | None, options:
     finally:
         if validation.spool is not None:
             validation.spool.close()
+
+
+def published_version(out: Path) -> str | None:
+    """The name of the version OUT shows now (None: none yet, or unreadable). Taken before a run and again after
+    it was interrupted, it tells whether the run had already switched OUT to its new output."""
+    try:
+        found = version_of(Path(out) / CONTROL / CURRENT)
+    except OSError:
+        return None
+    return None if found is None else found.name
 
 
 def check_targets(options: ConvertOptions) -> None:

@@ -60,9 +60,9 @@ class OutputRun:
 def start_run(out: Path, known_targets: Iterable[str]) -> OutputRun:
     """Make OUT (and its parents) if needed, clear what killed runs left, and open a locked version folder.
     Raises OSError when OUT cannot be made or written (the caller reports W001)."""
-    made = make_folders(out / CONTROL / RUNS)
-    run = OutputRun(out=out, folder=out / CONTROL / RUNS, made=made)
+    run = OutputRun(out=out, folder=out / CONTROL / RUNS)
     try:
+        make_folders(out / CONTROL / RUNS, run.made)
         with out_lock(run.control):  # so that no other run takes the new folder for debris before it is locked
             clear_debris(out, set(known_targets))
             make_version(out / CONTROL / RUNS, run)
@@ -130,8 +130,10 @@ def make_version(runs: Path, run: OutputRun | None = None) -> Path:
         return folder
 
 
-def make_folders(folder: Path) -> list[Path]:
-    """mkdir -p, returning the folders it created, outermost first."""
+def make_folders(folder: Path, made: list[Path] | None = None) -> list[Path]:
+    """mkdir -p, returning the folders it created, outermost first. Each is listed in `made` before it is made
+    (and taken off if it was there already), so that a run interrupted just as it makes one (Ctrl-C) still
+    knows to remove it."""
     missing = []
     probe = folder
     while not probe.exists():
@@ -139,17 +141,21 @@ def make_folders(folder: Path) -> list[Path]:
         if probe.parent == probe:
             break
         probe = probe.parent
-    made: list[Path] = []
+    made = [] if made is None else made
     try:
         for path in reversed(missing):
-            path.mkdir()
             made.append(path)
+            try:
+                path.mkdir()
+            except FileExistsError:  # made meanwhile by another run: not this run's to remove
+                made.pop()
+                raise
     except FileExistsError:
         if not folder.is_dir():
             raise
     except OSError:
-        for path in reversed(made):
-            path.rmdir()
+        while made:
+            made.pop().rmdir()
         raise
     return made
 
