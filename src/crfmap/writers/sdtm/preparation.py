@@ -57,10 +57,11 @@ def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> t
 
 def measure_lengths(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None = None) -> dict[str, int]:
     """Longest value (in characters, = bytes for ASCII) of every text variable, at least 1."""
+    columns = columns_of(dataset) if columns is None else columns
     lengths = {}
     for variable in dataset.variables:
         if not is_numeric(variable):
-            column = columns[variable.name] if columns is not None else _column(dataset, variable.name)
+            column = columns[variable.name]
             texts = [value for value in column if isinstance(value, str)]
             lengths[variable.name] = max(max(map(len, texts), default=1), 1)
     return lengths
@@ -92,8 +93,9 @@ def check_values(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None =
     A column is first checked as a whole with C-speed builtins; only a column that fails is walked row by row
     to say where.
     """
+    columns = columns_of(dataset) if columns is None else columns
     for variable in dataset.variables:
-        column = columns[variable.name] if columns is not None else _column(dataset, variable.name)
+        column = columns[variable.name]
         numeric = is_numeric(variable)
         if _is_clean_numbers(variable, column) if numeric else _is_clean_text(column):
             continue
@@ -109,10 +111,6 @@ def check_values(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None =
             yield make_issue("W030", value=row[name], expected="a declared variable",
                              detail=f"{_where(dataset, name, index)}: {name} is not a variable of {dataset.name}",
                              **locate_row(dataset, index, name))
-
-
-def _column(dataset: Dataset, name: str) -> list:
-    return [row.get(name) for row in dataset.rows]
 
 
 def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -> dict[str, Sequence[Any]]:
