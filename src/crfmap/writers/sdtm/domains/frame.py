@@ -53,14 +53,14 @@ class DomainAssembly:
         self.cells: list[CellLookup] = []
         self.facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in spec.variables}
         self.origin_maps: set[tuple[tuple[str, str], ...]] = set()  # the drafts' origins (variable → code), each once
+        self.shapes: set[Shape] = set()  # (variables filled, origins, code lists) of the rows folded so far
         self.names: set[str] = set()  # the dataset's variables, known at `finish`: every row's cell lookup asks it
         self.field_maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # equal field maps, kept once
 
     def add(self, drafts: list[Draft]) -> None:
         rows = [_row(draft) for draft in drafts]
         _warn_dropped(self.spec, drafts, rows, self.context)
-        _fold_facts(self.facts, rows, drafts)
-        self.origin_maps.update(tuple(draft.origins.items()) for draft in drafts)
+        _fold_facts(self.facts, rows, drafts, self.shapes, self.origin_maps)
         self.rows.extend(rows)
         self.sources.extend(self.context.sources_of(draft) for draft in drafts)
         self.cells.extend(self._own_cells(drafts))
@@ -102,7 +102,7 @@ class DomainAssembly:
 
 def _row(draft: Draft) -> dict[str, Any]:
     """The draft's values with its target's constants where they stay null; private names (`_DTC` …) are left in,
-    since the dataset's own row keeps only its variables (make_dataset)."""
+    since the dataset's own row keeps only its variables (DomainAssembly.finish)."""
     values, constants = draft.values, draft.constants
     filled = {name: value for name, value in constants.items() if values.get(name) is None}
     if not filled:
@@ -149,20 +149,33 @@ class _ValueFacts:
         self.all_days = True  # every text value is a complete date (10 characters)
 
 
-def _fold_facts(facts: dict[str, _ValueFacts], rows: list[dict[str, Any]], drafts: list[Draft]) -> None:
+Shape = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
+def _fold_facts(facts: dict[str, _ValueFacts], rows: list[dict[str, Any]], drafts: list[Draft],
+                shapes: set[Shape], origin_maps: set[tuple[tuple[str, str], ...]]) -> None:
     """Each variable's facts from its values that are not null (none: no row fills it), in one pass over the rows
-    for every variable, not one per variable."""
+    for every variable, not one per variable. Rows of one concept mostly fill the same variables with the same
+    origins and code lists: each such shape (kept in `shapes`) is folded once; only date values are read per row.
+    `origin_maps` gathers each draft's origins, filled or not, once per distinct map."""
+    dated = [name for name, fact in facts.items() if fact.dated]
     for draft, row in zip(drafts, rows, strict=True):
-        origins, codelists = draft.origins, draft.codelists
-        for name, value in row.items():
-            if value is None:
-                continue
-            fact = facts.get(name)
-            if fact is None:
-                continue
-            fact.codes.add(origins.get(name, "C"))
-            fact.codelists.add(codelists.get(name))
-            if fact.dated and isinstance(value, str):
+        origins = tuple(draft.origins.items())
+        shape = (tuple([name for name, value in row.items() if value is not None]), origins,
+                 tuple(draft.codelists.items()))
+        if shape not in shapes:
+            shapes.add(shape)
+            origin_maps.add(origins)
+            given, codelists = draft.origins, draft.codelists
+            for name in shape[0]:
+                fact = facts.get(name)
+                if fact is not None:
+                    fact.codes.add(given.get(name, "C"))
+                    fact.codelists.add(codelists.get(name))
+        for name in dated:
+            value = row.get(name)
+            if isinstance(value, str):
+                fact = facts[name]
                 size = len(value)
                 if "T" in value:
                     fact.timed = True
