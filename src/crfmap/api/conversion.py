@@ -121,6 +121,7 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
     mapping = validation.study
     # Sorted by (subject, concept, key) as writers expect; beyond a few thousand they are read back from disk.
     records = validation.spool if validation.spool is not None else RecordSpool.of(validation.records)
+    validation.records = []  # the spool holds them now, and the last writer lets each go as it reads it
     if made is not None:
         if options.allow_errors and subject_forms(mapping):
             report_orphans(validation, made.orphans, report)
@@ -137,7 +138,9 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
         return _cannot_write(outcome, out, problem)
     try:
         try:
-            for target in options.targets:
+            for number, target in enumerate(options.targets, start=1):
+                if number == len(options.targets):
+                    records.hand_over()  # nothing reads the records after the last writer
                 folder = run.folder / target
                 folder.mkdir()
                 request = WriteRequest(records=records, study=mapping, folder=folder, source=source,

@@ -108,6 +108,8 @@ class RecordSpool:
         self.left_out: frozenset[str] = frozenset()
         self.left_out_count = 0
         self.subjects_with_record: set[str] = set()  # subjects that have a Subject record
+        self.last_reader = False  # the next reading is the last: the records in memory go as they are given
+        self.handed_over = False  # that reading began: reading again is an error, never an empty pass
 
     @classmethod
     def of(cls, records: list[Record]) -> RecordSpool:
@@ -130,7 +132,10 @@ class RecordSpool:
         return self.count - self.left_out_count
 
     def __iter__(self) -> Iterator[Record]:
+        if self.handed_over:
+            raise RuntimeError("the records were handed over to their last reader and are gone")
         records = self._merged()
+        self.handed_over = self.last_reader
         if not self.left_out:
             return records
         return (record for record in records if record.subject_id not in self.left_out)
@@ -139,6 +144,11 @@ class RecordSpool:
         """Give back no record of `subjects` from now on; `count` is how many records that leaves out."""
         self.left_out = frozenset(subjects)
         self.left_out_count = count
+
+    def hand_over(self) -> None:
+        """Make the next reading the last: it takes the records held in memory, each let go as it is given, so that
+        memory falls as the reader goes (its own rows can take the place). Reading again raises RuntimeError."""
+        self.last_reader = True
 
     def close(self) -> None:
         """Let go of the records and the spill file (done also when the spool is collected)."""
@@ -179,13 +189,17 @@ class RecordSpool:
         if not self.sorted:
             self.buffer.sort(key=_sort_key)
             self.sorted = True
+        if self.last_reader:
+            held, self.buffer = _given_away(self.buffer), []
+        else:
+            held = iter(list(self.buffer))
         if not self.runs:
-            return iter(list(self.buffer))
+            return held
         while len(self.runs) + 1 > self.fan_in:
             self._merge_runs()
         assert self.file is not None
         file = self.file
-        return heapq.merge(*(_read_run(file, run) for run in self.runs), iter(list(self.buffer)), key=_sort_key)
+        return heapq.merge(*(_read_run(file, run) for run in self.runs), held, key=_sort_key)
 
     def _merge_runs(self) -> None:
         """One pass: every group of `fan_in` runs becomes one run in a new file; the old file goes."""
@@ -206,6 +220,13 @@ class RecordSpool:
             raise
         old.close()
         self.file, self.runs = new, runs
+
+
+def _given_away(records: list[Record]) -> Iterator[Record]:
+    """`records` in their order, each let go as it is given (a list iterator would hold them all to the end)."""
+    records.reverse()
+    while records:
+        yield records.pop()
 
 
 def _groups(runs: list[_Run], size: int) -> Iterator[list[_Run]]:

@@ -133,3 +133,35 @@ def test_a_spool_that_cannot_write_raises_oserror_and_holds_nothing(monkeypatch:
     spool = RecordSpool(buffer=2)
     with pytest.raises(OSError):
         spool.extend([finding("01-001", str(number), number + 2) for number in range(3)])
+
+
+@settings(max_examples=60, deadline=None)
+@given(records=records_strategy, buffer=st.integers(1, 70), chunk=st.integers(1, 4), fan_in=st.integers(2, 4))
+def test_the_last_reader_gets_the_same_records_and_cannot_read_them_twice(records, buffer, chunk, fan_in):
+    spool = RecordSpool(buffer=buffer, chunk=chunk, fan_in=fan_in)
+    spool.extend(records)
+    expected = as_written(list(spool))
+    spool.hand_over()
+    assert as_written(list(spool)) == expected
+    assert len(spool) == len(records)
+    with pytest.raises(RuntimeError, match="handed over"):
+        iter(spool)  # never an empty second pass that would write nothing, silently
+
+
+def test_the_last_reader_lets_each_record_in_memory_go_as_it_is_given():
+    import gc
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(item, Finding) for item in gc.get_objects())
+
+    spool = RecordSpool.of([finding("01-001", str(key), key + 2) for key in range(50)])
+    before = alive()
+    spool.hand_over()
+    reading = iter(spool)
+    for _ in range(10):
+        next(reading)  # given and dropped, as a writer that keeps only its rows does
+    assert alive() == before - 10
+    rest = sum(1 for _ in reading)
+    assert rest == 40
+    assert alive() == before - 50

@@ -115,7 +115,7 @@ def check_values(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None =
 
 def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -> dict[str, Sequence[Any]]:
     """Every variable's values in row order (of `rows`: some of the dataset's; all by default). Rows made by
-    make_dataset hold exactly the variables, so one C-level transposition takes them all; a row without one of
+    DomainAssembly.finish hold exactly the variables, so one C-level transposition takes them all; a row without one of
     them (a dataset built in code) falls back to `.get`."""
     names = [variable.name for variable in dataset.variables]
     rows = dataset.rows if rows is None else rows

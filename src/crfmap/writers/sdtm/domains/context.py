@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -101,6 +101,58 @@ class OwnCells:
         return (self.sources.get(name) or None) if name else None
 
 
+Stage = tuple[object, ...]  # (phase, domain or its rank, step): where in the build an issue was raised
+
+
+class IssueLog:
+    """The build's issues, each kept with the stage and the part of the study (a block of subjects) it was raised
+    for. The build goes a block at a time, through every phase; `in_order()` gives the issues as one pass over the
+    whole study, phase by phase and domain by domain, raises them (stage, then part, then the order they came),
+    so that reports do not depend on how the subjects were split."""
+
+    __slots__ = ("_entries", "_warned", "part", "stage")
+
+    def __init__(self) -> None:
+        self.stage: Stage = ()
+        self.part = 0  # the block of subjects being built, counted in subject order; study-level work after them
+        self._entries: list[tuple[Stage, int, int, Issue] | None] = []
+        self._warned: dict[tuple[str, ...], int] = {}  # warn_once key → its entry
+
+    def append(self, issue: Issue) -> None:
+        self._entries.append((self.stage, self.part, len(self._entries), issue))
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        for issue in issues:
+            self.append(issue)
+
+    def step(self, step: int) -> None:
+        """A new step of the stage's phase (a derivation): its issues come after the previous step's, for every
+        subject."""
+        self.stage = (*self.stage[:2], step)
+
+    def wants(self, key: tuple[str, ...]) -> bool:
+        """Whether an issue said once per `key` (`once`) is to be raised here: none was raised yet, or only one
+        that comes later in the study-wide order (by a block built earlier, in a later phase or domain)."""
+        found = self._warned.get(key)
+        if found is None:
+            return True
+        kept = self._entries[found]
+        return kept is None or (self.stage, self.part) < kept[:2]
+
+    def once(self, key: tuple[str, ...], issue: Issue) -> None:
+        """`issue`, replacing the one raised for `key` before (ask `wants` first)."""
+        found = self._warned.get(key)
+        if found is not None:
+            self._entries[found] = None
+        self._warned[key] = len(self._entries)
+        self.append(issue)
+
+    def in_order(self) -> list[Issue]:
+        entries = [entry for entry in self._entries if entry is not None]
+        entries.sort(key=lambda entry: entry[:3])
+        return [entry[3] for entry in entries]
+
+
 @dataclass(slots=True)
 class BuildContext:
     study: StudyMapping
@@ -109,10 +161,13 @@ class BuildContext:
     reference_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFSTDTC (every --DY)
     exposure_start: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXSTDTC (--LOBXFL)
     reference_end: dict[str, PartialDate] = field(default_factory=dict)  # subject id → RFXENDTC
-    issues: list[Issue] = field(default_factory=list)
+    issues: IssueLog = field(default_factory=IssueLog)
     methods: set[str] = field(default_factory=set)
-    _warned: set[tuple[str, ...]] = field(default_factory=set)
     _sources: dict[int, tuple[SourceCell, ...]] = field(default_factory=dict)  # id(record) → its cells, sorted
+
+    def forget_records(self) -> None:
+        """Let the records `sources_of` has seen go (their ids may be taken again by new ones)."""
+        self._sources.clear()
 
     def sources_of(self, draft: Draft) -> tuple[SourceCell, ...]:
         """`draft.sources`, sorted once per record: a record's SUPP-- rows share its tuple. (By id: the records
@@ -155,9 +210,8 @@ class BuildContext:
                   cells: tuple[SourceCell, ...] | None = None, code: str = "W060") -> None:
         """`code` (W060 unless said) once per key, at the cells of the value it is about when known, else the
         record's first."""
-        if key in self._warned:
+        if not self.issues.wants(key):
             return
-        self._warned.add(key)
         cells = cells or record.all_sources
-        self.issues.append(make_issue(code, at=cells[0] if cells else None, subject=record.subject_id,
-                                      detail=detail))
+        self.issues.once(key, make_issue(code, at=cells[0] if cells else None, subject=record.subject_id,
+                                         detail=detail))

@@ -222,6 +222,8 @@ DERIVATIONS: tuple[DerivationEntry, ...] = (
 
 
 def run_derivations(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> None:
-    """Every derivation in registry order, on one domain's drafts (sorted; --SEQ needs the order)."""
-    for entry in DERIVATIONS:
+    """Every derivation in registry order, on one domain's drafts (sorted; --SEQ needs the order): the whole
+    domain's, or one subject's (each derivation works within a subject)."""
+    for step, entry in enumerate(DERIVATIONS, start=1):
+        context.issues.step(step)
         entry.run(spec, drafts, context)

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from crfmap.sources import SourceCell
 from crfmap.writers.sdtm.dataset import CellLookup, Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.domains.catalog import DomainSpec, VariableSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
@@ -35,42 +36,73 @@ def sort_drafts(drafts: Iterable[Draft], context: BuildContext) -> list[Draft]:
 
 def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset:
     """The dataset of `spec` holding `drafts` (already sorted and derived)."""
-    rows = [_row(draft) for draft in drafts]
-    _warn_dropped(spec, drafts, rows, context)
-    not_collected = {name.partition(".")[2] for name in context.settings.not_collected
-                     if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
-    facts = _value_facts(spec.variables, rows, drafts)
-    chosen = [variable for variable in spec.variables
-              if variable.core in ("Req", "Exp") or variable.name in not_collected or facts[variable.name].codes]
-    variables = [_variable(variable, facts[variable.name], drafts, context) for variable in chosen]
-    names = [variable.name for variable in chosen]
-    name_set = frozenset(names)
-    for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
-        rows[index] = {name: row.get(name) for name in names}
-    return Dataset(
-        name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
-        rows=rows,
-        sources=[context.sources_of(draft) for draft in drafts],
-        keys=tuple(key for key in spec.keys if key in names),
-        cells=_own_cells(drafts, name_set),
-    )
+    assembly = DomainAssembly(spec, context)
+    assembly.add(drafts)
+    return assembly.finish()
 
 
-def _own_cells(drafts: list[Draft], names: frozenset[str]) -> list[CellLookup]:
-    """Each row's cell lookup. The drafts of one concept mostly map the same variables from the same fields, so
-    equal field maps are kept once: a dataset holds a few of them, not one per row."""
-    shared: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
-    found: list[CellLookup] = []
-    for draft in drafts:
-        fields = draft.fields
-        fields = shared.setdefault(tuple(fields.items()), fields)
-        found.append(draft.own_cells_in(names, fields))
-    return found
+class DomainAssembly:
+    """A dataset gathered a subject at a time: each subject's drafts (sorted and derived) become rows as they
+    come, and what decides the dataset's variables (which are kept; their origins, code lists and date types) is
+    folded from them, so the drafts can go. `finish` makes the dataset once every subject is in."""
+
+    def __init__(self, spec: DomainSpec, context: BuildContext) -> None:
+        self.spec, self.context = spec, context
+        self.rows: list[dict[str, Any]] = []
+        self.sources: list[tuple[SourceCell, ...]] = []
+        self.cells: list[CellLookup] = []
+        self.facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in spec.variables}
+        self.origin_maps: set[tuple[tuple[str, str], ...]] = set()  # the drafts' origins (variable → code), each once
+        self.shapes: set[Shape] = set()  # (variables filled, origins, code lists) of the rows folded so far
+        self.names: set[str] = set()  # the dataset's variables, known at `finish`: every row's cell lookup asks it
+        self.field_maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # equal field maps, kept once
+
+    def add(self, drafts: list[Draft]) -> None:
+        rows = [_row(draft) for draft in drafts]
+        _warn_dropped(self.spec, drafts, rows, self.context)
+        _fold_facts(self.facts, rows, drafts, self.shapes, self.origin_maps)
+        self.rows.extend(rows)
+        self.sources.extend(self.context.sources_of(draft) for draft in drafts)
+        self.cells.extend(self._own_cells(drafts))
+
+    def finish(self) -> Dataset:
+        spec, context, facts = self.spec, self.context, self.facts
+        not_collected = {name.partition(".")[2] for name in context.settings.not_collected
+                         if name.partition(".")[0] == spec.name}  # written empty; define.xml says why
+        chosen = [variable for variable in spec.variables
+                  if variable.core in ("Req", "Exp") or variable.name in not_collected or facts[variable.name].codes]
+        given: dict[str, set[str]] = {}  # variable → the origins drafts gave it, filled or not
+        for origins in self.origin_maps:  # a union: the order they come in does not matter
+            for name, code in origins:
+                given.setdefault(name, set()).add(code)
+        variables = [_variable(variable, facts[variable.name], given.get(variable.name, set()), context)
+                     for variable in chosen]
+        names = [variable.name for variable in chosen]
+        rows = self.rows
+        for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
+            rows[index] = {name: row.get(name) for name in names}
+        self.names.update(names)
+        return Dataset(
+            name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
+            rows=rows, sources=self.sources, keys=tuple(key for key in spec.keys if key in self.names),
+            cells=self.cells,
+        )
+
+    def _own_cells(self, drafts: list[Draft]) -> list[CellLookup]:
+        """Each row's cell lookup. The drafts of one concept mostly map the same variables from the same fields,
+        so equal field maps are kept once: a dataset holds a few of them, not one per row."""
+        shared, names = self.field_maps, self.names
+        found: list[CellLookup] = []
+        for draft in drafts:
+            fields = draft.fields
+            fields = shared.setdefault(tuple(fields.items()), fields)
+            found.append(draft.own_cells_in(names, fields))
+        return found
 
 
 def _row(draft: Draft) -> dict[str, Any]:
     """The draft's values with its target's constants where they stay null; private names (`_DTC` …) are left in,
-    since the dataset's own row keeps only its variables (make_dataset)."""
+    since the dataset's own row keeps only its variables (DomainAssembly.finish)."""
     values, constants = draft.values, draft.constants
     filled = {name: value for name, value in constants.items() if values.get(name) is None}
     if not filled:
@@ -117,33 +149,43 @@ class _ValueFacts:
         self.all_days = True  # every text value is a complete date (10 characters)
 
 
-def _value_facts(variables: Iterable[VariableSpec], rows: list[dict[str, Any]],
-                 drafts: list[Draft]) -> dict[str, _ValueFacts]:
+Shape = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
+
+
+def _fold_facts(facts: dict[str, _ValueFacts], rows: list[dict[str, Any]], drafts: list[Draft],
+                shapes: set[Shape], origin_maps: set[tuple[tuple[str, str], ...]]) -> None:
     """Each variable's facts from its values that are not null (none: no row fills it), in one pass over the rows
-    for every variable, not one per variable."""
-    facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in variables}
+    for every variable, not one per variable. Rows of one concept mostly fill the same variables with the same
+    origins and code lists: each such shape (kept in `shapes`) is folded once; only date values are read per row.
+    `origin_maps` gathers each draft's origins, filled or not, once per distinct map."""
+    dated = [name for name, fact in facts.items() if fact.dated]
     for draft, row in zip(drafts, rows, strict=True):
-        origins, codelists = draft.origins, draft.codelists
-        for name, value in row.items():
-            if value is None:
-                continue
-            fact = facts.get(name)
-            if fact is None:
-                continue
-            fact.codes.add(origins.get(name, "C"))
-            fact.codelists.add(codelists.get(name))
-            if fact.dated and isinstance(value, str):
+        origins = tuple(draft.origins.items())
+        shape = (tuple([name for name, value in row.items() if value is not None]), origins,
+                 tuple(draft.codelists.items()))
+        if shape not in shapes:
+            shapes.add(shape)
+            origin_maps.add(origins)
+            given, codelists = draft.origins, draft.codelists
+            for name in shape[0]:
+                fact = facts.get(name)
+                if fact is not None:
+                    fact.codes.add(given.get(name, "C"))
+                    fact.codelists.add(codelists.get(name))
+        for name in dated:
+            value = row.get(name)
+            if isinstance(value, str):
+                fact = facts[name]
                 size = len(value)
                 if "T" in value:
                     fact.timed = True
                 fact.all_full = fact.all_full and size == 19
                 fact.all_days = fact.all_days and size == 10
-    return facts
 
 
-def _variable(spec: VariableSpec, facts: _ValueFacts, drafts: list[Draft], context: BuildContext) -> Variable:
+def _variable(spec: VariableSpec, facts: _ValueFacts, given: set[str], context: BuildContext) -> Variable:
     name = spec.name
-    origin, method = _origin(spec, facts.codes, drafts)
+    origin, method = _origin(spec, facts.codes, given)
     if method:
         context.methods.add(method)
     data_type = _data_type(spec, facts)
@@ -167,10 +209,10 @@ def _default_origin(spec: VariableSpec) -> str:
     return next((origin for pattern, origin in _DEFAULT_ORIGINS if pattern.match(spec.name)), "C")
 
 
-def _origin(spec: VariableSpec, codes: set[str], drafts: list[Draft]) -> tuple[Origin, str | None]:
-    """The variable's origin from its values' `codes`; a variable no value filled, from what would fill it."""
-    name = spec.name
-    codes = codes or {draft.origins[name] for draft in drafts if name in draft.origins} or {_default_origin(spec)}
+def _origin(spec: VariableSpec, codes: set[str], given: set[str]) -> tuple[Origin, str | None]:
+    """The variable's origin from its values' `codes`; a variable no value filled, from the origins its drafts
+    were `given`, else from what would fill it."""
+    codes = codes or given or {_default_origin(spec)}
     code = min(codes, key=lambda text: (_PRIORITY[text[0]], text))
     if code.startswith("D:"):
         return DERIVED, code[2:]

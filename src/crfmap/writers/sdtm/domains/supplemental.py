@@ -5,16 +5,14 @@ IDVAR/IDVARVAL point at the parent record by --SEQ; for DM (one record per subje
 
 from __future__ import annotations
 
-from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.domains.catalog import DomainSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
-from crfmap.writers.sdtm.domains.frame import make_dataset
 
 
-def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset | None:
-    """SUPP<domain> for numbered drafts of `parent`, or None when none has a qualifier. IDVAR is --SEQ; a parent
-    without --SEQ (DM one record per subject; Subject Visits keyed by VISITNUM) is identified as SDTMIG 8.4.1 says."""
-    spec = context.catalog.supp(parent.name)
+def supplemental_drafts(parent: DomainSpec, drafts: list[Draft], context: BuildContext) -> list[Draft]:
+    """The SUPP<domain> rows of numbered drafts of `parent` (the whole domain's or one subject's), in the
+    dataset's order. IDVAR is --SEQ; a parent without --SEQ (DM one record per subject; Subject Visits keyed by
+    VISITNUM) is identified as SDTMIG 8.4.1 says."""
     rows = []
     for draft in drafts:
         for (target, text), cells in zip(draft.supp, draft.supp_sources, strict=True):
@@ -23,10 +21,8 @@ def build_supplemental(parent: DomainSpec, drafts: list[Draft], context: BuildCo
             if cells:
                 row.value_cells["QVAL"] = cells
             rows.append(row)
-    if not rows:
-        return None
     rows.sort(key=lambda row: (row.values["USUBJID"], _sequence(row.values["IDVARVAL"]), row.values["QNAM"]))
-    return make_dataset(spec, rows, context)
+    return rows
 
 
 def _supp_draft(parent: DomainSpec, draft: Draft, qnam: str, qlabel: str, text: str, origin: str,

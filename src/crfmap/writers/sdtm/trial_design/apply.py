@@ -1,6 +1,7 @@
-"""The one hook of the trial design into the domain builders: after every domain is drafted, sorted and numbered,
+"""The one hook of the trial design into the domain builders: after some subjects' domains are drafted, sorted
+and numbered,
 
-    derived = apply_trial_design(drafts, context, end_dates)
+    design = TrialDesignAssembly(context); design.add_subjects(drafts, end_dates) …; design.finish(drafted)
 
 derives SE from the records, sets EPOCH (from SE) and VISIT/VISITNUM (as each concept's `sdtm.visit` says) on
 the drafts of every observation domain, and returns TA/TE/TV/TI/SE, Subject Visits and the variables it derived per domain
@@ -13,7 +14,7 @@ that dataset; it is derived from the observations only when no concept writes it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 from crfmap.issues import make_issue
@@ -45,57 +46,78 @@ class DesignResult:
     derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
 
 
-def apply_trial_design(drafts: Mapping[str, list[Draft]], context: BuildContext,
-                       end_dates: Mapping[str, PartialDate]) -> DesignResult:
-    design = context.settings.trial_design
-    if design is None:
-        return DesignResult()
-    targets = {concept.id: target for concept, target in concept_targets(context.study)}
-    visits_name = subject_visits_name(context.catalog.sdtmig)
-    arms = {draft.record.subject_id: _text(draft.values.get("ARMCD"))
-            for draft in drafts.get("DM", []) if draft.record is not None}
-    records: dict[str, list[Record]] = {}
-    for domain, domain_drafts in drafts.items():
-        for draft in domain_drafts:
-            if domain != "DM" and draft.record is not None:
-                records.setdefault(draft.record.subject_id, []).append(draft.record)
-    elements, unplaced = derive_subject_elements(design, records, arms, end_dates)
-    for subject in unplaced:
-        context.issues.append(make_issue("W083", subject=subject, detail=(
-            f"subject {subject}: the data starts none of the elements of arm {arms.get(subject)!r}, so the subject "
-            "has no SE records and no derived EPOCH")))
-    result = DesignResult(datasets=design_datasets(design, context))
-    visits: dict[tuple[str, float], SubjectVisit] = {}
-    pending: list[tuple[Draft, float, PartialDate]] = []  # records that make unscheduled visits
-    for domain, domain_drafts in sorted(drafts.items()):
-        spec = context.catalog.dataset(domain)
-        if domain in ("DM", visits_name) or spec is None:
-            continue
-        for draft in domain_drafts:
-            target = targets.get(draft.record.concept) if draft.record is not None else None
-            if draft.record is None or target is None:
+class TrialDesignAssembly:
+    """The trial design applied some subjects at a time (`add_subjects`, after their domains are drafted, sorted
+    and numbered), and its datasets made once every subject is in (`finish`)."""
+
+    def __init__(self, context: BuildContext) -> None:
+        self.context, self.design = context, context.settings.trial_design
+        self.targets = {concept.id: target for concept, target in concept_targets(context.study)}
+        self.visits_name = subject_visits_name(context.catalog.sdtmig)
+        self.elements: dict[str, list[SubjectElement]] = {}  # subject → the elements it entered (SE)
+        self.visits: dict[tuple[str, float], SubjectVisit] = {}  # (subject, VISITNUM) → its visit, as gathered
+        self.derived: dict[str, set[str]] = {}  # domain → EPOCH / VISIT / VISITNUM it derived
+
+    def add_subjects(self, drafts: Mapping[str, list[Draft]], end_dates: Mapping[str, PartialDate]) -> None:
+        """Some subjects' drafts by domain (DM too), the domains in the order they were first drafted; each
+        subject comes once."""
+        design, context = self.design, self.context
+        if design is None:
+            return
+        arms = {draft.record.subject_id: _text(draft.values.get("ARMCD"))
+                for draft in drafts.get("DM", []) if draft.record is not None}
+        records: dict[str, list[Record]] = {}
+        for domain, domain_drafts in drafts.items():
+            for draft in domain_drafts:
+                if domain != "DM" and draft.record is not None:
+                    records.setdefault(draft.record.subject_id, []).append(draft.record)
+        context.issues.stage = (3, 0, 0)
+        elements, unplaced = derive_subject_elements(design, records, arms, end_dates)
+        for found in unplaced:
+            context.issues.append(make_issue("W083", subject=found, detail=(
+                f"subject {found}: the data starts none of the elements of arm {arms.get(found)!r}, so the subject "
+                "has no SE records and no derived EPOCH")))
+        self.elements.update(elements)
+        pending: list[tuple[Draft, float, PartialDate]] = []  # records that make unscheduled visits
+        for domain, domain_drafts in sorted(drafts.items()):
+            spec = context.catalog.dataset(domain)
+            if domain in ("DM", self.visits_name) or spec is None:
                 continue
-            if spec.has("EPOCH") and not _derived(draft, "EPOCH") and _set_epoch(
-                    draft, domain, target, elements.get(draft.record.subject_id, []), context):
-                result.derived.setdefault(domain, set()).add("EPOCH")
-                draft.origins["EPOCH"] = "D:MT.EPOCH"
-            if draft.values.get("VISITNUM") is not None:  # collected, or the concept's own derivation
-                continue
-            found = _visit(draft, design, target, elements, arms, context, pending)
-            if found is not None:
-                result.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
-                _place(draft, found, visits)
-    _number_unscheduled(pending, visits)
-    se = subject_elements_dataset(design, elements, context)
-    if se is not None:
-        result.datasets.append(se)
-    rows = [subject_visit_row(visit, visits_name, context.study_id, context.usubjid(visit.subject_id),
-                              context.reference_start)
-            for visit in sorted(visits.values(), key=lambda item: (context.usubjid(item.subject_id), item.number))
-            if visit.number is not None]
-    if rows and visits_name not in drafts:
-        result.datasets.append(rows_dataset(visits_name, rows, context))
-    return result
+            context.issues.stage = (3, 1, domain)
+            for draft in domain_drafts:
+                target = self.targets.get(draft.record.concept) if draft.record is not None else None
+                if draft.record is None or target is None:
+                    continue
+                if spec.has("EPOCH") and not _derived(draft, "EPOCH") and _set_epoch(
+                        draft, domain, target, elements.get(draft.record.subject_id, []), context):
+                    self.derived.setdefault(domain, set()).add("EPOCH")
+                    draft.origins["EPOCH"] = "D:MT.EPOCH"
+                if draft.values.get("VISITNUM") is not None:  # collected, or the concept's own derivation
+                    continue
+                found_visit = _visit(draft, design, target, elements, arms, context, pending)
+                if found_visit is not None:
+                    self.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
+                    _place(draft, found_visit, self.visits)
+        _number_unscheduled(pending, self.visits)
+
+    def finish(self, drafted: Collection[str]) -> DesignResult:
+        """TA/TE/TV/TI, SE and Subject Visits (derived only when no concept wrote it: `drafted` domains)."""
+        design, context = self.design, self.context
+        if design is None:
+            return DesignResult()
+        context.issues.stage = (3, 2, 0)
+        result = DesignResult(datasets=design_datasets(design, context), derived=self.derived)
+        se = subject_elements_dataset(design, self.elements, context)
+        if se is not None:
+            result.datasets.append(se)
+        rows = [subject_visit_row(visit, self.visits_name, context.study_id, context.usubjid(visit.subject_id),
+                                  context.reference_start)
+                for visit in sorted(self.visits.values(),
+                                    key=lambda item: (context.usubjid(item.subject_id), item.number))
+                if visit.number is not None]
+        if rows and self.visits_name not in drafted:
+            result.datasets.append(rows_dataset(self.visits_name, rows, context))
+        return result
 
 
 def _derived(draft: Draft, variable: str) -> bool:
