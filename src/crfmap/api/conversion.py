@@ -113,6 +113,9 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
     """The second half of `convert` (and of `convert-many`, whose partitions were merged into one validation):
     refuse or write every target into one new version of OUT, switched in at once. With `made`, the writers
     write the partitions' parts instead of records."""
+    if validation.written:  # its records are gone: a second write would write none, silently
+        raise ValueError("this validation's records were handed to the writers of an earlier convert, which let "
+                         "them go as they read them; validate the export again to write it again")
     report = validation.report
     outcome = ConvertOutcome(report=report, validation=validation)
     if not _may_write(validation, options, report):
@@ -121,7 +124,6 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
     mapping = validation.study
     # Sorted by (subject, concept, key) as writers expect; beyond a few thousand they are read back from disk.
     records = validation.spool if validation.spool is not None else RecordSpool.of(validation.records)
-    validation.records = []  # the spool holds them now, and the last writer lets each go as it reads it
     if made is not None:
         if options.allow_errors and subject_forms(mapping):
             report_orphans(validation, made.orphans, report)
@@ -136,6 +138,8 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
         run = start_run(out, WRITERS)
     except OSError as problem:
         return _cannot_write(outcome, out, problem)
+    if made is None:  # the spool holds the records now, and the last writer lets each go as it reads it
+        validation.records, validation.written = [], True
     try:
         try:
             for number, target in enumerate(options.targets, start=1):

@@ -79,6 +79,7 @@ class ValidationResult:
     coverage: list[SheetAccount] = field(default_factory=list)
     rows_read: int = 0
     grid: CellGrid | None = None  # with keep_cells=True
+    written: bool = False  # a convert wrote its records and let them go: writing again needs a new validation
 
 
 class RecordingWorkbook:
