@@ -42,7 +42,7 @@ def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -
 
 
 class DomainAssembly:
-    """A dataset gathered a subject at a time: each subject's drafts (sorted and derived) become rows as they
+    """A dataset gathered a block of subjects at a time: each block's drafts (sorted and derived) become rows as they
     come, and what decides the dataset's variables (which are kept; their origins, code lists and date types) is
     folded from them, so the drafts can go. `finish` makes the dataset once every subject is in."""
 
