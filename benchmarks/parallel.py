@@ -150,28 +150,29 @@ def profile_phases(export: Path, target: str, out: Path, repeat: int = 3) -> dic
     options = ConvertOptions(out=out, targets=(target.split("-")[0],),
                              writer_options={"fhir": {"ndjson": True}, "sdtm": {"transliterate": True}})
 
-    def timed(work):
+    def timed(work, prepare=lambda: None):
+        """The best of `repeat` runs of `work(prepare())`, with `prepare` untimed: a pause of the garbage
+        collector or the machine is noise."""
         best, value = float("inf"), None
-        for _ in range(repeat):  # the best of `repeat`: a pause of the garbage collector or the machine is noise
+        for _ in range(repeat):
+            given = prepare()
             started = time.perf_counter()
-            value = work()
+            value = work(given)
             best = min(best, time.perf_counter() - started)
         return best, value
 
-    whole_s, _whole = timed(lambda: convert_partition(mapping, None, Partition(export.resolve())))
-    halves = [timed(lambda index=index: convert_partition(mapping, None, Partition(export.resolve(), index, 2)))
+    whole_s, _whole = timed(lambda _: convert_partition(mapping, None, Partition(export.resolve())))
+    halves = [timed(lambda _, index=index: convert_partition(mapping, None, Partition(export.resolve(), index, 2)))
               for index in range(2)]
-    pickled = [timed(lambda result=result: pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+    pickled = [timed(lambda _, result=result: pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
                for _seconds, result in halves]
     sizes = [len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)) for _seconds, result in halves]
-    merge_s, _merged = timed(lambda: merge_partitions([result for _seconds, result in halves]))
-    write_s = float("inf")
-    for _ in range(repeat):  # a convert lets its records go as it writes them: each write needs its own validation
-        validation = validate_workbook(export, mapping)
+    merge_s, _merged = timed(lambda _: merge_partitions([result for _seconds, result in halves]))
+    def fresh_validation():  # a convert lets its records go as it writes them: each write needs its own
         shutil.rmtree(out, ignore_errors=True)
-        started = time.perf_counter()
-        write_validated(validation, options)
-        write_s = min(write_s, time.perf_counter() - started)
+        return validate_workbook(export, mapping)
+
+    write_s, _outcome = timed(lambda validation: write_validated(validation, options), fresh_validation)
     half_s = [seconds for seconds, _result in halves]
     figures = {"whole_partition_s": whole_s, "half_partition_s": half_s,
                "read_estimate_s": max(0.0, sum(half_s) - whole_s), "pickle_round_trip_s": [t for t, _ in pickled],

@@ -139,7 +139,7 @@ def write_validated(validation: ValidationResult, options: ConvertOptions, progr
     except OSError as problem:
         return _cannot_write(outcome, out, problem)
     if made is None:  # the spool holds the records now, and the last writer lets each go as it reads it
-        validation.records, validation.written = [], True
+        validation.spool, validation.records = records, []
     try:
         try:
             for number, target in enumerate(options.targets, start=1):

@@ -72,14 +72,20 @@ class ValidationResult:
     source: SourceInfo
     report: Report
     records: list[Record] = field(default_factory=list)  # empty with keep_records=False; records_made counts them
-    spool: RecordSpool | None = None  # with spill_records=True the records go here instead (sorted, on disk)
+    spool: RecordSpool | None = None  # with spill_records=True the records go here instead (sorted, on disk);
+    # a convert that writes them puts them here too (in memory)
     left_out: list[FormRow] = field(default_factory=list)  # rows with errors: no records made from them
     records_made: int = 0
     keep_records: bool = True
     coverage: list[SheetAccount] = field(default_factory=list)
     rows_read: int = 0
     grid: CellGrid | None = None  # with keep_cells=True
-    written: bool = False  # a convert wrote its records and let them go: writing again needs a new validation
+
+    @property
+    def written(self) -> bool:
+        """Whether a convert handed the records to its last writer, which let them go as it read them: writing
+        again needs a new validation."""
+        return self.spool is not None and self.spool.handed_over
 
 
 class RecordingWorkbook:
