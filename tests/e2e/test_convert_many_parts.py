@@ -65,11 +65,18 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     full = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
                              plan=replace(plan, spill_folder=str(tmp_path / "gone")))
     assert [issue.code for issue in full.fatal] == ["W147"] and full.parts is None  # the run stops, exit 2
-    single = ConvertOptions(targets=("fhir",), writer_options={"fhir": {"single": True}})
-    both = ConvertOptions(targets=("fhir", "sdtm"))
-    # one bundle for all subjects, or a target that needs all records at once: the partitions send records
+    single = ConvertOptions(targets=("fhir", "sdtm"), writer_options={"fhir": {"single": True}})
+    # one bundle for all subjects needs every record at once: the partitions send records
     assert _parts_plan(large_export.parent, [large_export], mapping, single) is None
-    assert _parts_plan(large_export.parent, [large_export], mapping, both) is None
+    both = ConvertOptions(targets=("fhir", "sdtm"))
+    plan = _parts_plan(large_export.parent, [large_export], mapping, both)
+    assert plan is not None and plan.targets == ("fhir", "sdtm")
+    result = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3), plan=plan)
+    assert result.records == [] and result.parts is not None
+    sdtm = list(result.parts["sdtm"])
+    assert [part.subject_id for part in sdtm] == subjects  # one SDTM part per subject, in subject order
+    assert all(set(part.pieces) >= {"DM", "LB"} for part in sdtm)
+    assert {row["USUBJID"] for row in sdtm[0].pieces["DM"].rows} == {f"BLINA-PED-ALL-{subjects[0]}"}
 
 
 def test_large_export_written_by_dask_partitions_equals_one_process(large_export: Path, scheduler: str,  # noqa: F811
@@ -114,20 +121,26 @@ def test_subjects_left_out_for_want_of_a_subject_row_are_said_at_the_same_cells(
     assert read_published(tmp_path / "many") == read_published(tmp_path / "one")
 
 
-def test_a_subject_in_two_exports_is_written_from_the_first_as_the_records_path_writes_it(tmp_path: Path) -> None:
+def test_a_subject_in_two_exports_is_written_from_the_first_as_the_records_path_writes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     exports = tmp_path / "exports"
     exports.mkdir()
     resave(CLEAN, exports / "a.xlsx", keep=lambda match: match is not None and match[2] in ("001", "002"))
     resave(CLEAN, exports / "b.xlsx", keep=lambda match: match is not None and match[2] in ("002", "003"))
-    extra = ("--allow-errors", "--partitions", "2")
-    parts = convert_many(exports, tmp_path / "parts", *FHIR_ONLY, *extra, "--format", "json")
-    records = convert_many(exports, tmp_path / "records", "--to", "fhir", "--to", "sdtm", *extra, "--format", "json")
+    extra = ("--to", "fhir", "--to", "sdtm", "--allow-errors", "--partitions", "2", "--format", "json")
+    parts = convert_many(exports, tmp_path / "parts", *extra)
+    with monkeypatch.context() as patched:  # the records path: the partitions send records, the driver writes
+        patched.setattr("crfmap.api.many._parts_plan", lambda *arguments: None)
+        records = convert_many(exports, tmp_path / "records", *extra)
     assert parts.exit_code == records.exit_code == 1
     assert [issue["code"] for issue in json.loads(parts.stdout)["issues"]].count("R055") == 2
+    assert parts.stdout == records.stdout
     written = read_published(tmp_path / "parts")
-    expected = {name: content for name, content in read_published(tmp_path / "records").items()
-                if name.startswith("fhir/")}
-    assert len(written) == 6 + 9 and written == expected  # 6 subjects' bundles, 9 NDJSON files
+    assert len([name for name in written if name.startswith("fhir/")]) == 6 + 9  # 6 subjects' bundles, 9 NDJSON
+    dm = json.loads(written["sdtm/dm.json"])
+    assert [row[2] for row in dm["rows"]] == [f"BLINA-PED-ALL-{site}-{number}" for site in ("01", "02")
+                                              for number in ("001", "002", "003")]  # 002 once each
+    assert written == read_published(tmp_path / "records")
 
 
 def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path: Path) -> None:
@@ -158,7 +171,7 @@ def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path
 
 def test_the_processes_executor_writes_what_one_process_writes(large_export: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    # records travel back (SDTM needs them all), in two worker processes; the parts' folder is removed after
+    # FHIR and SDTM parts, in two worker processes; the parts' folder is removed after
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     one = convert(large_export, tmp_path / "one", "--report", str(tmp_path / "one.json"))
@@ -208,3 +221,64 @@ def test_what_is_said_once_per_run_is_said_once_whatever_the_partitions(tmp_path
         assert (tmp_path / f"{partitions}.json").read_bytes() == (tmp_path / "one.json").read_bytes()
     codes = [issue["code"] for issue in json.loads((tmp_path / "one.json").read_bytes())["issues"]]
     assert codes == ["W042"]
+
+
+def _study_saying_things_once(folder: Path) -> Path:
+    """The reference study with three of its declarations taken out, so that the SDTM build says three issues
+    once each, all first at subject 01-001: a UCUM unit with no CDISC unit (W060), a field with no SDTM variable
+    (W060) and an undated record with no EPOCH (W084)."""
+    study = folder / "study"
+    shutil.copytree(STUDY, study)
+    edits = {"study.yaml": ["    a: YEARS\n", "    d: DAYS\n", "    ug/m2/d: ug/m2/day\n"],
+             "concepts.yaml": ["        threshold: {qnam: MRDTHR, qlabel: MRD Negativity Threshold}\n",
+                               "      epoch: SCREENING  # asked at screening about the time before the study; the "
+                               "record has no date\n"]}
+    for name, lines in edits.items():
+        text = (study / name).read_text(encoding="utf-8")
+        for line in lines:
+            assert line in text
+            text = text.replace(line, "")
+        (study / name).write_text(text, encoding="utf-8")
+    return study
+
+
+@pytest.mark.parametrize("study_case", ["reference messy", "second study messy"])
+def test_sdtm_made_by_the_partitions_equals_one_convert(study_case: str, tmp_path: Path) -> None:
+    # SDTM parts: each partition builds its subjects' rows in every domain, the derivations, SE and visits, and
+    # says its issues; the driver assembles them in subject order, chooses the variables, and writes define.xml.
+    # Subjects are dealt to partitions by hash, so each partition meets the domains in another order and raises
+    # its own candidates of what is said once; the report must still be convert's, byte for byte.
+    from click.testing import CliRunner
+
+    from crfmap.cli import main
+    from tests.e2e.test_second_study import MESSY as MESSY_VITALS
+    from tests.e2e.test_second_study import STUDY as VITALS
+
+    if study_case == "reference messy":
+        export, study = MESSY, _study_saying_things_once(tmp_path)
+    else:
+        export, study = MESSY_VITALS, VITALS
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(export, exports / export.name)
+    extra = ("--study", str(study), "--to", "sdtm", "--sdtm-format", "xpt", "--sdtm-format", "json",
+             "--sdtm-format", "csv", "--transliterate", "--allow-errors", "--allow-unmapped", "-q")
+    runs = tmp_path / "runs"
+    runs.mkdir()
+
+    def run(*command: str) -> tuple[int, dict[str, bytes], bytes]:
+        out, report = runs / f"out{len(list(runs.iterdir()))}", runs / "report.json"
+        result = CliRunner().invoke(main, [*command, *extra, "--out", str(out), "--report", str(report)],
+                                    catch_exceptions=False)
+        return result.exit_code, read_published(out), report.read_bytes()
+
+    status, files, report = run("convert", str(exports / export.name))
+    assert status == 1 and len([name for name in files if name.endswith(".xpt")]) >= 8
+    if study_case == "reference messy":
+        said = [(issue["code"], issue["subject"], issue["cell"]) for issue in json.loads(report)["issues"]
+                if issue["code"] in ("W060", "W084")]
+        assert said == [("W084", "01-001", "K4"), ("W060", "01-001", "B2"), ("W060", "01-001", "F2")]
+    for partitions in ("2", "3", "5"):
+        assert run("convert-many", str(exports), "--partitions", partitions) == (status, files, report), partitions
+    assert run("convert-many", str(exports), "--partitions", "2", "--executor", "processes") == (status, files,
+                                                                                                 report)

@@ -11,6 +11,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crfmap.issues import FatalIssue, Issue, Severity, make_issue
 from crfmap.model import Record
@@ -31,6 +32,9 @@ from crfmap.writers.sdtm.meddra import apply_meddra, read_meddra
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import prepare_dataset
 from crfmap.writers.sdtm.xpt import XptOptions, sas_datetime_text, write_xpt_stream
+
+if TYPE_CHECKING:
+    from crfmap.writers.sdtm.build import SdtmBuild
 
 FORMATS = ("xpt", "json", "ndjson", "csv")
 
@@ -73,14 +77,21 @@ def write_sdtm_into(records: Iterable[Record], study: StudyMapping, folder: Path
     Raises FatalIssue with every error (conformance, XPT limits, define references) before writing anything.
     """
     from crfmap.writers.sdtm.build import build_sdtm
+
+    return write_built_into(build_sdtm(records, study), study, folder, options, crfmap_version)
+
+
+def write_built_into(built: SdtmBuild, study: StudyMapping, folder: Path, options: SdtmOptions,
+                     crfmap_version: str) -> SdtmWriteResult:
+    """`write_sdtm_into` of datasets already built: by `build_sdtm`, or assembled from convert-many partitions'
+    parts (`assemble_sdtm`). Takes the datasets out of `built` as it writes them."""
     from crfmap.writers.sdtm.conformance import check_datasets
 
-    built = build_sdtm(records, study)
     dictionary = read_meddra(options.meddra) if options.meddra is not None else None
     datasets, meddra_issues = apply_meddra(built.datasets, dictionary, study.study.standards.meddra,
                                            study.locations.at_study(("standards", "meddra")))
+    built.datasets.clear()  # so that each dataset goes once its prepared copy is made (a copy where values were transliterated)
     methods, issues = built.methods, list(built.issues) + meddra_issues + list(check_datasets(datasets))
-    del built  # so that each dataset goes once its prepared copy is made (a copy where values were transliterated)
     prepared: list[Dataset] = []
     while datasets:
         ready, preparation_issues = prepare_dataset(datasets.pop(0), transliterate=options.transliterate)

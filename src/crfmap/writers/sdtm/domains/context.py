@@ -101,25 +101,33 @@ class OwnCells:
         return (self.sources.get(name) or None) if name else None
 
 
-Stage = tuple[object, ...]  # (phase, domain or its rank, step): where in the build an issue was raised
+Stage = tuple[object, ...]  # (phase, domain, step …): where in the build an issue was raised
+Entry = tuple[Stage, int, int, Issue, tuple[str, ...] | None]  # (stage, part, order raised, issue, once-key)
 
 
 class IssueLog:
     """The build's issues, each kept with the stage and the part of the study (a block of subjects) it was raised
-    for. The build goes a block at a time, through every phase; `in_order()` gives the issues as one pass over the
-    whole study, phase by phase and domain by domain, raises them (stage, then part, then the order they came),
-    so that reports do not depend on how the subjects were split."""
+    for. The build goes a block at a time, through every phase; `in_order(ranks)` gives the issues as one pass
+    over the whole study, phase by phase and domain by domain, raises them (stage, then part, then the order they
+    came), so that reports do not depend on how the subjects were split.
+
+    A stage names its domain, never the domain's rank: the rank (the order domains were first met in the study's
+    records) is known only once every block is in, and a convert-many partition never knows it. So the log of
+    the blocks' maker hands its entries on (`drain`), and the study's log takes them (`take`) and orders them
+    with the study's ranks (`in_order`). An issue said once per key keeps one candidate per key and phase-1
+    domain, whose order is the same whatever the ranks; `in_order` keeps the earliest of them."""
 
     __slots__ = ("_entries", "_warned", "part", "stage")
 
     def __init__(self) -> None:
         self.stage: Stage = ()
         self.part = 0  # the block of subjects being built, counted in subject order; study-level work after them
-        self._entries: list[tuple[Stage, int, int, Issue] | None] = []
-        self._warned: dict[tuple[str, ...], int] = {}  # warn_once key → its entry
+        self._entries: list[Entry | None] = []
+        # (once-key, phase-1 domain or None) → (stage, part) of its candidate, and its entry while still here
+        self._warned: dict[tuple[tuple[str, ...], object], tuple[Stage, int, int | None]] = {}
 
     def append(self, issue: Issue) -> None:
-        self._entries.append((self.stage, self.part, len(self._entries), issue))
+        self._entries.append((self.stage, self.part, len(self._entries), issue, None))
 
     def extend(self, issues: Iterable[Issue]) -> None:
         for issue in issues:
@@ -130,27 +138,62 @@ class IssueLog:
         subject."""
         self.stage = (*self.stage[:2], step)
 
+    def _slot(self, key: tuple[str, ...]) -> tuple[tuple[str, ...], object]:
+        stage = self.stage
+        return key, (stage[1] if stage and stage[0] == 1 else None)
+
     def wants(self, key: tuple[str, ...]) -> bool:
-        """Whether an issue said once per `key` (`once`) is to be raised here: none was raised yet, or only one
-        that comes later in the study-wide order (by a block built earlier, in a later phase or domain)."""
-        found = self._warned.get(key)
-        if found is None:
-            return True
-        kept = self._entries[found]
-        return kept is None or (self.stage, self.part) < kept[:2]
+        """Whether an issue said once per `key` (`once`) is to be raised here: no candidate for it was raised in
+        this phase-1 domain (or, outside phase 1, outside it), or only one that comes later in the study-wide
+        order (by a block built earlier, in a later step or phase)."""
+        found = self._warned.get(self._slot(key))
+        return found is None or (self.stage, self.part) < found[:2]
 
     def once(self, key: tuple[str, ...], issue: Issue) -> None:
-        """`issue`, replacing the one raised for `key` before (ask `wants` first)."""
-        found = self._warned.get(key)
-        if found is not None:
-            self._entries[found] = None
-        self._warned[key] = len(self._entries)
-        self.append(issue)
+        """`issue`, replacing the candidate raised for `key` before in the same slot (ask `wants` first)."""
+        slot = self._slot(key)
+        found = self._warned.get(slot)
+        if found is not None and found[2] is not None:
+            self._entries[found[2]] = None
+        self._warned[slot] = (self.stage, self.part, len(self._entries))
+        self._entries.append((self.stage, self.part, len(self._entries), issue, key))
 
-    def in_order(self) -> list[Issue]:
-        entries = [entry for entry in self._entries if entry is not None]
-        entries.sort(key=lambda entry: entry[:3])
-        return [entry[3] for entry in entries]
+    def drain(self) -> list[tuple[Stage, Issue, tuple[str, ...] | None]]:
+        """The entries raised since the last drain, in the order raised, for the study's log to `take`. The
+        candidates said once are remembered (a later block's candidate is raised only when it comes earlier)."""
+        entries = [(entry[0], entry[3], entry[4]) for entry in self._entries if entry is not None]
+        self._entries.clear()
+        self._warned = {slot: (stage, part, None) for slot, (stage, part, _) in self._warned.items()}
+        return entries
+
+    def take(self, entries: Iterable[tuple[Stage, Issue, tuple[str, ...] | None]]) -> None:
+        """Another log's drained entries, as raised here in the current part."""
+        for stage, issue, key in entries:
+            self.stage = stage
+            if key is None:
+                self.append(issue)
+            elif self.wants(key):
+                self.once(key, issue)
+
+    def in_order(self, ranks: Mapping[str, int]) -> list[Issue]:
+        """The issues in the study-wide order, phase-1 domains by `ranks`; of the candidates said once per key,
+        the earliest."""
+        def order(entry: Entry) -> tuple[object, ...]:
+            stage = entry[0]
+            if stage and stage[0] == 1:
+                stage = (1, ranks[stage[1]], *stage[2:])  # type: ignore[index]
+            return stage, entry[1], entry[2]
+
+        said: set[tuple[str, ...]] = set()
+        issues: list[Issue] = []
+        for entry in sorted((entry for entry in self._entries if entry is not None), key=order):
+            key = entry[4]
+            if key is not None:
+                if key in said:
+                    continue
+                said.add(key)
+            issues.append(entry[3])
+        return issues
 
 
 @dataclass(slots=True)

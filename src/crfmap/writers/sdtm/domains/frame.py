@@ -8,13 +8,14 @@ assigned or protocol, as the drafts record it (collected by default).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from crfmap.sources import SourceCell
 from crfmap.writers.sdtm.dataset import CellLookup, Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.domains.catalog import DomainSpec, VariableSpec
-from crfmap.writers.sdtm.domains.context import BuildContext, Draft
+from crfmap.writers.sdtm.domains.context import BuildContext, Draft, OwnCells
 from crfmap.writers.sdtm.domains.timing import date_sort_key
 
 COLLECTED = Origin("Collected", "Investigator")
@@ -37,14 +38,40 @@ def sort_drafts(drafts: Iterable[Draft], context: BuildContext) -> list[Draft]:
 def make_dataset(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> Dataset:
     """The dataset of `spec` holding `drafts` (already sorted and derived)."""
     assembly = DomainAssembly(spec, context)
-    assembly.add(drafts)
+    assembly.take(make_piece(spec, drafts, context))
     return assembly.finish()
 
 
+@dataclass(slots=True)
+class DomainPiece:
+    """What a block of subjects' drafts (sorted and derived) give a dataset: their rows, each row's input cells
+    and cell lookup, and what decides the dataset's variables, folded (the distinct row shapes; per dated
+    variable whether a text value had a time, and whether all were complete datetimes, complete dates).
+    Picklable: a convert-many partition makes the pieces of its subjects and the driver's assembly takes them."""
+
+    rows: list[dict[str, Any]]
+    sources: list[tuple[SourceCell, ...]]
+    cells: list[OwnCells]
+    shapes: set[Shape]
+    dates: dict[str, tuple[bool, bool, bool]]  # dated variable with text values → (timed, all full, all days)
+
+
+_NO_NAMES: frozenset[str] = frozenset()  # a piece's cell lookups answer nothing until an assembly takes them
+
+
+def make_piece(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> DomainPiece:
+    """The piece of `drafts`; a collected value the domain has no variable for is said here (W060)."""
+    rows = [_row(draft) for draft in drafts]
+    _warn_dropped(spec, drafts, rows, context)
+    shapes, dates = _fold_facts(spec, rows, drafts)
+    return DomainPiece(rows=rows, sources=[context.sources_of(draft) for draft in drafts],
+                       cells=[draft.own_cells_in(_NO_NAMES) for draft in drafts], shapes=shapes, dates=dates)
+
+
 class DomainAssembly:
-    """A dataset gathered a block of subjects at a time: each block's drafts (sorted and derived) become rows as they
-    come, and what decides the dataset's variables (which are kept; their origins, code lists and date types) is
-    folded from them, so the drafts can go. `finish` makes the dataset once every subject is in."""
+    """A dataset gathered a block of subjects at a time: it takes each block's piece (`make_piece`) in subject
+    order, keeps the rows and folds what decides the dataset's variables (which are kept; their origins, code
+    lists and date types). `finish` makes the dataset once every subject is in."""
 
     def __init__(self, spec: DomainSpec, context: BuildContext) -> None:
         self.spec, self.context = spec, context
@@ -55,15 +82,36 @@ class DomainAssembly:
         self.origin_maps: set[tuple[tuple[str, str], ...]] = set()  # the drafts' origins (variable → code), each once
         self.shapes: set[Shape] = set()  # (variables filled, origins, code lists) of the rows folded so far
         self.names: set[str] = set()  # the dataset's variables, known at `finish`: every row's cell lookup asks it
-        self.field_maps: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}  # equal field maps, kept once
+        self.field_maps: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}  # equal field maps, kept once
 
-    def add(self, drafts: list[Draft]) -> None:
-        rows = [_row(draft) for draft in drafts]
-        _warn_dropped(self.spec, drafts, rows, self.context)
-        _fold_facts(self.facts, rows, drafts, self.shapes, self.origin_maps)
-        self.rows.extend(rows)
-        self.sources.extend(self.context.sources_of(draft) for draft in drafts)
-        self.cells.extend(self._own_cells(drafts))
+    def take(self, piece: DomainPiece) -> None:
+        facts, shapes = self.facts, self.shapes
+        for shape in piece.shapes:
+            if shape not in shapes:
+                shapes.add(shape)
+                self.origin_maps.add(shape[1])
+                given, codelists = dict(shape[1]), dict(shape[2])
+                for name in shape[0]:
+                    fact = facts.get(name)
+                    if fact is not None:
+                        fact.codes.add(given.get(name, "C"))
+                        fact.codelists.add(codelists.get(name))
+        for name, (timed, all_full, all_days) in piece.dates.items():
+            fact = facts[name]
+            fact.timed = fact.timed or timed
+            fact.all_full = fact.all_full and all_full
+            fact.all_days = fact.all_days and all_days
+        self.rows.extend(piece.rows)
+        self.sources.extend(piece.sources)
+        # Each row's cell lookup answers for the dataset's variables (known at `finish`). The drafts of one
+        # concept mostly map the same variables from the same fields, so equal field maps are kept once: a
+        # dataset holds a few of them, not one per row.
+        shared, names = self.field_maps, self.names
+        for cells in piece.cells:
+            fields = cells.fields
+            cells.fields = shared.setdefault(tuple(fields.items()), fields)
+            cells.names = names
+        self.cells.extend(piece.cells)
 
     def finish(self) -> Dataset:
         spec, context, facts = self.spec, self.context, self.facts
@@ -87,17 +135,6 @@ class DomainAssembly:
             rows=rows, sources=self.sources, keys=tuple(key for key in spec.keys if key in self.names),
             cells=self.cells,
         )
-
-    def _own_cells(self, drafts: list[Draft]) -> list[CellLookup]:
-        """Each row's cell lookup. The drafts of one concept mostly map the same variables from the same fields,
-        so equal field maps are kept once: a dataset holds a few of them, not one per row."""
-        shared, names = self.field_maps, self.names
-        found: list[CellLookup] = []
-        for draft in drafts:
-            fields = draft.fields
-            fields = shared.setdefault(tuple(fields.items()), fields)
-            found.append(draft.own_cells_in(names, fields))
-        return found
 
 
 def _row(draft: Draft) -> dict[str, Any]:
@@ -152,35 +189,29 @@ class _ValueFacts:
 Shape = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]
 
 
-def _fold_facts(facts: dict[str, _ValueFacts], rows: list[dict[str, Any]], drafts: list[Draft],
-                shapes: set[Shape], origin_maps: set[tuple[tuple[str, str], ...]]) -> None:
-    """Each variable's facts from its values that are not null (none: no row fills it), in one pass over the rows
-    for every variable, not one per variable. Rows of one concept mostly fill the same variables with the same
-    origins and code lists: each such shape (kept in `shapes`) is folded once; only date values are read per row.
-    `origin_maps` gathers each draft's origins, filled or not, once per distinct map."""
-    dated = [name for name, fact in facts.items() if fact.dated]
+def _fold_facts(spec: DomainSpec, rows: list[dict[str, Any]],
+                drafts: list[Draft]) -> tuple[set[Shape], dict[str, tuple[bool, bool, bool]]]:
+    """What the rows say about each variable, in one pass over them for every variable, not one per variable.
+    Rows of one concept mostly fill the same variables with the same origins and code lists: each such shape
+    (variables not null, origins, code lists) is kept once; only date values are read per row."""
+    shapes: set[Shape] = set()
+    dated = [variable.name for variable in spec.variables if variable.type == "dtc"]
+    found: dict[str, list[bool]] = {}  # dated variable → [timed, all full, all days]
     for draft, row in zip(drafts, rows, strict=True):
-        origins = tuple(draft.origins.items())
-        shape = (tuple([name for name, value in row.items() if value is not None]), origins,
-                 tuple(draft.codelists.items()))
-        if shape not in shapes:
-            shapes.add(shape)
-            origin_maps.add(origins)
-            given, codelists = draft.origins, draft.codelists
-            for name in shape[0]:
-                fact = facts.get(name)
-                if fact is not None:
-                    fact.codes.add(given.get(name, "C"))
-                    fact.codelists.add(codelists.get(name))
+        shapes.add((tuple([name for name, value in row.items() if value is not None]), tuple(draft.origins.items()),
+                    tuple(draft.codelists.items())))
         for name in dated:
             value = row.get(name)
             if isinstance(value, str):
-                fact = facts[name]
+                fact = found.get(name)
+                if fact is None:
+                    fact = found[name] = [False, True, True]
                 size = len(value)
                 if "T" in value:
-                    fact.timed = True
-                fact.all_full = fact.all_full and size == 19
-                fact.all_days = fact.all_days and size == 10
+                    fact[0] = True
+                fact[1] = fact[1] and size == 19
+                fact[2] = fact[2] and size == 10
+    return shapes, {name: (fact[0], fact[1], fact[2]) for name, fact in found.items()}
 
 
 def _variable(spec: VariableSpec, facts: _ValueFacts, given: set[str], context: BuildContext) -> Variable:

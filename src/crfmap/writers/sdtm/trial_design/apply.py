@@ -1,7 +1,8 @@
 """The one hook of the trial design into the domain builders: after some subjects' domains are drafted, sorted
 and numbered,
 
-    design = TrialDesignAssembly(context); design.add_subjects(drafts, end_dates) …; design.finish(drafted)
+    piece = TrialDesignAssembly(context).add_subjects(drafts, end_dates)   # where the block is built
+    design = TrialDesignAssembly(context); design.take(piece) …; design.finish(drafted)
 
 derives SE from the records, sets EPOCH (from SE) and VISIT/VISITNUM (as each concept's `sdtm.visit` says) on
 the drafts of every observation domain, and returns TA/TE/TV/TI/SE, Subject Visits and the variables it derived per domain
@@ -46,9 +47,19 @@ class DesignResult:
     derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
 
 
+@dataclass(slots=True)
+class DesignPiece:
+    """What applying the design to some subjects gathered (picklable: a convert-many partition's subjects')."""
+
+    elements: dict[str, list[SubjectElement]] = field(default_factory=dict)  # subject → the elements it entered
+    visits: dict[tuple[str, float], SubjectVisit] = field(default_factory=dict)  # (subject, VISITNUM) → its visit
+    derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
+
+
 class TrialDesignAssembly:
     """The trial design applied some subjects at a time (`add_subjects`, after their domains are drafted, sorted
-    and numbered), and its datasets made once every subject is in (`finish`)."""
+    and numbered: a piece), the pieces taken in subject order (`take`), and its datasets made once every subject
+    is in (`finish`)."""
 
     def __init__(self, context: BuildContext) -> None:
         self.context, self.design = context, context.settings.trial_design
@@ -58,12 +69,13 @@ class TrialDesignAssembly:
         self.visits: dict[tuple[str, float], SubjectVisit] = {}  # (subject, VISITNUM) → its visit, as gathered
         self.derived: dict[str, set[str]] = {}  # domain → EPOCH / VISIT / VISITNUM it derived
 
-    def add_subjects(self, drafts: Mapping[str, list[Draft]], end_dates: Mapping[str, PartialDate]) -> None:
+    def add_subjects(self, drafts: Mapping[str, list[Draft]], end_dates: Mapping[str, PartialDate]) -> DesignPiece:
         """Some subjects' drafts by domain (DM too), the domains in the order they were first drafted; each
-        subject comes once."""
+        subject comes once. Sets EPOCH and VISIT/VISITNUM on the drafts; gives what the datasets need."""
         design, context = self.design, self.context
+        piece = DesignPiece()
         if design is None:
-            return
+            return piece
         arms = {draft.record.subject_id: _text(draft.values.get("ARMCD"))
                 for draft in drafts.get("DM", []) if draft.record is not None}
         records: dict[str, list[Record]] = {}
@@ -77,7 +89,7 @@ class TrialDesignAssembly:
             context.issues.append(make_issue("W083", subject=found, detail=(
                 f"subject {found}: the data starts none of the elements of arm {arms.get(found)!r}, so the subject "
                 "has no SE records and no derived EPOCH")))
-        self.elements.update(elements)
+        piece.elements.update(elements)
         pending: list[tuple[Draft, float, PartialDate]] = []  # records that make unscheduled visits
         for domain, domain_drafts in sorted(drafts.items()):
             spec = context.catalog.dataset(domain)
@@ -90,15 +102,23 @@ class TrialDesignAssembly:
                     continue
                 if spec.has("EPOCH") and not _derived(draft, "EPOCH") and _set_epoch(
                         draft, domain, target, elements.get(draft.record.subject_id, []), context):
-                    self.derived.setdefault(domain, set()).add("EPOCH")
+                    piece.derived.setdefault(domain, set()).add("EPOCH")
                     draft.origins["EPOCH"] = "D:MT.EPOCH"
                 if draft.values.get("VISITNUM") is not None:  # collected, or the concept's own derivation
                     continue
                 found_visit = _visit(draft, design, target, elements, arms, context, pending)
                 if found_visit is not None:
-                    self.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
-                    _place(draft, found_visit, self.visits)
-        _number_unscheduled(pending, self.visits)
+                    piece.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
+                    _place(draft, found_visit, piece.visits)
+        _number_unscheduled(pending, piece.visits)
+        return piece
+
+    def take(self, piece: DesignPiece) -> None:
+        """A piece of subjects after those taken before."""
+        self.elements.update(piece.elements)
+        self.visits.update(piece.visits)
+        for domain, derived in piece.derived.items():
+            self.derived.setdefault(domain, set()).update(derived)
 
     def finish(self, drafted: Collection[str]) -> DesignResult:
         """TA/TE/TV/TI, SE and Subject Visits (derived only when no concept wrote it: `drafted` domains)."""

@@ -4,13 +4,16 @@ first in that order, and the issues come in it, whatever the blocks."""
 
 from __future__ import annotations
 
+import heapq
+import pickle
 from decimal import Decimal
+from operator import attrgetter
 
 import pytest
 
 from crfmap.issues import make_issue
 from crfmap.model import Finding, Quantity
-from crfmap.writers.sdtm.build import build_sdtm
+from crfmap.writers.sdtm.build import assemble_sdtm, build_sdtm, make_sdtm_parts
 from crfmap.writers.sdtm.domains.context import IssueLog
 
 from .conftest import cell, coded, concept, day, make_records, make_study
@@ -69,23 +72,50 @@ def _issue(text: str):
 
 def test_issue_log_keeps_the_earliest_once_per_key_and_orders_by_stage_then_subject():
     log = IssueLog()
-    log.part, log.stage = 1, (1, 1, 0)
+    log.part, log.stage = 1, (1, "VS", 0)
     log.append(_issue("late domain, first block"))
     assert log.wants(("unit", "x"))
     log.once(("unit", "x"), _issue("x first met in the later domain"))
-    log.part, log.stage = 2, (1, 0, 0)
-    assert log.wants(("unit", "x"))  # the earlier domain comes first, whichever block was built first
+    log.part, log.stage = 2, (1, "LB", 0)
+    assert log.wants(("unit", "x"))  # another domain: which comes first is for the ranks to say
     log.once(("unit", "x"), _issue("x in the earlier domain"))
     log.append(_issue("early domain, second block"))
     log.step(3)
     log.append(_issue("a later step of the early domain"))
-    log.stage = (1, 1, 0)
+    log.stage = (1, "LB", 0)
+    assert not log.wants(("unit", "x"))  # the same domain and step, a later block
+    log.stage = (1, "VS", 0)
     assert not log.wants(("unit", "x"))
     log.stage = (5,)
     log.append(_issue("study level, last phase"))
-    assert [issue.message.split(": ", 1)[-1] for issue in log.in_order()] == [
+
+    def texts(ranks):
+        return [issue.message.split(": ", 1)[-1] for issue in log.in_order(ranks)]
+
+    assert texts({"LB": 0, "VS": 1}) == [
         "x in the earlier domain", "early domain, second block", "a later step of the early domain",
         "late domain, first block", "study level, last phase"]
+    assert texts({"VS": 0, "LB": 1}) == [
+        "late domain, first block", "x first met in the later domain", "early domain, second block",
+        "a later step of the early domain", "study level, last phase"]
+
+
+def test_a_drained_log_taken_by_another_keeps_the_earliest_candidate_across_makers():
+    # two makers (two partitions) each say x once in their own first block; the study's log keeps the one of
+    # the earlier stage, then of the earlier part, as one log would have
+    first, second, study = IssueLog(), IssueLog(), IssueLog()
+    first.part, first.stage = 1, (1, "LB", 2)
+    first.once(("unit", "x"), _issue("x at a later step, first subject"))
+    second.part, second.stage = 1, (1, "LB", 0)
+    second.once(("unit", "x"), _issue("x at an earlier step, second subject"))
+    second.append(_issue("plain, second subject"))
+    study.part = 1
+    study.take(first.drain())
+    study.part = 2
+    study.take(second.drain())
+    assert [issue.message.split(": ", 1)[-1] for issue in study.in_order({"LB": 0})] == [
+        "x at an earlier step, second subject", "plain, second subject"]
+    assert first.drain() == [] and not first.wants(("unit", "x"))  # drained, but remembered
 
 
 def _everything(build):
@@ -117,3 +147,20 @@ def test_blocks_of_subjects_give_what_the_whole_study_in_one_block_gives(case, b
     whole = build_sdtm(records(), study(), block_records=10**9)  # the build domain by domain over the whole study
     assert case == "domains" or whole.issues  # the cases with issues have some to compare
     assert _everything(build_sdtm(records(), study(), block_records=block_records)) == _everything(whole)
+
+
+@pytest.mark.parametrize("case", ["domains", "trial design", "unscheduled visits", "units said once"])
+@pytest.mark.parametrize("partitions", [1, 2, 3])
+def test_parts_made_apart_and_assembled_in_subject_order_give_what_one_build_gives(case, partitions):
+    # convert-many: each partition makes its subjects' parts (a block per subject), they travel pickled, and the
+    # driver assembles every partition's parts merged by subject. Subjects are dealt round the partitions, so
+    # each partition meets the domains in its own order and says its own candidates of an issue said once.
+    records, study = _cases()[case]
+    whole = build_sdtm(records(), study())
+    subjects = sorted({record.subject_id for record in records()})
+    shares = [[record for record in records() if subjects.index(record.subject_id) % partitions == index]
+              for index in range(partitions)]
+    made = [[pickle.loads(pickle.dumps(part)) for part in make_sdtm_parts(share, study())] for share in shares]
+    assert all(len(parts) == len({record.subject_id for record in share}) for parts, share in zip(made, shares))
+    merged = heapq.merge(*made, key=attrgetter("subject_id"))
+    assert _everything(assemble_sdtm(merged, study())) == _everything(whole)
