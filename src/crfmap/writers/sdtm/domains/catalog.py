@@ -71,9 +71,11 @@ class DomainSpec:
     variables: tuple[VariableSpec, ...]
     custom: bool = False
     _by_name: dict[str, VariableSpec] = field(default_factory=dict, init=False, compare=False, repr=False)
+    dated: tuple[str, ...] = field(default=(), init=False, compare=False, repr=False)  # its ISO 8601 (dtc) variables
 
     def __post_init__(self) -> None:
         self._by_name.update((variable.name, variable) for variable in self.variables)
+        object.__setattr__(self, "dated", tuple(variable.name for variable in self.variables if variable.type == "dtc"))
 
     def variable(self, name: str) -> VariableSpec | None:
         return self._by_name.get(name)

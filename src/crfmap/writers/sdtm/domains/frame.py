@@ -195,7 +195,7 @@ def _fold_facts(spec: DomainSpec, rows: list[dict[str, Any]],
     Rows of one concept mostly fill the same variables with the same origins and code lists: each such shape
     (variables not null, origins, code lists) is kept once; only date values are read per row."""
     shapes: set[Shape] = set()
-    dated = [variable.name for variable in spec.variables if variable.type == "dtc"]
+    dated = spec.dated
     found: dict[str, list[bool]] = {}  # dated variable → [timed, all full, all days]
     for draft, row in zip(drafts, rows, strict=True):
         shapes.add((tuple([name for name, value in row.items() if value is not None]), tuple(draft.origins.items()),
