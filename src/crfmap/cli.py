@@ -280,9 +280,9 @@ def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], 
     \b
     Each export, or with --partitions K each K-th of an export's subjects, is a partition converted on its own
     (--executor local: here, in turn; processes: in --workers processes on this machine; dask: on a
-    dask.distributed cluster); the partitions are merged in file-name order, then SDTM --SEQ, sort order and
-    define.xml are made from all of them at once. FHIR alone (per-subject bundles, NDJSON) is written by the
-    partitions themselves, each its subjects' files, and put together in subject order.
+    dask.distributed cluster); the partitions are merged in file-name order. Each partition also makes its
+    subjects' output (FHIR bundles and NDJSON lines; SDTM rows with --SEQ, --DY, EPOCH, SE and visits), put
+    together in subject order; SDTM variables, TS and define.xml are then made from all of them at once.
       crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/
       crfmap convert-many exports/ --study mappings/blinatumomab_ped_all --out out/ --to fhir --ndjson \\
           --executor processes --partitions 2

@@ -69,7 +69,10 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     # one bundle for all subjects needs every record at once: the partitions send records
     assert _parts_plan(large_export.parent, [large_export], mapping, single) is None
     both = ConvertOptions(targets=("fhir", "sdtm"))
-    plan = _parts_plan(large_export.parent, [large_export], mapping, both)
+    # SDTM's parts pay only where the partitions run off the driver's machine (a cluster at --scheduler)
+    assert _parts_plan(large_export.parent, [large_export], mapping, both, on_this_machine=True) is None
+    assert _parts_plan(large_export.parent, [large_export], mapping, options, on_this_machine=True) is not None
+    plan = _parts_plan(large_export.parent, [large_export], mapping, both, on_this_machine=False)
     assert plan is not None and plan.targets == ("fhir", "sdtm")
     result = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3), plan=plan)
     assert result.records == [] and result.parts is not None
@@ -122,16 +125,15 @@ def test_subjects_left_out_for_want_of_a_subject_row_are_said_at_the_same_cells(
 
 
 def test_a_subject_in_two_exports_is_written_from_the_first_as_the_records_path_writes_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, scheduler: str) -> None:  # noqa: F811
     exports = tmp_path / "exports"
     exports.mkdir()
     resave(CLEAN, exports / "a.xlsx", keep=lambda match: match is not None and match[2] in ("001", "002"))
     resave(CLEAN, exports / "b.xlsx", keep=lambda match: match is not None and match[2] in ("002", "003"))
     extra = ("--to", "fhir", "--to", "sdtm", "--allow-errors", "--partitions", "2", "--format", "json")
-    parts = convert_many(exports, tmp_path / "parts", *extra)
-    with monkeypatch.context() as patched:  # the records path: the partitions send records, the driver writes
-        patched.setattr("crfmap.api.many._parts_plan", lambda *arguments: None)
-        records = convert_many(exports, tmp_path / "records", *extra)
+    # on a cluster at an address the partitions send FHIR and SDTM parts; here (local) they send records
+    parts = convert_many(exports, tmp_path / "parts", *extra, "--executor", "dask", "--scheduler", scheduler)
+    records = convert_many(exports, tmp_path / "records", *extra)
     assert parts.exit_code == records.exit_code == 1
     assert [issue["code"] for issue in json.loads(parts.stdout)["issues"]].count("R055") == 2
     assert parts.stdout == records.stdout
@@ -171,7 +173,8 @@ def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path
 
 def test_the_processes_executor_writes_what_one_process_writes(large_export: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    # FHIR and SDTM parts, in two worker processes; the parts' folder is removed after
+    # records travel back (SDTM's parts pay only off this machine), in two worker processes; with FHIR alone,
+    # parts, whose folder is removed after
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     one = convert(large_export, tmp_path / "one", "--report", str(tmp_path / "one.json"))
@@ -243,7 +246,8 @@ def _study_saying_things_once(folder: Path) -> Path:
 
 
 @pytest.mark.parametrize("study_case", ["reference messy", "second study messy"])
-def test_sdtm_made_by_the_partitions_equals_one_convert(study_case: str, tmp_path: Path) -> None:
+def test_sdtm_made_by_the_partitions_equals_one_convert(study_case: str, tmp_path: Path,
+                                                       scheduler: str) -> None:  # noqa: F811
     # SDTM parts: each partition builds its subjects' rows in every domain, the derivations, SE and visits, and
     # says its issues; the driver assembles them in subject order, chooses the variables, and writes define.xml.
     # Subjects are dealt to partitions by hash, so each partition meets the domains in another order and raises
@@ -278,7 +282,7 @@ def test_sdtm_made_by_the_partitions_equals_one_convert(study_case: str, tmp_pat
         said = [(issue["code"], issue["subject"], issue["cell"]) for issue in json.loads(report)["issues"]
                 if issue["code"] in ("W060", "W084")]
         assert said == [("W084", "01-001", "K4"), ("W060", "01-001", "B2"), ("W060", "01-001", "F2")]
-    for partitions in ("2", "3", "5"):
-        assert run("convert-many", str(exports), "--partitions", partitions) == (status, files, report), partitions
-    assert run("convert-many", str(exports), "--partitions", "2", "--executor", "processes") == (status, files,
-                                                                                                 report)
+    for partitions in ("2", "3", "5"):  # a cluster at an address: the partitions make SDTM parts
+        assert run("convert-many", str(exports), "--partitions", partitions, "--executor", "dask", "--scheduler",
+                   scheduler) == (status, files, report), partitions
+    assert run("convert-many", str(exports), "--partitions", "2") == (status, files, report)  # records, here

@@ -8,14 +8,14 @@ A partition is one export, or with `partitions` K > 1 one K-th of an export's su
 Partitions run anywhere (api/executors); the driver merges them (api/partitions.py) in the order one process
 reads them — exports by name, then each export's rows — checks what no partition can see alone (a subject in
 two exports: R055), and hands the one merged validation to the same writer path `convert` uses
-(`write_validated`): SDTM --SEQ, sort order, define.xml and bundles are derived from all records at once, and
-OUT switches to the new set in one step. With one export the result, report included, is byte for byte that
-of `crfmap convert` of it.
+(`write_validated`), and OUT switches to the new set in one step. With one export the result, report included,
+is byte for byte that of `crfmap convert` of it.
 
-When every target's writer makes its output per subject (FHIR, but for its one bundle of all subjects), the
-partitions write too (api/partitions.py `PartsPlan`): they send back their subjects' parts instead of records,
-and the driver writes the parts in subject order. The run's provenance (the exports' names and SHA-256) is
-then worked out before the partitions start, and checked against what they read.
+When every target's writer makes its output per subject (FHIR but for its one bundle of all subjects, SDTM),
+the partitions make it too (api/partitions.py `PartsPlan`): they send back their subjects' parts instead of
+records (FHIR bytes; SDTM rows and what decides the variables), and the driver writes the parts in subject
+order; what needs the whole study (SDTM variables, define.xml) is done there. The run's provenance (the exports'
+names and SHA-256) is then worked out before the partitions start, and checked against what they read.
 """
 
 from __future__ import annotations
@@ -135,8 +135,9 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
                   for position, export in enumerate(exports) for index in range(many.partitions)]
     settings = ExecutorSettings(scheduler=many.scheduler, workers=many.workers)
     executor = EXECUTORS[many.executor]
-    plan = _parts_plan(Path(exports_folder), exports, mapping, options)
-    with _spill_folder(plan is not None and executor.on_this_machine(settings)) as spill_folder:
+    here = executor.on_this_machine(settings)
+    plan = _parts_plan(Path(exports_folder), exports, mapping, options, on_this_machine=here)
+    with _spill_folder(plan is not None and here) as spill_folder:
         if plan is not None and spill_folder is not None:
             plan = replace(plan, spill_folder=spill_folder)
         work = partial(convert_partition, mapping, read_options, plan=plan)
@@ -264,11 +265,15 @@ def _repeated_subjects(exports: list[ExportResult], report: Report, allow_errors
     return repeated_by_export
 
 
-def _parts_plan(folder: Path, exports: list[Path], mapping: StudyMapping, options: ConvertOptions) -> PartsPlan | None:
-    """Partitions write when every target's writer makes its output per subject with these options."""
+def _parts_plan(folder: Path, exports: list[Path], mapping: StudyMapping, options: ConvertOptions,
+                on_this_machine: bool = False) -> PartsPlan | None:
+    """Partitions write when every target's writer makes its output per subject with these options, and it pays
+    where they run (`SubjectParts.on_this_machine`)."""
     for target in options.targets:
         parts = WRITERS[target].parts
         if parts is None or not parts.applies(options.options_of(target)):
+            return None
+        if on_this_machine and not parts.on_this_machine:
             return None
     sources = [describe_source(export) for export in exports]
     source = sources[0] if len(sources) == 1 else _manifest(folder, sources)

@@ -12,12 +12,12 @@ its issues. `merge_partitions` interleaves the tags, so issues, records and the 
 one `validate_workbook` of the whole export; the writers then run once on the driver (api/many.py).
 
 With a `PartsPlan` (every target's writer makes its output per subject: writers.base.SubjectParts) the partition
-also writes: it makes its subjects' parts (for FHIR, each subject's bundle and NDJSON lines) and returns them
-instead of its records, so the writing runs where the partition runs and only bytes travel back; the driver
-writes them in subject order, as one process writes them. Where the partitions run on the driver's machine
-(`plan.spill_folder`), each sets its parts aside in a file there as it makes them and returns the file
-(`SpilledParts`): the driver then reads one part per partition at a time, and its memory does not grow with the
-output.
+also writes: it makes its subjects' parts (for FHIR, each subject's bundle and NDJSON lines; for SDTM, each
+subject's rows in every domain) and returns them instead of its records, so the per-subject work runs where the
+partition runs; the driver writes them in subject order, as one process writes them. Where the partitions run
+on the driver's machine (`plan.spill_folder`), each sets its parts aside in a file there as it makes them and
+returns the file (`SpilledParts`): the driver then reads one part per partition at a time, and its memory does
+not grow with the output.
 """
 
 from __future__ import annotations

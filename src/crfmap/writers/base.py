@@ -91,11 +91,18 @@ class SubjectParts:
     fills the folder from every partition's parts, merged in subject order (some left out: a subject in two
     exports, R055), and gives what `write` gives for the same records: the same files, byte for byte. A
     convert-many whose every target has parts sends parts, not records, back from its partitions: the writing
-    runs on all cores (or machines) and only bytes travel."""
+    runs on all cores (or machines) and only bytes travel.
+
+    `on_this_machine`: whether making the parts apart pays where the partitions run on the driver's own machine
+    (FHIR: the partitions write the bytes and the driver only puts them together). False for SDTM: the driver
+    keeps every row until the datasets are made, and pickling the rows both ways costs more than the build they
+    save, so there the partitions send records and the writer builds from them as `convert` does; partitions on
+    other machines (a cluster at --scheduler) make the parts, which takes the per-subject build off the driver."""
 
     applies: Callable[[Mapping[str, Any]], bool]
     make: Callable[[PartRequest], Iterator[Any]]
     write: Callable[[WriteRequest, Iterable[Any]], WriteResult]
+    on_this_machine: bool = True
 
 
 @dataclass(frozen=True, slots=True)
