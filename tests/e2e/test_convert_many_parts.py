@@ -79,7 +79,7 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     sdtm = list(result.parts["sdtm"])
     assert [part.subject_id for part in sdtm] == subjects  # one SDTM part per subject, in subject order
     assert all(set(part.pieces) >= {"DM", "LB"} for part in sdtm)
-    assert {row["USUBJID"] for row in sdtm[0].pieces["DM"].rows} == {f"BLINA-PED-ALL-{subjects[0]}"}
+    assert {dict(zip(*row))["USUBJID"] for row in sdtm[0].pieces["DM"].rows} == {f"BLINA-PED-ALL-{subjects[0]}"}
 
 
 def test_large_export_written_by_dask_partitions_equals_one_process(large_export: Path, scheduler: str,  # noqa: F811
@@ -234,8 +234,8 @@ def _study_saying_things_once(folder: Path) -> Path:
     shutil.copytree(STUDY, study)
     edits = {"study.yaml": ["    a: YEARS\n", "    d: DAYS\n", "    ug/m2/d: ug/m2/day\n"],
              "concepts.yaml": ["        threshold: {qnam: MRDTHR, qlabel: MRD Negativity Threshold}\n",
-                               "      epoch: SCREENING  # asked at screening about the time before the study; the "
-                               "record has no date\n"]}
+                               ("      epoch: SCREENING  # asked at screening about the time before the study; the "
+                                "record has no date\n")]}
     for name, lines in edits.items():
         text = (study / name).read_text(encoding="utf-8")
         for line in lines:

@@ -47,9 +47,13 @@ class DomainPiece:
     """What a block of subjects' drafts (sorted and derived) give a dataset: their rows, each row's input cells
     and cell lookup, and what decides the dataset's variables, folded (the distinct row shapes; per dated
     variable whether a text value had a time, and whether all were complete datetimes, complete dates).
-    Picklable: a convert-many partition makes the pieces of its subjects and the driver's assembly takes them."""
+    Picklable: a convert-many partition makes the pieces of its subjects and the driver's assembly takes them.
 
-    rows: list[dict[str, Any]]
+    A row is kept as (the domain's variables it fills, their values): a tuple of names shared by the rows that
+    fill the same variables, and a tuple of values. That is a fifth of a dict's memory, and pickled rows do not
+    carry their variable names each (a part's names are made again where it is read)."""
+
+    rows: list[Row]
     sources: list[tuple[SourceCell, ...]]
     cells: list[OwnCells]
     shapes: set[Shape]
@@ -59,12 +63,15 @@ class DomainPiece:
 _NO_NAMES: frozenset[str] = frozenset()  # a piece's cell lookups answer nothing until an assembly takes them
 
 
+Row = tuple[tuple[str, ...], tuple[Any, ...]]  # (the variables a row fills, in its order; their values)
+
+
 def make_piece(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> DomainPiece:
     """The piece of `drafts`; a collected value the domain has no variable for is said here (W060)."""
     rows = [_row(draft) for draft in drafts]
     _warn_dropped(spec, drafts, rows, context)
-    shapes, dates = _fold_facts(spec, rows, drafts)
-    return DomainPiece(rows=rows, sources=[context.sources_of(draft) for draft in drafts],
+    shapes, dates, kept = _fold_facts(spec, rows, drafts)
+    return DomainPiece(rows=kept, sources=[context.sources_of(draft) for draft in drafts],
                        cells=[draft.own_cells_in(_NO_NAMES) for draft in drafts], shapes=shapes, dates=dates)
 
 
@@ -75,7 +82,8 @@ class DomainAssembly:
 
     def __init__(self, spec: DomainSpec, context: BuildContext) -> None:
         self.spec, self.context = spec, context
-        self.rows: list[dict[str, Any]] = []
+        self.rows: list[Row] = []
+        self.row_names: dict[tuple[str, ...], tuple[str, ...]] = {}  # each distinct tuple of a row's names, once
         self.sources: list[tuple[SourceCell, ...]] = []
         self.cells: list[CellLookup] = []
         self.facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in spec.variables}
@@ -101,7 +109,8 @@ class DomainAssembly:
             fact.timed = fact.timed or timed
             fact.all_full = fact.all_full and all_full
             fact.all_days = fact.all_days and all_days
-        self.rows.extend(piece.rows)
+        row_names = self.row_names
+        self.rows.extend([(row_names.setdefault(filled, filled), values) for filled, values in piece.rows])
         self.sources.extend(piece.sources)
         # Each row's cell lookup answers for the dataset's variables (known at `finish`). The drafts of one
         # concept mostly map the same variables from the same fields, so equal field maps are kept once: a
@@ -125,10 +134,12 @@ class DomainAssembly:
                 given.setdefault(name, set()).add(code)
         variables = [_variable(variable, facts[variable.name], given.get(variable.name, set()), context)
                      for variable in chosen]
-        names = [variable.name for variable in chosen]
-        rows = self.rows
-        for index, row in enumerate(rows):  # in place: one row at a time is held twice, not the whole domain
-            rows[index] = {name: row.get(name) for name in names}
+        names = [variable.name for variable in chosen]  # a variable any row fills is among them
+        rows: list[Any] = self.rows
+        for index, (filled, values) in enumerate(rows):  # in place: one row at a time is held twice
+            row = dict.fromkeys(names)
+            row.update(zip(filled, values))
+            rows[index] = row
         self.names.update(names)
         return Dataset(
             name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
@@ -190,16 +201,24 @@ Shape = tuple[tuple[str, ...], tuple[tuple[str, str], ...], tuple[tuple[str, str
 
 
 def _fold_facts(spec: DomainSpec, rows: list[dict[str, Any]],
-                drafts: list[Draft]) -> tuple[set[Shape], dict[str, tuple[bool, bool, bool]]]:
-    """What the rows say about each variable, in one pass over them for every variable, not one per variable.
-    Rows of one concept mostly fill the same variables with the same origins and code lists: each such shape
-    (variables not null, origins, code lists) is kept once; only date values are read per row."""
+                drafts: list[Draft]) -> tuple[set[Shape], dict[str, tuple[bool, bool, bool]], list[Row]]:
+    """What the rows say about each variable, in one pass over them for every variable, not one per variable;
+    and the rows as kept (`Row`: the domain's variables they fill). Rows of one concept mostly fill the same
+    variables with the same origins and code lists: each such shape (variables not null, origins, code lists) is
+    kept once; only date values are read per row."""
     shapes: set[Shape] = set()
     dated = spec.dated
+    variables = spec.names
     found: dict[str, list[bool]] = {}  # dated variable → [timed, all full, all days]
+    kept_names: dict[tuple[str, ...], tuple[str, ...]] = {}  # names filled → those that are the domain's
+    kept: list[Row] = []
     for draft, row in zip(drafts, rows, strict=True):
-        shapes.add((tuple([name for name, value in row.items() if value is not None]), tuple(draft.origins.items()),
-                    tuple(draft.codelists.items())))
+        filled = tuple([name for name, value in row.items() if value is not None])
+        shapes.add((filled, tuple(draft.origins.items()), tuple(draft.codelists.items())))
+        names = kept_names.get(filled)
+        if names is None:  # private values (`_DTC` …) and collected ones the domain has no variable for go
+            names = kept_names[filled] = tuple([name for name in filled if name in variables])
+        kept.append((names, tuple(map(row.__getitem__, names))))
         for name in dated:
             value = row.get(name)
             if isinstance(value, str):
@@ -211,7 +230,7 @@ def _fold_facts(spec: DomainSpec, rows: list[dict[str, Any]],
                     fact[0] = True
                 fact[1] = fact[1] and size == 19
                 fact[2] = fact[2] and size == 10
-    return shapes, {name: (fact[0], fact[1], fact[2]) for name, fact in found.items()}
+    return shapes, {name: (fact[0], fact[1], fact[2]) for name, fact in found.items()}, kept
 
 
 def _variable(spec: VariableSpec, facts: _ValueFacts, given: set[str], context: BuildContext) -> Variable:
