@@ -27,7 +27,7 @@ import pytest
 from crfmap.api.conversion import ConvertOptions
 from crfmap.api.many import _parts_plan
 from crfmap.api.mapping import load_mapping
-from crfmap.api.partitions import Partition, SpilledParts, convert_partition
+from crfmap.api.partitions import PICKLED_CHUNK, Partition, PickledParts, SpilledParts, convert_partition
 from crfmap.api.selection import subject_partition
 from tests.e2e.reference import CLEAN, MESSY, STUDY
 from tests.e2e.test_convert_many import convert, convert_many, hang_guard, resave, scheduler  # noqa: F401
@@ -55,7 +55,9 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     subjects = [part.subject_id for part in result.parts["fhir"]]
     assert subjects == sorted(subjects) and len(subjects) > 10
     assert {subject_partition(subject, 3) for subject in subjects} == {1}
-    bundle = json.loads(result.parts["fhir"][0].bundle)
+    assert isinstance(result.parts["fhir"], PickledParts)  # as they travel back from another machine
+    assert len(result.parts["fhir"].chunks) == -(-len(subjects) // PICKLED_CHUNK)
+    bundle = json.loads(next(iter(result.parts["fhir"])).bundle)
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
     spilled = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
                                 plan=replace(plan, spill_folder=str(tmp_path)))

@@ -305,17 +305,7 @@ def _made_parts(plan: PartsPlan, exports: list[ExportResult], repeated: list[set
 
 
 def _kept(parts: Iterable[Any], left_out: set[str]) -> Iterator[Any]:
-    """The parts of subjects not left out. Parts that came back in a list (from a cluster) are taken out of it as
-    they are read, so that each goes once written (SDTM's rows are then the assembly's alone)."""
-    if isinstance(parts, list):
-        parts.reverse()
-        while parts:
-            part = parts.pop()
-            if part.subject_id not in left_out:
-                yield part
-            del part
-        return
-    yield from (part for part in parts if part.subject_id not in left_out)
+    return (part for part in parts if part.subject_id not in left_out)
 
 
 def _manifest(folder: Path, sources: list[SourceInfo]) -> SourceInfo:

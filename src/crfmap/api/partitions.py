@@ -17,7 +17,8 @@ subject's rows in every domain) and returns them instead of its records, so the 
 partition runs; the driver writes them in subject order, as one process writes them. Where the partitions run
 on the driver's machine (`plan.spill_folder`), each sets its parts aside in a file there as it makes them and
 returns the file (`SpilledParts`): the driver then reads one part per partition at a time, and its memory does
-not grow with the output.
+not grow with the output. From other machines they come back pickled, a chunk of parts at a time
+(`PickledParts`), and the driver unpickles one chunk per partition at a time.
 """
 
 from __future__ import annotations
@@ -96,6 +97,38 @@ def spill_parts(parts: Iterable[Any], path: Path) -> SpilledParts:
     return SpilledParts(str(path), count)
 
 
+PICKLED_CHUNK = 64  # parts pickled together when they travel back: they share what they repeat (names, files)
+
+
+@dataclass(frozen=True, slots=True)
+class PickledParts:
+    """A partition's parts of one target as they travel back from another machine: pickled a chunk of parts at a
+    time. The driver holds every partition's output as these bytes, and unpickles one chunk per partition at a
+    time as it writes (as objects, a part takes several times its pickled size)."""
+
+    chunks: tuple[bytes, ...]
+    count: int
+
+    def __iter__(self) -> Iterator[Any]:
+        for chunk in self.chunks:
+            yield from pickle.loads(chunk)
+
+
+def pickle_parts(parts: Iterable[Any]) -> PickledParts:
+    chunks: list[bytes] = []
+    count = 0
+    chunk: list[Any] = []
+    for part in parts:
+        chunk.append(part)
+        if len(chunk) == PICKLED_CHUNK:
+            chunks.append(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+            count, chunk = count + len(chunk), []
+    if chunk:
+        chunks.append(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+        count += len(chunk)
+    return PickledParts(tuple(chunks), count)
+
+
 @dataclass
 class PartitionResult:
     """What one partition made; lists of the same name and `_ticks` run in parallel (see api/selection.py)."""
@@ -117,7 +150,7 @@ class PartitionResult:
     records_made: int = 0
     # with a PartsPlan: the parts by target (records then stay behind), the subjects left out for want of a subject
     # record (--allow-errors), and what stopped a writer from making parts at all (it stops the run's writing)
-    parts: dict[str, Iterable[Any]] | None = None  # a list, or SpilledParts
+    parts: dict[str, Iterable[Any]] | None = None  # PickledParts, or SpilledParts
     orphans: dict[str, Orphan] = field(default_factory=dict)
     write_failure: tuple[Issue, ...] = ()
 
@@ -182,7 +215,7 @@ def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -
             made = writer_parts.make(PartRequest(records=records, study=study, source=plan.source,
                                                  options=plan.options[target]))
             if plan.spill_folder is None:
-                result.parts[target] = list(made)
+                result.parts[target] = pickle_parts(made)
             else:
                 partition = result.partition
                 name = f"{partition.position}-{partition.index}-{target}.parts"
