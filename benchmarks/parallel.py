@@ -12,13 +12,18 @@ so a change of machine load hits all of them alike):
 - `many-procs-w2-p2`: `convert-many --executor processes --workers 2 --partitions 2` (two spawned worker
   processes on this machine);
 - `many-dask-w2-p2`, `many-dask-w2-p4`: `convert-many --executor dask --workers 2` (a LocalCluster of two
-  single-threaded worker processes, started and stopped by the run) with 2 and 4 partitions.
+  single-threaded worker processes, started and stopped by the run) with 2 and 4 partitions;
+- `many-dask-addr-p2`: `convert-many --executor dask --scheduler ADDRESS --partitions 2`, against a cluster of
+  two single-threaded worker processes this script starts once, as a cluster that is already running (crfmap
+  then treats the partitions as running on other machines).
 For `--to fhir` the partitions write their subjects' bundles and NDJSON themselves and send back bytes (left in a
-temporary folder on this machine); for `--to sdtm` they send back their records, and the writers run in the
-driver on all of them.
+temporary folder on this machine, or pickled in their results from the cluster at an address); for `--to sdtm`
+they send back their records and the writers run in the driver on all of them, but for the cluster at an
+address, where they build their subjects' SDTM rows and send those (writers.base.SubjectParts.on_this_machine).
 Each case: wall time with process start (best and median of the rounds), CPU time of the process and the children
-it waited for (dask's worker processes included: Linux's wait4 reports both), peak RSS of the largest of them,
-and whether its published files are byte for byte those of `convert` of the same input and target.
+it waited for (dask's worker processes included: Linux's wait4 reports both; for the cluster at an address only
+crfmap's own process, the driver: its workers are this script's), peak RSS of the largest of them, and whether its
+published files are byte for byte those of `convert` of the same input and target.
 Then, in this process, where the time of one SDTM run goes (`profile_phases`: the records path), and from it the
 best a pool of two processes could do with two free cores: what bounds any process pool over partitions that
 send records back, whatever the load.
@@ -40,6 +45,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,6 +63,7 @@ MODES = {
     "many-procs-w2-p2": ["--executor", "processes", "--workers", "2", "--partitions", "2"],
     "many-dask-w2-p2": ["--executor", "dask", "--workers", "2", "--partitions", "2"],
     "many-dask-w2-p4": ["--executor", "dask", "--workers", "2", "--partitions", "4"],
+    "many-dask-addr-p2": ["--executor", "dask", "--scheduler", "{scheduler}", "--partitions", "2"],
 }
 
 
@@ -64,11 +72,12 @@ def crfmap_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "crfmap"]
 
 
-def case_argv(mode: str, target: str, export: Path, out: Path) -> list[str]:
+def case_argv(mode: str, target: str, export: Path, out: Path, scheduler: str = "") -> list[str]:
     options = ["--study", str(STUDY), "--out", str(out), "-q", *TARGETS[target]]
     if MODES[mode] is None:
         return [*crfmap_command(), "convert", str(export), *options]
-    return [*crfmap_command(), "convert-many", str(export.parent), *options, *MODES[mode]]
+    many = [argument.format(scheduler=scheduler) for argument in MODES[mode] or []]
+    return [*crfmap_command(), "convert-many", str(export.parent), *options, *many]
 
 
 def measure(argv: list[str]) -> dict[str, float]:
@@ -99,6 +108,37 @@ def published_digest(out: Path) -> str:
     return digest.hexdigest()
 
 
+@contextmanager
+def running_cluster() -> Iterator[str]:
+    """A dask scheduler and two single-threaded worker processes started apart, as an existing cluster (the
+    README's commands), for `many-dask-addr-p2`; their address. Not in this process: a child's peak RSS would
+    count this process's at its start."""
+    dask = Path(sys.executable).parent / "dask"
+    folder = CACHE / "cluster"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    address_file = folder / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(address_file)], **quiet)
+    workers = None
+    try:
+        for _ in range(600):
+            if address_file.exists() and address_file.stat().st_size:
+                break
+            time.sleep(0.1)
+        address = json.loads(address_file.read_text())["address"]
+        workers = subprocess.Popen([str(dask), "worker", "--scheduler-file", str(address_file), "--nworkers", "2",
+                                    "--nthreads", "1", "--no-dashboard"], **quiet)
+        time.sleep(8)  # crfmap waits for a first worker; both should be there before the first timed run
+        yield address
+    finally:
+        for process in (workers, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
+
+
 def generate_inputs(patients: int) -> dict[str, tuple[Path, int]]:
     """Each input alone in a folder of its own: convert reads the export, convert-many the folder."""
     inputs = {}
@@ -113,7 +153,7 @@ def generate_inputs(patients: int) -> dict[str, tuple[Path, int]]:
     return inputs
 
 
-def run_rounds(inputs: dict[str, tuple[Path, int]], rounds: int) -> tuple[list[dict], list[dict]]:
+def run_rounds(inputs: dict[str, tuple[Path, int]], rounds: int, scheduler: str) -> tuple[list[dict], list[dict]]:
     runs, loads = [], []
     for number in range(1, rounds + 1):
         load_before = os.getloadavg()
@@ -122,7 +162,7 @@ def run_rounds(inputs: dict[str, tuple[Path, int]], rounds: int) -> tuple[list[d
                 for mode in MODES:
                     out = CACHE / "out" / f"{kind}-{target}-{mode}"
                     shutil.rmtree(out, ignore_errors=True)
-                    figures = measure(case_argv(mode, target, export, out))
+                    figures = measure(case_argv(mode, target, export, out, scheduler))
                     run = {"round": number, "format": kind, "target": target, "mode": mode, "rows": rows,
                            **figures, "digest": published_digest(out)}
                     runs.append(run)
@@ -208,8 +248,8 @@ def markdown(result: dict) -> str:
     lines = [(f"Run {result['date']}, {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}; "
              f"{result['patients']:,} patients; {result['rounds']} interleaved round(s), {result['minutes']:.1f} min "
              f"in all; 1-min load average before→after each round: {loads}. Wall: median (best) of the rounds, with "
-             "process start (and, for dask, the start and stop of its LocalCluster); CPU: the process and its "
-             "worker processes; × convert: median wall over `convert`'s; identical: every published file byte "
+             "process start (and, for dask without an address, the start and stop of its LocalCluster); CPU: the "
+             "process and its worker processes (at an address: the driver only); × convert: median wall over `convert`'s; identical: every published file byte "
              "for byte that of `convert`."), "",
              "| input | target | run | rows | wall | × convert | CPU | peak RSS (largest process) | identical |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -246,7 +286,8 @@ def main() -> None:
                   if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
     machine = {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version()}
     inputs = generate_inputs(arguments.patients)
-    runs, loads = run_rounds(inputs, arguments.rounds)
+    with running_cluster() as scheduler:
+        runs, loads = run_rounds(inputs, arguments.rounds, scheduler)
     phases_load = os.getloadavg()
     phases = [{"format": kind, "target": target, "load_average_before": phases_load,
                **profile_phases(export, target, CACHE / "out" / "phases")}

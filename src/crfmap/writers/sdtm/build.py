@@ -97,7 +97,8 @@ def assemble_sdtm(parts: Iterable[SdtmPart], study: StudyMapping) -> SdtmBuild:
 class SdtmPart:
     """What a block of whole subjects adds to the study's SDTM (picklable): the domains its records went to, in
     the order first met; each dataset's piece (SUPP-- by parent domain); the trial design's piece; the DM values
-    the trial summary counts; the subjects' reference dates; and the issues raised, with their stages."""
+    the trial summary counts; the subjects' RFSTDTC (SE's and the visits' study days); and the issues raised,
+    with their stages."""
 
     subject_id: str  # the block's first subject (a convert-many part's only one)
     domains: list[str]
@@ -106,9 +107,6 @@ class SdtmPart:
     design: DesignPiece
     subject_values: list[Mapping[str, object]]
     reference_start: dict[str, PartialDate]
-    exposure_start: dict[str, PartialDate]
-    reference_end: dict[str, PartialDate]
-    methods: frozenset[str]
     issues: list[tuple[Stage, Issue, tuple[str, ...] | None]]
 
 
@@ -188,12 +186,10 @@ class SdtmPartMaker:
             if supplemental:
                 issues.stage = (4, domain != "DM", domain, 1)
                 supplements[domain] = make_piece(context.catalog.supp(domain), supplemental, context)
-        methods = frozenset(context.methods)
-        context.methods.clear()
+        assert not context.methods  # a block's rows give their methods as origins ("D:MT.SEQ"), read at `finish`
         return SdtmPart(subject_id=records[0].subject_id, domains=list(routed), pieces=pieces,
                         supplements=supplements, design=design, subject_values=subject_values,
-                        reference_start=context.reference_start, exposure_start=context.exposure_start,
-                        reference_end=context.reference_end, methods=methods, issues=issues.drain())
+                        reference_start=context.reference_start, issues=issues.drain())
 
     def _route(self, records: list[Record]) -> Routed:
         targets, context, specs, fits = self.targets, self.context, self.specs, self.fits
@@ -245,10 +241,7 @@ class SdtmAssembly:
         for domain in part.domains:
             self.ranks.setdefault(domain, len(self.ranks))
         context.issues.take(part.issues)
-        context.methods.update(part.methods)
         context.reference_start.update(part.reference_start)
-        context.exposure_start.update(part.exposure_start)
-        context.reference_end.update(part.reference_end)
         self.subject_values.extend(part.subject_values)
         self.design.take(part.design)
         for domain, piece in part.pieces.items():
