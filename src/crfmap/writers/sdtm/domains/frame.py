@@ -50,8 +50,8 @@ class DomainPiece:
     Picklable: a convert-many partition makes the pieces of its subjects and the driver's assembly takes them.
 
     A row is kept as (the domain's variables it fills, their values): a tuple of names shared by the rows that
-    fill the same variables, and a tuple of values. That is a fifth of a dict's memory, and pickled rows do not
-    carry their variable names each (a part's names are made again where it is read)."""
+    fill the same variables, and a tuple of values: about a quarter of the draft's dict, which also held the
+    variables left empty and private values. `DomainAssembly.finish` makes each row's dict."""
 
     rows: list[Row]
     sources: list[tuple[SourceCell, ...]]
