@@ -5,8 +5,8 @@ and numbered,
     design = TrialDesignAssembly(context); design.take(piece) …; design.finish(drafted)
 
 derives SE from the records, sets EPOCH (from SE) and VISIT/VISITNUM (as each concept's `sdtm.visit` says) on
-the drafts of every observation domain, and returns TA/TE/TV/TI/SE, Subject Visits and the variables it derived per domain
-(for their Define-XML origin). Without a trial design it does nothing: EPOCH stays the concept's constant.
+the drafts of every observation domain (with their origin, D:MT.EPOCH or D:MT.VISIT, for Define-XML), and returns
+TA/TE/TV/TI/SE and Subject Visits. Without a trial design it does nothing: EPOCH stays the concept's constant.
 
 What a concept already gives is kept: an EPOCH or VISIT/VISITNUM collected, declared or derived by the concept's
 own `sdtm.derive` (epoch, visit_number) is not replaced. Collected visits (a concept writing Subject Visits) make
@@ -44,7 +44,6 @@ NO_EPOCH_WARNING = frozenset({"MH"})  # history before the study has no epoch (F
 @dataclass
 class DesignResult:
     datasets: list[Dataset] = field(default_factory=list)  # TA, TE, TV, TI, SE, Subject Visits (those with rows)
-    derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
 
 
 @dataclass(slots=True)
@@ -53,7 +52,6 @@ class DesignPiece:
 
     elements: dict[str, list[SubjectElement]] = field(default_factory=dict)  # subject → the elements it entered
     visits: dict[tuple[str, float], SubjectVisit] = field(default_factory=dict)  # (subject, VISITNUM) → its visit
-    derived: dict[str, set[str]] = field(default_factory=dict)  # domain → EPOCH / VISIT / VISITNUM it derived
 
 
 class TrialDesignAssembly:
@@ -67,7 +65,6 @@ class TrialDesignAssembly:
         self.visits_name = subject_visits_name(context.catalog.sdtmig)
         self.elements: dict[str, list[SubjectElement]] = {}  # subject → the elements it entered (SE)
         self.visits: dict[tuple[str, float], SubjectVisit] = {}  # (subject, VISITNUM) → its visit, as gathered
-        self.derived: dict[str, set[str]] = {}  # domain → EPOCH / VISIT / VISITNUM it derived
 
     def add_subjects(self, drafts: Mapping[str, list[Draft]], end_dates: Mapping[str, PartialDate]) -> DesignPiece:
         """Some subjects' drafts by domain (DM too), the domains in the order they were first drafted; each
@@ -102,13 +99,11 @@ class TrialDesignAssembly:
                     continue
                 if spec.has("EPOCH") and not _derived(draft, "EPOCH") and _set_epoch(
                         draft, domain, target, elements.get(draft.record.subject_id, []), context):
-                    piece.derived.setdefault(domain, set()).add("EPOCH")
                     draft.origins["EPOCH"] = "D:MT.EPOCH"
                 if draft.values.get("VISITNUM") is not None:  # collected, or the concept's own derivation
                     continue
                 found_visit = _visit(draft, design, target, elements, arms, context, pending)
                 if found_visit is not None:
-                    piece.derived.setdefault(domain, set()).update(("VISIT", "VISITNUM"))
                     _place(draft, found_visit, piece.visits)
         _number_unscheduled(pending, piece.visits)
         return piece
@@ -117,8 +112,6 @@ class TrialDesignAssembly:
         """A piece of subjects after those taken before."""
         self.elements.update(piece.elements)
         self.visits.update(piece.visits)
-        for domain, derived in piece.derived.items():
-            self.derived.setdefault(domain, set()).update(derived)
 
     def finish(self, drafted: Collection[str]) -> DesignResult:
         """TA/TE/TV/TI, SE and Subject Visits (derived only when no concept wrote it: `drafted` domains)."""
@@ -126,7 +119,7 @@ class TrialDesignAssembly:
         if design is None:
             return DesignResult()
         context.issues.stage = (3, 2, 0)
-        result = DesignResult(datasets=design_datasets(design, context), derived=self.derived)
+        result = DesignResult(datasets=design_datasets(design, context))
         se = subject_elements_dataset(design, self.elements, context)
         if se is not None:
             result.datasets.append(se)
