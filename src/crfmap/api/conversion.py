@@ -186,14 +186,13 @@ def provenance_source(source: SourceInfo, mapping: StudyMapping) -> SourceInfo:
 
 def _cannot_write(outcome: ConvertOutcome, out: Path, problem: OSError) -> ConvertOutcome:
     """W001 for a disk that refuses: it stops the run (exit 2) and is said on its own, apart from the data's
-    report, naming OUT as the user gave it. W147 when it is the temporary folder the records wait in (a merge pass
-    while a writer reads them)."""
+    report, naming OUT as the user gave it. W147 when it is the temporary folder (a merge pass of the records while
+    a writer reads them, or the SDTM rows a writer sets aside)."""
     reason = problem.strerror or str(problem)
     if isinstance(problem, TemporarySpaceError):
         source = outcome.validation.source.file if outcome.validation is not None else None
         failure = make_issue("W147", file=source, detail=(
-            f"the records set aside could not be merged in the temporary folder {tempfile.gettempdir()!r} "
-            f"({reason})"))
+            f"{problem.what} in the temporary folder {tempfile.gettempdir()!r} ({reason})"))
     else:
         failure = make_issue("W001", file=str(out), detail=f"the output could not be written ({reason}); "
                                                            "the previous output was kept")

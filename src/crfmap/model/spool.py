@@ -39,7 +39,17 @@ FAN_IN = 32  # runs merged at once; more are first merged into longer runs
 
 
 class TemporarySpaceError(OSError):
-    """The temporary folder refused a merge pass's file (full, read-only), while a writer reads the records."""
+    """The temporary folder refused a file (full, read-only) while a writer works: a merge pass's, while it reads
+    the records, or one a writer sets its own output aside in (SDTM rows). `what` says which, for W147."""
+
+    what = "the records set aside could not be merged"
+
+    @classmethod
+    def of(cls, problem: OSError, what: str | None = None) -> TemporarySpaceError:
+        error = cls(problem.errno, problem.strerror or str(problem))
+        if what is not None:
+            error.what = what
+        return error
 
 
 def _sort_key(record: Record) -> tuple[object, ...]:
@@ -71,6 +81,12 @@ def _reducer(cls: type) -> Callable[[Any], Any]:
 
 for _cls in (SourceCell, PartialDate, Coding, Coded, Quantity, *RECORD_TYPES.values()):
     _DISPATCH[_cls] = _reducer(_cls)
+
+
+def pickle_dispatch() -> dict[type, Callable[[Any], Any]]:
+    """A pickler's dispatch table that writes records, their values and source cells as (class, field values): for
+    other spills of the same objects (the SDTM rows' cells)."""
+    return dict(_DISPATCH)
 
 
 def _dump(batch: list[Record], file: IO[bytes]) -> None:
@@ -208,13 +224,13 @@ class RecordSpool:
         try:
             new = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — kept as self.file
         except OSError as problem:
-            raise TemporarySpaceError(problem.errno, problem.strerror or str(problem)) from problem
+            raise TemporarySpaceError.of(problem) from problem
         try:
             runs = [self._write_run(new, heapq.merge(*(_read_run(old, run) for run in group), key=_sort_key))
                     for group in _groups(self.runs, self.fan_in)]
         except OSError as problem:
             new.close()
-            raise TemporarySpaceError(problem.errno, problem.strerror or str(problem)) from problem
+            raise TemporarySpaceError.of(problem) from problem
         except BaseException:
             new.close()
             raise
@@ -242,4 +258,4 @@ def _read_run(file: IO[bytes], run: _Run) -> Iterator[Record]:
         yield from load(file)
 
 
-__all__ = ["BUFFER", "RecordSpool", "TemporarySpaceError"]
+__all__ = ["BUFFER", "RecordSpool", "TemporarySpaceError", "pickle_dispatch"]

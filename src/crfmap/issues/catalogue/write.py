@@ -135,5 +135,5 @@ ENTRIES = (
     IssueType("W147", "temporary-space", E, "No room to set the records aside",
               "{detail}",
               "Free space in the temporary folder, or point TMPDIR at a folder with room (about 250 bytes per "
-              "record), then run again; the previous output was kept."),
+              "record, and as much per SDTM row), then run again; the previous output was kept."),
 )

@@ -6,6 +6,7 @@ meet here, the way pandoc's readers and writers meet at its AST.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
@@ -57,6 +58,8 @@ class Dataset:
 
     `sources` parallels `rows`: the input cells each row came from (for traceability side files); `cells`, where
     the builder knows it, the cells each variable's value came from (so that an issue names the right cell).
+    A large dataset's rows, sources and cells are read back from disk a block at a time on every pass
+    (`domains/stored_rows.py`): iterate them, or slice a block; never hold them in a list.
     """
 
     name: str  # "DM", "SUPPDM", …
@@ -64,10 +67,10 @@ class Dataset:
     structure: str  # "One record per subject", …
     klass: str  # SDTM class: "SPECIAL PURPOSE", "EVENTS", "INTERVENTIONS", "FINDINGS", "TRIAL DESIGN", "RELATIONSHIP"
     variables: list[Variable]
-    rows: list[dict[str, str | int | float | None]] = field(default_factory=list)
-    sources: list[tuple[SourceCell, ...]] = field(default_factory=list)
+    rows: Sequence[dict[str, str | int | float | None]] = field(default_factory=list)
+    sources: Sequence[tuple[SourceCell, ...]] = field(default_factory=list)
     keys: tuple[str, ...] = ()  # Define-XML KeySequence order
-    cells: list[CellLookup] = field(default_factory=list)  # row → variable → its cells (a dict, or found when asked)
+    cells: Sequence[CellLookup] = field(default_factory=list)  # row → variable → its cells (a dict, or found when asked)
 
     def cells_at(self, index: int, variable: str | None = None) -> tuple[SourceCell, ...]:
         """The input cells of row `index` (0-based): the variable's own when known, else the row's."""

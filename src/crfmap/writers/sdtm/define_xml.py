@@ -32,6 +32,7 @@ from crfmap.writers.sdtm.define_metadata import (
     ValueList,
 )
 from crfmap.writers.sdtm.define_numbers import measure_number
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 from crfmap.writers.sdtm.oids import codelist_oid, item_group_oid, item_oid, leaf_id, xpt_file_name
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import measure_lengths
@@ -93,8 +94,10 @@ def build_define(datasets: list[Dataset], metadata: DefineMetadata) -> tuple[etr
     for dataset in datasets:
         _add_item_group(version, dataset, metadata)
     for dataset in datasets:
+        numbers = _measure_numbers(dataset)
         for variable in dataset.variables:
-            _add_item(version, dataset, variable, with_pages, value_lists.get((dataset.name, variable.name)))
+            _add_item(version, dataset, variable, with_pages, value_lists.get((dataset.name, variable.name)),
+                      numbers)
     for value_list in metadata.value_lists:
         for item in value_list.items:
             _add_value_item(version, item, with_pages)
@@ -189,10 +192,10 @@ def comment_oid(dataset: str, variable: str) -> str:
 
 
 def _add_item(version: etree._Element, dataset: Dataset, variable: Variable, with_pages: bool,
-              value_list: ValueList | None = None) -> None:
+              value_list: ValueList | None = None, numbers: dict[str, tuple[int, int]] | None = None) -> None:
     item = etree.SubElement(version, _odm("ItemDef"), OID=item_oid(dataset.name, variable.name),
                             Name=variable.name, DataType=variable.data_type)
-    for attribute, value in _item_sizes(dataset, variable).items():
+    for attribute, value in _item_sizes(dataset, variable, numbers).items():
         item.set(attribute, value)
     item.set("SASFieldName", variable.name)
     if variable.display_format:
@@ -253,11 +256,20 @@ def _add_value_item(version: etree._Element, value: ValueItem, with_pages: bool)
     _add_origin(item, value.origin, with_pages)
 
 
-def _item_sizes(dataset: Dataset, variable: Variable) -> dict[str, str]:
+def _measure_numbers(dataset: Dataset) -> dict[str, tuple[int, int]]:
+    """(digits, decimals) of every numeric variable of the dataset, from one pass over its rows."""
+    names = [variable.name for variable in dataset.variables if variable.data_type in ("integer", "float")]
+    return {name: measure_number(column) for name, column in columns_of_rows(dataset.rows, names).items()}
+
+
+def _item_sizes(dataset: Dataset, variable: Variable,
+                numbers: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:
     if variable.data_type == "text":
         return {"Length": str(variable.length or measure_lengths(dataset)[variable.name])}
     if variable.data_type in ("integer", "float"):
-        length, decimals = measure_number(row.get(variable.name) for row in dataset.rows)
+        if numbers is None:
+            numbers = _measure_numbers(dataset)
+        length, decimals = numbers[variable.name]
         sizes = {"Length": str(length)}
         if variable.data_type == "float":
             sizes["SignificantDigits"] = str(variable.significant_digits or decimals)

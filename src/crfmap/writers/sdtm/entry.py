@@ -78,6 +78,6 @@ def lint_sdtm_study(study: StudyMapping) -> list[Issue]:
 
 SDTM_WRITER = Writer(
     name="sdtm", summary="CDISC SDTM: XPT v5, Dataset-JSON 1.1, Define-XML 2.1, CSV", options=OPTIONS,
-    concept_target=SdtmTarget, study_settings=StudySdtm, lint=lint_sdtm_study, write=write,
+    concept_target=SdtmTarget, study_settings=StudySdtm, lint=lint_sdtm_study, write=write, streams_records=True,
     parts=SubjectParts(applies=lambda options: True, make=make_parts, write=write_parts,
                        on_this_machine=False))

@@ -16,11 +16,12 @@ import dataclasses
 import math
 import operator
 import re
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.domains.stored_rows import StoredRows
 from crfmap.writers.sdtm.ibm_float import is_representable
 from crfmap.writers.sdtm.transliteration import transliterate_text
 
@@ -45,14 +46,38 @@ def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> t
     rows = _transliterate_rows(dataset, transliterate)
     prepared = dataclasses.replace(dataset, rows=rows)
     issues = list(check_metadata(prepared))
-    columns = columns_of(prepared)  # taken once, for the checks and the lengths
-    issues.extend(check_values(prepared, columns))
-    lengths = measure_lengths(prepared, columns)
+    if isinstance(rows, StoredRows):  # on disk: checked and measured a block at a time
+        lengths = _check_and_measure_blocks(prepared, rows, issues)
+    else:
+        columns = columns_of(prepared)  # taken once, for the checks and the lengths
+        issues.extend(check_values(prepared, columns))
+        lengths = measure_lengths(prepared, columns)
     prepared.variables = [
         dataclasses.replace(variable, length=lengths[variable.name]) if variable.name in lengths else variable
         for variable in prepared.variables
     ]
     return prepared, issues
+
+
+def _check_and_measure_blocks(dataset: Dataset, rows: StoredRows, issues: list[Issue]) -> dict[str, int]:
+    """`check_values` and `measure_lengths` of a stored dataset, a block at a time; its issues in the order of one
+    pass over the whole dataset (variable by variable, then undeclared names)."""
+    by_variable: list[list[Issue]] = [[] for _ in dataset.variables]
+    undeclared: list[Issue] = []
+    lengths: dict[str, int] = {}
+    for start, block in rows.blocks():
+        columns = columns_of(dataset, block)
+        for position, issue in _check_columns(dataset, columns, start):
+            by_variable[position].append(issue)
+        undeclared.extend(_check_names(dataset, block, start))
+        for name, length in measure_lengths(dataset, columns).items():
+            lengths[name] = max(lengths.get(name, 1), length)
+    if not rows:
+        lengths = measure_lengths(dataset, columns_of(dataset, []))
+    for found in by_variable:
+        issues.extend(found)
+    issues.extend(undeclared)
+    return lengths
 
 
 def measure_lengths(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None = None) -> dict[str, int]:
@@ -94,17 +119,29 @@ def check_values(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None =
     to say where.
     """
     columns = columns_of(dataset) if columns is None else columns
-    for variable in dataset.variables:
+    for _, issue in _check_columns(dataset, columns):
+        yield issue
+    yield from _check_names(dataset, dataset.rows)
+
+
+def _check_columns(dataset: Dataset, columns: Mapping[str, Sequence[Any]],
+                   start: int = 0) -> Iterator[tuple[int, Issue]]:
+    """(the variable's position, issue) of each value in `columns` (rows from `start`) that does not fit."""
+    for position, variable in enumerate(dataset.variables):
         column = columns[variable.name]
         numeric = is_numeric(variable)
         if _is_clean_numbers(variable, column) if numeric else _is_clean_text(column):
             continue
         check = _check_number if numeric else _check_text
-        for index, value in enumerate(column):
+        for index, value in enumerate(column, start):
             if value is not None and (issue := check(dataset, variable, index, value)) is not None:
-                yield issue
+                yield position, issue
+
+
+def _check_names(dataset: Dataset, rows: Iterable[Mapping[str, Any]], start: int = 0) -> Iterator[Issue]:
+    """A value under a name that is not one of the dataset's variables (rows from `start`)."""
     names = {variable.name for variable in dataset.variables}
-    for index, row in enumerate(dataset.rows):
+    for index, row in enumerate(rows, start):
         if row.keys() <= names:
             continue
         for name in sorted(row.keys() - names):
@@ -117,8 +154,11 @@ def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -
     """Every variable's values in row order (of `rows`: some of the dataset's; all by default). Rows made by
     DomainAssembly.finish hold exactly the variables, so one C-level transposition takes them all; a row without one of
     them (a dataset built in code) falls back to `.get`."""
-    names = [variable.name for variable in dataset.variables]
-    rows = dataset.rows if rows is None else rows
+    return columns_of_names(dataset.rows if rows is None else rows, [variable.name for variable in dataset.variables])
+
+
+def columns_of_names(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, Sequence[Any]]:
+    """`columns_of` for the variables `names`."""
     if not names:
         return {}
     try:
@@ -210,13 +250,15 @@ def _limit(dataset: Dataset, detail: str) -> Issue:
     return make_issue("W003", detail=detail)
 
 
-def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[dict]:
+def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> Sequence[dict[str, Any]]:
     if transliterate is False or not transliterate:
         return dataset.rows
     text_names = [variable.name for variable in dataset.variables if not is_numeric(variable)]
     names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
+    if isinstance(dataset.rows, StoredRows):  # once; the blocks changed are written again
+        return dataset.rows.rewritten(lambda block: _transliterate_block(block, names))
     columns = columns_of(dataset)
-    rows = dataset.rows
+    rows: list[dict[str, Any]] | Sequence[dict[str, Any]] = dataset.rows
     copied: set[int] = set()  # rows already copied (the dataset's own rows are not changed)
     for name in names:
         column = columns[name]
@@ -224,6 +266,7 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
             continue  # the usual column: nothing to transliterate, nothing copied
         if rows is dataset.rows:
             rows = list(rows)
+        assert isinstance(rows, list)
         for index, value in enumerate(column):
             if isinstance(value, str) and not value.isascii():
                 if index not in copied:
@@ -231,3 +274,16 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> list[
                     copied.add(index)
                 rows[index][name] = transliterate_text(value)
     return rows
+
+
+def _transliterate_block(rows: list[dict[str, Any]], names: list[str]) -> bool:
+    """`_transliterate_rows` of a block of stored rows, made for this pass: changed in place; whether any was."""
+    changed = False
+    for name, column in columns_of_names(rows, names).items():
+        if "".join([value for value in column if isinstance(value, str)]).isascii():
+            continue
+        for row, value in zip(rows, column, strict=True):
+            if isinstance(value, str) and not value.isascii():
+                row[name] = transliterate_text(value)
+                changed = True
+    return changed

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import re
 import struct
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -132,7 +132,7 @@ def _encode_rows(dataset: Dataset) -> Iterator[bytes]:
         yield b"".join(map(b"".join, zip(*columns)))
 
 
-def _encode_column(variable: Variable, rows: list[dict]) -> list[bytes]:
+def _encode_column(variable: Variable, rows: Sequence[dict]) -> list[bytes]:
     name = variable.name
     if is_numeric(variable):
         return to_ibm_column([row.get(name) for row in rows])

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, key_text, row_issue
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 
 
 def check_subjects_in_dm(datasets: Sequence[Dataset]) -> Iterator[Issue]:
@@ -14,13 +15,12 @@ def check_subjects_in_dm(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     dm = next((dataset for dataset in datasets if dataset.name == "DM"), None)
     if dm is None:
         return
-    subjects = {str(row.get("USUBJID")) for row in dm.rows}
+    subjects = {str(subject) for subject in columns_of_rows(dm.rows, ["USUBJID"])["USUBJID"]}
     for dataset in datasets:
         if dataset.name == "DM" or not any(variable.name == "USUBJID" for variable in dataset.variables):
             continue
         reported: set[str] = set()
-        for index, row in enumerate(dataset.rows):
-            subject = row.get("USUBJID")
+        for index, subject in enumerate(columns_of_rows(dataset.rows, ["USUBJID"])["USUBJID"]):
             if is_null(subject) or str(subject) in subjects or str(subject) in reported:
                 continue
             reported.add(str(subject))
@@ -33,10 +33,15 @@ def check_supp_parents(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     for dataset in datasets:
         if not dataset.name.startswith("SUPP"):
             continue
-        for index, row in enumerate(dataset.rows):
+        columns = columns_of_rows(dataset.rows, SUPP_KEYS)
+        for index, values in enumerate(zip(*columns.values(), strict=True)):
+            row = dict(zip(SUPP_KEYS, values, strict=True))
             problem = parents.find_problem(row)
             if problem:
                 yield row_issue("W072", dataset, index, column="IDVARVAL", value=row.get("IDVARVAL"), detail=problem)
+
+
+SUPP_KEYS = ("RDOMAIN", "USUBJID", "IDVAR", "IDVARVAL")  # what identifies a SUPP-- row's parent
 
 
 class ParentIndex:
@@ -73,12 +78,14 @@ class ParentIndex:
 
     def subjects(self, domain: str) -> set[str]:
         if domain not in self._subjects:
-            self._subjects[domain] = {str(record.get("USUBJID")) for record in self.by_name[domain].rows}
+            subjects = columns_of_rows(self.by_name[domain].rows, ["USUBJID"])["USUBJID"]
+            self._subjects[domain] = {str(subject) for subject in subjects}
         return self._subjects[domain]
 
     def keys(self, domain: str, idvar: str) -> set[tuple[str, str]]:
         """(USUBJID, IDVARVAL text) of every record of `domain`, for one IDVAR."""
         if (domain, idvar) not in self._keys:
-            self._keys[(domain, idvar)] = {(str(record.get("USUBJID")), key_text(record.get(idvar)))
-                                           for record in self.by_name[domain].rows}
+            columns = columns_of_rows(self.by_name[domain].rows, dict.fromkeys(["USUBJID", idvar]))
+            self._keys[(domain, idvar)] = {(str(subject), key_text(value))
+                                           for subject, value in zip(columns["USUBJID"], columns[idvar], strict=True)}
         return self._keys[(domain, idvar)]

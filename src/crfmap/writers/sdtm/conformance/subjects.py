@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, key_text, row_issue
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 
 
 def check_dm_subjects_unique(datasets: Sequence[Dataset]) -> Iterator[Issue]:
@@ -15,8 +16,7 @@ def check_dm_subjects_unique(datasets: Sequence[Dataset]) -> Iterator[Issue]:
         if dataset.name != "DM":
             continue
         first: dict[str, int] = {}
-        for index, row in enumerate(dataset.rows):
-            subject = row.get("USUBJID")
+        for index, subject in enumerate(columns_of_rows(dataset.rows, ["USUBJID"])["USUBJID"]):
             if is_null(subject):
                 continue
             text = str(subject)
@@ -35,10 +35,11 @@ def check_sequence_unique(datasets: Sequence[Dataset]) -> Iterator[Issue]:
         if name not in names or "USUBJID" not in names:  # TSSEQ & co. number parameters, not subject records
             continue
         seen: dict[tuple[str, str], int] = {}
-        for index, row in enumerate(dataset.rows):
-            if is_null(row.get(name)):
+        columns = columns_of_rows(dataset.rows, ["USUBJID", name])
+        for index, (subject, sequence) in enumerate(zip(columns["USUBJID"], columns[name], strict=True)):
+            if is_null(sequence):
                 continue
-            key = (str(row.get("USUBJID")), key_text(row[name]))
+            key = (str(subject), key_text(sequence))
             if key in seen:
                 yield row_issue("W067", dataset, index, column=name, value=key[1],
                                 detail=f"{name} {key[1]} of {key[0]} is also in row {seen[key] + 1}")

@@ -10,6 +10,7 @@ from functools import lru_cache
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, row_issue
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 
 # Right-truncated ISO 8601, with '-' for an unknown middle component as SDTMIG 4.4.2 allows ("2003---15").
 _PART = r"(?:\d{2}|-)"
@@ -53,9 +54,11 @@ def check_dtc_iso8601(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     """Every --DTC value (and DM's RF…DTC, BRTHDTC, DTHDTC) is ISO 8601 (FDA validator rule SD0003)."""
     for dataset in datasets:
         names = [variable.name for variable in dataset.variables if variable.name.endswith("DTC")]
-        for index, row in enumerate(dataset.rows):
-            for name in names:
-                value = row.get(name)
+        if not names:
+            continue
+        columns = columns_of_rows(dataset.rows, names)
+        for index, values in enumerate(zip(*columns.values(), strict=True)):
+            for name, value in zip(names, values, strict=True):
                 if not is_null(value) and not (isinstance(value, str) and is_iso8601(value)):
                     yield row_issue("W069", dataset, index, column=name, value=value, detail=name)
 
@@ -66,19 +69,25 @@ def check_study_days(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     dm = next((dataset for dataset in datasets if dataset.name == "DM"), None)
     if dm is None:
         return
-    references = {str(row.get("USUBJID")): row.get("RFSTDTC") for row in dm.rows}
+    dm_columns = columns_of_rows(dm.rows, ["USUBJID", "RFSTDTC"])
+    references = {str(subject): start for subject, start in zip(dm_columns["USUBJID"], dm_columns["RFSTDTC"],
+                                                                 strict=True)}
     for dataset in datasets:
         names = {variable.name for variable in dataset.variables}
         pairs = [(f"{dataset.name[:2]}{day}", f"{dataset.name[:2]}{dtc}") for day, dtc in DAY_PAIRS]
-        for day_name, dtc_name in [(day, dtc) for day, dtc in pairs if day in names and dtc in names]:
-            for index, row in enumerate(dataset.rows):
-                subject, when = str(row.get("USUBJID")), row.get(dtc_name)
+        pairs = [(day, dtc) for day, dtc in pairs if day in names and dtc in names]
+        if not pairs:
+            continue
+        columns = columns_of_rows(dataset.rows, dict.fromkeys(["USUBJID", *(name for pair in pairs for name in pair)]))
+        subjects = [str(subject) for subject in columns["USUBJID"]]
+        for day_name, dtc_name in pairs:
+            for index, (subject, day, when) in enumerate(zip(subjects, columns[day_name], columns[dtc_name],
+                                                             strict=True)):
                 if subject not in references or (isinstance(when, str) and not is_iso8601(when)):
                     continue  # reported by check_subjects_in_dm / check_dtc_iso8601
-                problem = _day_problem(row.get(day_name), when, references[subject])
+                problem = _day_problem(day, when, references[subject])
                 if problem:
-                    yield row_issue("W070", dataset, index, column=day_name, value=row.get(day_name),
-                                    detail=f"{day_name} {problem}")
+                    yield row_issue("W070", dataset, index, column=day_name, value=day, detail=f"{day_name} {problem}")
 
 
 def _day_problem(value: object, when: object, reference: object) -> str | None:

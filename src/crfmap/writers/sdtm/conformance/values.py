@@ -9,13 +9,15 @@ from typing import Any
 from crfmap.issues import Issue
 from crfmap.writers.sdtm.conformance.locate import is_null, row_issue
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 
 
 def check_required_values(datasets: Sequence[Dataset]) -> Iterator[Issue]:
     """A variable whose core is Req has a value in every row (FDA validator rule SD0002)."""
     for dataset in datasets:
-        required = [variable.name for variable in dataset.variables if variable.core == "Req"
-                    and _has_null([row.get(variable.name) for row in dataset.rows])]
+        columns = columns_of_rows(dataset.rows, [variable.name for variable in dataset.variables
+                                                 if variable.core == "Req"])
+        required = [name for name, column in columns.items() if _has_null(column)]
         if not required:
             continue  # the usual dataset: every Req column is filled, known without a call per value
         for index, row in enumerate(dataset.rows):

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.study.models import StudyMapping
 from crfmap.writers.sdtm.controlled_terms.bindings import TS_RESPONSES, paired_code_variable, variable_codes
 from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology, Verdict, find_codelist
 from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 from crfmap.writers.sdtm.preparation import locate_row
 
 # A result's code list (e.g. LBSTRESC C102580) holds its character results; a number is no term of it.
@@ -64,33 +66,57 @@ def _linked_codelist(study: StudyMapping, variable: Variable) -> str | None:
 def check_terminology(datasets: list[Dataset], terms: StudyTerminology, study: StudyMapping) -> list[Issue]:
     issues: list[Issue] = []
     for dataset in datasets:
-        for variable in dataset.variables:
-            issues.extend(_check_variable(dataset, variable, terms, study))
+        plans = [plan for variable in dataset.variables if (plan := _plan(dataset, variable, terms, study))]
+        # the values every judged variable needs, in one pass over the rows (stored rows are read once)
+        columns = columns_of_rows(dataset.rows, dict.fromkeys(name for plan in plans for name in plan.names))
+        for plan in plans:
+            issues.extend(_check_variable(dataset, plan, columns, terms, study))
     return issues
 
 
-def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminology,
-                    study: StudyMapping) -> Iterator[Issue]:
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """How a variable's values are judged: against its paired code's name, a fixed binding, or (TSVAL) the
+    binding of its row."""
+
+    variable: Variable
+    paired: str | None  # the code variable whose CDISC name the value must be (--TEST of --TESTCD)
+    fixed: Binding | None
+    row_bound: bool
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.variable.name, self.paired) if self.paired else (self.variable.name,)
+
+
+def _plan(dataset: Dataset, variable: Variable, terms: StudyTerminology, study: StudyMapping) -> _Plan | None:
     paired = paired_code_variable(dataset.name, variable.name)
-    seen: dict[tuple[str, str], list[int]] = {}
-    found: dict[tuple[str, str], tuple[Verdict, Binding] | tuple[str, str]] = {}
-    # A domain repeats a few values on thousands of rows: each (value, code list) is judged once, passed or not.
-    passed: set[tuple[str, str]] = set()
     # Only TSVAL's code list depends on its row (on TSPARMCD); every other variable's binding is the same for all.
     row_bound = dataset.name == "TS" and variable.name == "TSVAL"
     fixed = None if row_bound or paired is not None else value_binding(terms, study, dataset, variable, {})
     if fixed is None and not row_bound and paired is None:
-        return  # no code list governs the variable: nothing to judge on any row
-    for index, row in enumerate(dataset.rows):
-        value = row.get(variable.name)
+        return None  # no code list governs the variable: nothing to judge on any row
+    return _Plan(variable, paired, fixed, row_bound)
+
+
+def _check_variable(dataset: Dataset, plan: _Plan, columns: dict[str, list[Any]], terms: StudyTerminology,
+                    study: StudyMapping) -> Iterator[Issue]:
+    variable, paired, fixed, row_bound = plan.variable, plan.paired, plan.fixed, plan.row_bound
+    seen: dict[tuple[str, str], list[int]] = {}
+    found: dict[tuple[str, str], tuple[Verdict, Binding] | tuple[str, str]] = {}
+    # A domain repeats a few values on thousands of rows: each (value, code list) is judged once, passed or not.
+    passed: set[tuple[str, str]] = set()
+    codes = columns[paired] if paired is not None else None
+    for index, value in enumerate(columns[variable.name]):
         if not isinstance(value, str) or value == "":
             continue
-        if paired is not None:
-            code = row.get(paired)
+        if codes is not None:
+            code = codes[index]
             key = (value, str(code))
             if key in passed:
                 continue
             if key not in found:
+                assert paired is not None
                 expected = _expected_name(dataset, paired, code, terms, study)
                 if expected is None or expected == value:
                     passed.add(key)
@@ -98,7 +124,7 @@ def _check_variable(dataset: Dataset, variable: Variable, terms: StudyTerminolog
                 found[key] = (expected, str(code))
             seen.setdefault(key, []).append(index)
             continue
-        binding = value_binding(terms, study, dataset, variable, row) if row_bound else fixed
+        binding = value_binding(terms, study, dataset, variable, dataset.rows[index]) if row_bound else fixed
         if binding is None or (variable.name.endswith(RESULT_SUFFIXES) and is_numeric_result(value)):
             continue
         key = (value, binding.codes[0] if binding.codes else "")

@@ -20,6 +20,7 @@ from crfmap.writers.sdtm.controlled_terms.check import RESULT_SUFFIXES, is_numer
 from crfmap.writers.sdtm.controlled_terms.terminology import StudyTerminology
 from crfmap.writers.sdtm.dataset import Dataset
 from crfmap.writers.sdtm.define_metadata import CodeListTerm, DefineCodeList
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 
 PAIRED = {"TSPARMCD": "TSPARM"}  # code variable → name variable, besides --TESTCD → --TEST
 
@@ -29,11 +30,14 @@ def bind_ct_codelists(datasets: list[Dataset], study: StudyMapping, terms: Study
     holding its values (Variable.codelist = its short name)."""
     result = []
     for dataset in datasets:
+        bound = {variable.name: codes for variable in dataset.variables
+                 if variable.codelist is None and (codes := _codes(study, dataset.name, variable.name))}
+        columns = columns_of_rows(dataset.rows, bound)  # the values of every bound variable, in one pass
         variables = []
         for variable in dataset.variables:
-            codes = _codes(study, dataset.name, variable.name) if variable.codelist is None else ()
+            codes = bound.get(variable.name, ())
             if codes:  # a variable CDISC binds to a code list: its values are read, once each
-                codelist = _holding(terms, codes, _values(dataset, variable.name))
+                codelist = _holding(terms, codes, _values(columns[variable.name], variable.name))
                 if codelist is not None:
                     variable = dataclasses.replace(variable, codelist=ct_codelist_id(study, codelist))
             variables.append(variable)
@@ -51,9 +55,9 @@ def _codes(study: StudyMapping, dataset: str, variable: str) -> tuple[str, ...]:
     return variable_codes(study.study.standards.sdtmig, dataset, variable)
 
 
-def _values(dataset: Dataset, name: str) -> list[str]:
-    """The variable's distinct text values, in first-seen order (a result's numeric ones left out)."""
-    values = list(dict.fromkeys(value for row in dataset.rows if isinstance(value := row.get(name), str) and value))
+def _values(column: list[object], name: str) -> list[str]:
+    """The distinct text values of the variable `name`, in first-seen order (a result's numeric ones left out)."""
+    values = list(dict.fromkeys(value for value in column if isinstance(value, str) and value))
     if name.endswith(RESULT_SUFFIXES):
         values = [value for value in values if not is_numeric_result(value)]
     return values
@@ -75,21 +79,29 @@ def define_codelists(study: StudyMapping, datasets: list[Dataset], terms: StudyT
     used: dict[str, set[str]] = {}
     names: dict[str, dict[str, str]] = {}  # code list id → code → its name (for test codes)
     for dataset in datasets:
-        for variable in dataset.variables:
-            if not variable.codelist:
-                continue
+        coded = [variable for variable in dataset.variables if variable.codelist]
+        named = {variable.name: _name_variable(variable.name) for variable in coded}
+        # every coded variable's values and their names, in one pass over the rows
+        columns = columns_of_rows(dataset.rows, dict.fromkeys([*named, *filter(None, named.values())]))
+        for variable in coded:
+            assert variable.codelist is not None
+            column = columns[variable.name]
             values = used.setdefault(variable.codelist, set())
-            values.update(str(row[variable.name]) for row in dataset.rows if row.get(variable.name) not in (None, ""))
-            name_variable = PAIRED.get(variable.name) or (variable.name[:-2] if variable.name.endswith("TESTCD")
-                                                          else None)
+            values.update(str(value) for value in column if value not in (None, ""))
+            name_variable = named[variable.name]
             if name_variable is not None:
                 pairs = names.setdefault(variable.codelist, {})
-                pairs.update({str(row[variable.name]): str(row[name_variable]) for row in dataset.rows
-                              if row.get(variable.name) and row.get(name_variable)})
+                pairs.update({str(code): str(name) for code, name in zip(column, columns[name_variable], strict=True)
+                              if code and name})
     for codelist_id, extra in value_level:
         used.setdefault(codelist_id, set()).update(extra)
     return tuple(_codelist(study, terms, codelist_id, used[codelist_id], names.get(codelist_id, {}))
                  for codelist_id in sorted(used))
+
+
+def _name_variable(name: str) -> str | None:
+    """The variable that names the codes of `name` (--TEST of --TESTCD, TSPARM of TSPARMCD), if any."""
+    return PAIRED.get(name) or (name[:-2] if name.endswith("TESTCD") else None)
 
 
 def _codelist(study: StudyMapping, terms: StudyTerminology | None, codelist_id: str, values: set[str],

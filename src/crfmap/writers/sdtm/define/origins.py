@@ -18,6 +18,7 @@ from typing import Any, Literal
 from crfmap.study import models
 from crfmap.writers.sdtm.dataset import Dataset, Origin, Variable
 from crfmap.writers.sdtm.domains.lint import BASE_FIELDS, DM_FIELDS, FIELD_SUFFIXES
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 from crfmap.writers.sdtm.domains.targets import concept_targets, read_study_sdtm
 
 Source = Literal["Investigator", "Sponsor", "Subject", "Vendor"]
@@ -114,15 +115,33 @@ def assign_origins(datasets: list[Dataset], study: models.StudyMapping) -> list[
     items = variable_items(study)
     result = []
     for dataset in datasets:
-        variables = [_origin_of(dataset, variable, items.get((dataset.name, variable.name), []),
-                                settings.annotated_crf, settings.not_collected.get(f"{dataset.name}.{variable.name}"))
+        filled = _filled(dataset, [variable.name for variable in dataset.variables
+                                   if _asks_values(variable, items.get((dataset.name, variable.name), []),
+                                                   settings.not_collected.get(f"{dataset.name}.{variable.name}"))])
+        variables = [_origin_of(variable, items.get((dataset.name, variable.name), []), settings.annotated_crf,
+                                settings.not_collected.get(f"{dataset.name}.{variable.name}"), filled)
                      for variable in dataset.variables]
         result.append(dataclasses.replace(dataset, variables=variables))
     return result
 
 
-def _origin_of(dataset: Dataset, variable: Variable, items: list[Item], annotated_crf: str | None,
-               not_collected: str | None) -> Variable:
+def _asks_values(variable: Variable, items: list[Item], not_collected: str | None) -> bool:
+    """Whether `_origin_of` needs to know if some row fills the variable."""
+    origin = variable.origin
+    return (not_collected is None and origin is not None and origin.type in ("Collected", "Assigned")
+            and not (items and origin.type == "Collected"))
+
+
+def _filled(dataset: Dataset, names: list[str]) -> set[str]:
+    """Those of `names` that some row of the dataset fills (one pass over the rows)."""
+    if not names:
+        return set()
+    columns = columns_of_rows(dataset.rows, names)
+    return {name for name, column in columns.items() if any(value is not None for value in column)}
+
+
+def _origin_of(variable: Variable, items: list[Item], annotated_crf: str | None, not_collected: str | None,
+               filled: set[str]) -> Variable:
     if not_collected is not None:
         return dataclasses.replace(variable, origin=Origin("Not Available"), comment=not_collected)
     origin = variable.origin
@@ -130,6 +149,6 @@ def _origin_of(dataset: Dataset, variable: Variable, items: list[Item], annotate
         return variable  # derived (with its method) or protocol
     if items and origin.type == "Collected":
         return dataclasses.replace(variable, origin=collected_origin(items, annotated_crf, origin.source or COLLECTED_BY))
-    if any(row.get(variable.name) is not None for row in dataset.rows):
+    if variable.name in filled:
         return dataclasses.replace(variable, origin=Origin("Assigned", SPONSOR))
     return dataclasses.replace(variable, origin=Origin("Not Available"))

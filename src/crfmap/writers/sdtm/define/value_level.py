@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from crfmap.study import models
 from crfmap.writers.sdtm.controlled_terms.bindings import TS_RESPONSES
@@ -19,6 +20,7 @@ from crfmap.writers.sdtm.define.codelists import ct_codelist_id
 from crfmap.writers.sdtm.define.origins import Item, collected_origin, operation_items, qualifier_items
 from crfmap.writers.sdtm.define_metadata import ValueItem, ValueList
 from crfmap.writers.sdtm.define_numbers import measure_number
+from crfmap.writers.sdtm.domains.stored_rows import columns_of_rows
 from crfmap.writers.sdtm.domains.targets import concept_targets, read_study_sdtm
 
 RESULTS = ("ORRES", "STRESC", "STRESN")
@@ -46,14 +48,23 @@ def build_value_lists(datasets: list[Dataset], study: models.StudyMapping,
 def value_level_terms(datasets: list[Dataset], value_lists: tuple[ValueList, ...]) -> list[tuple[str, set[str]]]:
     """(code list id, the values of its value-level items) for the define code lists."""
     by_name = {dataset.name: dataset for dataset in datasets}
-    found = []
+    wanted: dict[str, dict[str, None]] = {}  # dataset → the variables its coded items read
     for value_list in value_lists:
-        dataset = by_name[value_list.dataset]
         for item in value_list.items:
             if item.codelist:
-                found.append((item.codelist, {str(row[item.variable]) for row in dataset.rows
-                                              if row.get(item.where_variable) == item.where_value
-                                              and row.get(item.variable) not in (None, "")}))
+                wanted.setdefault(value_list.dataset, {}).update(dict.fromkeys((item.where_variable, item.variable)))
+    found = []
+    columns: tuple[str, dict[str, list[Any]]] | None = None  # one dataset's, read in one pass when first needed
+    for value_list in value_lists:
+        for item in value_list.items:
+            if not item.codelist:
+                continue
+            if columns is None or columns[0] != value_list.dataset:
+                columns = (value_list.dataset, columns_of_rows(by_name[value_list.dataset].rows,
+                                                               wanted[value_list.dataset]))
+            where, values = columns[1][item.where_variable], columns[1][item.variable]
+            found.append((item.codelist, {str(value) for key, value in zip(where, values, strict=True)
+                                          if key == item.where_value and value not in (None, "")}))
     return found
 
 
@@ -95,23 +106,35 @@ def _findings(dataset: Dataset, tests: dict[tuple[str, str], tuple[list[Item], s
     testcd, test = f"{prefix}TESTCD", f"{prefix}TEST"
     if not any(variable.name == testcd for variable in dataset.variables):
         return
-    codes = sorted({str(row[testcd]) for row in dataset.rows if row.get(testcd)})
-    for suffix in RESULTS:
-        variable = next((item for item in dataset.variables if item.name == prefix + suffix), None)
-        if variable is None:
-            continue
+    results = [variable for suffix in RESULTS for variable in dataset.variables if variable.name == prefix + suffix]
+    columns = columns_of_rows(dataset.rows, [testcd, test, *(variable.name for variable in results)])
+    groups = _rows_by_value(columns[testcd])
+    codes = sorted({str(code) for code in groups})
+    for variable in results:
+        suffix = variable.name[len(prefix):]
+        column = columns[variable.name]
         items = []
         for code in codes:
-            rows = [row for row in dataset.rows if row.get(testcd) == code]
-            values = [row.get(variable.name) for row in rows if row.get(variable.name) is not None]
+            rows = groups.get(code, [])
+            values = [column[index] for index in rows if column[index] is not None]
             if not values:
                 continue
             sources, codelist = tests.get((dataset.name, code), ([], None))
             origin, method = _result_origin(variable, sources, annotated_crf)
-            name = str(rows[0].get(test) or code)
+            name = str(columns[test][rows[0]] or code)
             items.append(_item(dataset, variable, testcd, code, f"{name}: {variable.label}", values,
                                codelist if suffix != "STRESN" else None, origin, method))
         yield ValueList(dataset.name, variable.name, tuple(items))
+
+
+def _rows_by_value(column: list[Any]) -> dict[Any, list[int]]:
+    """The indexes of the rows holding each value of `column` (a test code, a QNAM), in row order; nulls and
+    empty texts left out."""
+    groups: dict[Any, list[int]] = {}
+    for index, value in enumerate(column):
+        if value:
+            groups.setdefault(value, []).append(index)
+    return groups
 
 
 def _result_origin(variable: Variable, sources: list[Item], annotated_crf: str | None,
@@ -130,15 +153,18 @@ def _supplemental(dataset: Dataset, study: models.StudyMapping, annotated_crf: s
     sources = qualifier_items(study)
     codelists = _qualifier_codelists(study)
     items = []
-    for qnam in sorted({str(row["QNAM"]) for row in dataset.rows if row.get("QNAM")}):
-        rows = [row for row in dataset.rows if row.get("QNAM") == qnam]
-        values = [row.get("QVAL") for row in rows if row.get("QVAL") is not None]
+    columns = columns_of_rows(dataset.rows, ("QNAM", "QVAL", "QLABEL"))
+    groups = _rows_by_value(columns["QNAM"])
+    qvals = columns["QVAL"]
+    for qnam in sorted({str(code) for code in groups}):
+        rows = groups.get(qnam, [])
+        values = [qvals[index] for index in rows if qvals[index] is not None]
         found, qorig = sources.get((dataset.name, qnam), ([], "Collected"))
         if qorig in ("Collected", "CRF") and found:
             origin: Origin | None = collected_origin(found, annotated_crf)
         else:
             origin = Origin("Collected" if qorig == "CRF" else qorig)  # type: ignore[arg-type]
-        label = str(rows[0].get("QLABEL") or qnam)
+        label = str((columns["QLABEL"][rows[0]] if rows else None) or qnam)
         items.append(_item(dataset, qval, "QNAM", qnam, label, values, codelists.get((dataset.name, qnam)), origin,
                            None, text_only=True))
     yield ValueList(dataset.name, "QVAL", tuple(items))

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from crfmap.sources import SourceCell
-from crfmap.writers.sdtm.dataset import CellLookup, Dataset, DataType, Origin, Variable
+from crfmap.writers.sdtm.dataset import Dataset, DataType, Origin, Variable
 from crfmap.writers.sdtm.domains.catalog import DomainSpec, VariableSpec
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft, OwnCells
+from crfmap.writers.sdtm.domains.stored_rows import Row, RowStore, StoredColumn, StoredRows
 from crfmap.writers.sdtm.domains.timing import date_sort_key
 
 COLLECTED = Origin("Collected", "Investigator")
@@ -63,7 +64,6 @@ class DomainPiece:
 _NO_NAMES: frozenset[str] = frozenset()  # a piece's cell lookups answer nothing until an assembly takes them
 
 
-Row = tuple[tuple[str, ...], tuple[Any, ...]]  # (the variables a row fills, in its order; their values)
 
 
 def make_piece(spec: DomainSpec, drafts: list[Draft], context: BuildContext) -> DomainPiece:
@@ -82,15 +82,13 @@ class DomainAssembly:
 
     def __init__(self, spec: DomainSpec, context: BuildContext) -> None:
         self.spec, self.context = spec, context
-        self.rows: list[Row] = []
         self.row_names: dict[tuple[str, ...], tuple[str, ...]] = {}  # each distinct tuple of a row's names, once
-        self.sources: list[tuple[SourceCell, ...]] = []
-        self.cells: list[CellLookup] = []
         self.facts = {variable.name: _ValueFacts(variable.type == "dtc") for variable in spec.variables}
         self.origin_maps: set[tuple[tuple[str, str], ...]] = set()  # the drafts' origins (variable → code), each once
         self.shapes: set[Shape] = set()  # (variables filled, origins, code lists) of the rows folded so far
         self.names: set[str] = set()  # the dataset's variables, known at `finish`: every row's cell lookup asks it
         self.field_maps: dict[tuple[tuple[str, str], ...], Mapping[str, str]] = {}  # equal field maps, kept once
+        self.store = RowStore(self.names)  # the rows, their cells and cell lookups; full blocks go to disk
 
     def take(self, piece: DomainPiece) -> None:
         facts, shapes = self.facts, self.shapes
@@ -110,8 +108,6 @@ class DomainAssembly:
             fact.all_full = fact.all_full and all_full
             fact.all_days = fact.all_days and all_days
         row_names = self.row_names
-        self.rows.extend([(row_names.setdefault(filled, filled), values) for filled, values in piece.rows])
-        self.sources.extend(piece.sources)
         # Each row's cell lookup answers for the dataset's variables (known at `finish`). The drafts of one
         # concept mostly map the same variables from the same fields, so equal field maps are kept once: a
         # dataset holds a few of them, not one per row.
@@ -120,7 +116,8 @@ class DomainAssembly:
             fields = cells.fields
             cells.fields = shared.setdefault(tuple(fields.items()), fields)
             cells.names = names
-        self.cells.extend(piece.cells)
+        self.store.extend([(row_names.setdefault(filled, filled), values) for filled, values in piece.rows],
+                          piece.sources, piece.cells)
 
     def finish(self) -> Dataset:
         spec, context, facts = self.spec, self.context, self.facts
@@ -135,16 +132,21 @@ class DomainAssembly:
         variables = [_variable(variable, facts[variable.name], given.get(variable.name, set()), context)
                      for variable in chosen]
         names = [variable.name for variable in chosen]  # a variable any row fills is among them
-        rows: list[Any] = self.rows
+        self.names.update(names)
+        store = self.store
+        keys = tuple(key for key in spec.keys if key in self.names)
+        if store.spilled:  # read back a block at a time, on every pass
+            return Dataset(name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass,
+                           variables=variables, rows=StoredRows(store, names), sources=StoredColumn(store, 0),
+                           keys=keys, cells=StoredColumn(store, 1))
+        rows: list[Any] = store.rows
         for index, (filled, values) in enumerate(rows):  # in place: one row at a time is held twice
             row = dict.fromkeys(names)
             row.update(zip(filled, values))
             rows[index] = row
-        self.names.update(names)
         return Dataset(
             name=spec.name, label=spec.label, structure=spec.structure, klass=spec.klass, variables=variables,
-            rows=rows, sources=self.sources, keys=tuple(key for key in spec.keys if key in self.names),
-            cells=self.cells,
+            rows=rows, sources=store.sources, keys=keys, cells=store.cells,
         )
 
 
