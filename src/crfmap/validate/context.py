@@ -13,6 +13,7 @@ from pathlib import PurePath
 
 from crfmap.issues import FatalIssue, Issue, make_issue
 from crfmap.model import PartialDate
+from crfmap.sources import column_letters
 from crfmap.study.models import StudyMapping
 from crfmap.values.cells import ParseContext
 from crfmap.values.coded import build_codelist_indexes
@@ -23,10 +24,18 @@ from crfmap.values.row import FormRow
 
 @dataclass(frozen=True, slots=True)
 class FirstSeen:
-    """Where an identity key was first seen: its row and the cell that names it, as 'Sheet!A5'."""
+    """Where an identity key was first seen: its row, its sheet and the column of the cell that names it. The
+    cell's text ('Sheet!A5') is made only when a duplicate asks: one is kept per row of a repeating form."""
 
     row: int
-    cell: str
+    sheet: str
+    column: int | None  # None: the row as a whole ('Sheet!5')
+
+    @property
+    def cell(self) -> str:
+        if self.column is None:
+            return f"{self.sheet}!{self.row}"
+        return f"{self.sheet}!{column_letters(self.column)}{self.row}"
 
 
 class ValidationContext:

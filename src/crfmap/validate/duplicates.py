@@ -81,7 +81,8 @@ def check_duplicate_keys(form: Form, row: FormRow, header: HeaderMap, issues: Ro
             continue
         first = seen.get(key)
         if first is None:
-            seen[key] = FirstSeen(row.number, issues.reference(subject_position) or f"{row.sheet}!{row.number}")
+            seen[key] = (FirstSeen(issues.row, issues.sheet, subject_position) if subject_position is not None
+                         else FirstSeen(row.number, row.sheet, None))
             continue
         what = "values" if columns == WHOLE_ROW else "subject and " + ", ".join(repr(name) for name in columns)
         issues.add("S204", column=form.identity.subject, at=subject_position,
