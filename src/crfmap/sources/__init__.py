@@ -8,11 +8,12 @@ from crfmap.sources.positions import (
     FlawedText,
     RawValue,
     Row,
+    RowCells,
     SheetInfo,
     SourceCell,
     Workbook,
     column_letters,
 )
 
-__all__ = ["EXCEL_ERROR", "UNDECODABLE", "FlawedText", "RawValue", "Row", "SheetInfo", "SourceCell", "SourceInfo",
+__all__ = ["EXCEL_ERROR", "UNDECODABLE", "FlawedText", "RawValue", "Row", "RowCells", "SheetInfo", "SourceCell", "SourceInfo",
            "Workbook", "column_letters", "describe_source"]

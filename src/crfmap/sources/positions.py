@@ -7,7 +7,7 @@ and provenance can name it the way a user of that format does. Nothing here impo
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
@@ -163,3 +163,44 @@ class Workbook(Protocol):
     def __enter__(self) -> Self: ...
 
     def __exit__(self, *exc_info: object) -> None: ...
+
+
+class RowCells(MutableMapping[str, SourceCell]):
+    """The cells of one grid row by column name, each made when asked: what a row kept for the whole run (a
+    one-row-per-subject form's, for cross-form lookups) holds instead of a SourceCell per value. The map of column
+    names to numbers is shared by the kept rows of a sheet (`of`). Read-only."""
+
+    __slots__ = ("columns", "file", "line", "row", "sheet")
+
+    def __init__(self, file: str, sheet: str, row: int, line: int | None, columns: Mapping[str, int]) -> None:
+        self.file, self.sheet, self.row, self.line, self.columns = file, sheet, row, line, columns
+
+    @classmethod
+    def of(cls, cells: MutableMapping[str, SourceCell],
+           shared: dict[tuple[tuple[str, int], ...], Mapping[str, int]]) -> MutableMapping[str, SourceCell]:
+        """`cells` as RowCells when they are one grid row's (same file, sheet, row and line, no item path);
+        else `cells` themselves. `shared` keeps each distinct map of columns once."""
+        first = next(iter(cells.values()), None)
+        if first is None:
+            return cells
+        for cell in cells.values():
+            if (cell.item or cell.row != first.row or cell.line != first.line or cell.sheet != first.sheet
+                    or cell.file != first.file):
+                return cells
+        columns = tuple((name, cell.column) for name, cell in cells.items())
+        return cls(first.file, first.sheet, first.row, first.line, shared.setdefault(columns, dict(columns)))
+
+    def __getitem__(self, name: str) -> SourceCell:
+        return grid_cell(self.file, self.sheet, self.row, self.columns[name], self.line)
+
+    def __setitem__(self, name: str, cell: SourceCell) -> None:
+        raise TypeError("a kept row's cells are read-only")
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError("a kept row's cells are read-only")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.columns)
+
+    def __len__(self) -> int:
+        return len(self.columns)

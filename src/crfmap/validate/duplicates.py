@@ -96,7 +96,7 @@ def check_duplicate_subject(form: Form, row: FormRow, header: HeaderMap, issues:
         return
     first = context.subject_row(form.name, row.subject_id)
     if first is None:
-        context.rows_by_subject[form.name][row.subject_id] = row
+        context.rows_by_subject[form.name][row.subject_id] = context.kept(row)
         return
     subject_column = form.identity.subject
     first_cell = first.cells.get(subject_column)

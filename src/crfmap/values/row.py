@@ -6,6 +6,7 @@ Validation produces these; the mapping engine consumes them. A value that failed
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from datetime import time
 from typing import Any
@@ -27,7 +28,7 @@ class FormRow:
     number: int  # the spreadsheet row number
     subject_id: str | None
     values: dict[str, TypedValue] = field(default_factory=dict)
-    cells: dict[str, SourceCell] = field(default_factory=dict)  # column name → where it was read
+    cells: MutableMapping[str, SourceCell] = field(default_factory=dict)  # column name → where it was read
     raw: dict[str, Any] = field(default_factory=dict)  # column name → the raw cell value, as read
     has_errors: bool = False
 
