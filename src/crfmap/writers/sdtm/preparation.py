@@ -61,23 +61,17 @@ def prepare_dataset(dataset: Dataset, transliterate: Transliterate = False) -> t
 
 def _check_and_measure_blocks(dataset: Dataset, rows: StoredRows, issues: list[Issue]) -> dict[str, int]:
     """`check_values` and `measure_lengths` of a stored dataset, a block at a time; its issues in the order of one
-    pass over the whole dataset (variable by variable, then undeclared names)."""
+    pass over the whole dataset (variable by variable)."""
     by_variable: list[list[Issue]] = [[] for _ in dataset.variables]
-    undeclared: list[Issue] = []
-    lengths: dict[str, int] = {}
-    for start, block in rows.blocks():
-        columns = columns_of(dataset, block)
+    lengths = {variable.name: 1 for variable in dataset.variables if not is_numeric(variable)}
+    for start, _, columns in rows.column_blocks([variable.name for variable in dataset.variables]):
         for position, issue in _check_columns(dataset, columns, start):
             by_variable[position].append(issue)
-        undeclared.extend(_check_names(dataset, block, start))
         for name, length in measure_lengths(dataset, columns).items():
             lengths[name] = max(lengths.get(name, 1), length)
-    if not rows:
-        lengths = measure_lengths(dataset, columns_of(dataset, []))
     for found in by_variable:
         issues.extend(found)
-    issues.extend(undeclared)
-    return lengths
+    return lengths  # stored rows hold exactly the dataset's variables: no undeclared name to report
 
 
 def measure_lengths(dataset: Dataset, columns: Mapping[str, Sequence[Any]] | None = None) -> dict[str, int]:
@@ -154,11 +148,8 @@ def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -
     """Every variable's values in row order (of `rows`: some of the dataset's; all by default). Rows made by
     DomainAssembly.finish hold exactly the variables, so one C-level transposition takes them all; a row without one of
     them (a dataset built in code) falls back to `.get`."""
-    return columns_of_names(dataset.rows if rows is None else rows, [variable.name for variable in dataset.variables])
-
-
-def columns_of_names(rows: Sequence[dict[str, Any]], names: Sequence[str]) -> dict[str, Sequence[Any]]:
-    """`columns_of` for the variables `names`."""
+    names = [variable.name for variable in dataset.variables]
+    rows = dataset.rows if rows is None else rows
     if not names:
         return {}
     try:
@@ -256,7 +247,7 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> Seque
     text_names = [variable.name for variable in dataset.variables if not is_numeric(variable)]
     names = text_names if transliterate is True else [name for name in text_names if name in transliterate]
     if isinstance(dataset.rows, StoredRows):  # once; the blocks changed are written again
-        return dataset.rows.rewritten(lambda block: _transliterate_block(block, names))
+        return dataset.rows.rewritten(lambda count, columns: _transliterate_columns(columns, names))
     columns = columns_of(dataset)
     rows: list[dict[str, Any]] | Sequence[dict[str, Any]] = dataset.rows
     copied: set[int] = set()  # rows already copied (the dataset's own rows are not changed)
@@ -276,14 +267,15 @@ def _transliterate_rows(dataset: Dataset, transliterate: Transliterate) -> Seque
     return rows
 
 
-def _transliterate_block(rows: list[dict[str, Any]], names: list[str]) -> bool:
-    """`_transliterate_rows` of a block of stored rows, made for this pass: changed in place; whether any was."""
-    changed = False
-    for name, column in columns_of_names(rows, names).items():
-        if "".join([value for value in column if isinstance(value, str)]).isascii():
+def _transliterate_columns(columns: Mapping[str, list[Any]], names: list[str]) -> dict[str, list[Any]] | None:
+    """`_transliterate_rows` of a block of stored rows, as columns: the changed columns (a copy), or None."""
+    changed: dict[str, list[Any]] | None = None
+    for name in names:
+        column = columns.get(name)
+        if column is None or "".join([value for value in column if isinstance(value, str)]).isascii():
             continue
-        for row, value in zip(rows, column, strict=True):
-            if isinstance(value, str) and not value.isascii():
-                row[name] = transliterate_text(value)
-                changed = True
+        if changed is None:
+            changed = dict(columns)
+        changed[name] = [transliterate_text(value) if isinstance(value, str) and not value.isascii() else value
+                         for value in column]
     return changed

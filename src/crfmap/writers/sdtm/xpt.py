@@ -20,10 +20,11 @@ import struct
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from crfmap.issues import Issue, Severity
 from crfmap.writers.sdtm.dataset import Dataset, Variable
+from crfmap.writers.sdtm.domains.stored_rows import StoredRows
 from crfmap.writers.sdtm.ibm_float import to_ibm_column
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import Transliterate, is_numeric, prepare_dataset
@@ -126,19 +127,25 @@ def _encode_namestrs(variables: list[Variable]) -> bytes:
 
 def _encode_rows(dataset: Dataset) -> Iterator[bytes]:
     rows = dataset.rows
+    if isinstance(rows, StoredRows):  # on disk: a block's columns as they are stored
+        names = [variable.name for variable in dataset.variables]
+        for _, _, block in rows.column_blocks(names):
+            columns = [_encode_column(variable, block[variable.name]) for variable in dataset.variables]
+            yield b"".join(map(b"".join, zip(*columns)))
+        return
     for start in range(0, len(rows), _CHUNK_ROWS):
         chunk = rows[start:start + _CHUNK_ROWS]
-        columns = [_encode_column(variable, chunk) for variable in dataset.variables]
+        columns = [_encode_column(variable, [row.get(variable.name) for row in chunk])
+                   for variable in dataset.variables]
         yield b"".join(map(b"".join, zip(*columns)))
 
 
-def _encode_column(variable: Variable, rows: Sequence[dict]) -> list[bytes]:
-    name = variable.name
+def _encode_column(variable: Variable, values: Sequence[Any]) -> list[bytes]:
     if is_numeric(variable):
-        return to_ibm_column([row.get(name) for row in rows])
+        return to_ibm_column(values)
     padded = _Padded(int(variable.length or 1))
     blank = padded.blank
-    return [blank if (value := row.get(name)) is None else padded[value] for row in rows]
+    return [blank if value is None else padded[value] for value in values]
 
 
 class _Padded(dict[str, bytes]):

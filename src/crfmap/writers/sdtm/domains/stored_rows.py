@@ -149,15 +149,33 @@ class StoredRows(Sequence[dict[str, Any]]):
         self.store, self.names, self.patches = store, tuple(names), patches
         self._made: tuple[int, list[dict[str, Any]]] | None = None  # the block made last, for lookups by index
 
-    def rewritten(self, change: Callable[[list[dict[str, Any]]], bool]) -> StoredRows:
-        """These rows after `change`, which changes a block's dicts in place and says whether it changed any. One
-        pass now; later passes read the changed blocks as written again, the others as they were."""
+    def rewritten(self, change: Callable[[int, dict[str, list[Any]]], dict[str, list[Any]] | None]) -> StoredRows:
+        """These rows after `change`, which is given each block's row count and columns (variable → values, read
+        only; a variable no row of the block fills may be absent) and gives the block's changed columns, or None.
+        One pass now; later passes read the changed blocks as written again, the others as they were."""
         patches = _Patches(self.patches)
         for number in range(self.store.block_count):
-            rows = self._make(number)
-            if change(rows):
-                patches.write(number, (len(rows), {name: [row[name] for row in rows] for name in self.names}))
+            count, columns = self._columns(number)
+            changed = change(count, columns)
+            if changed is not None:
+                patches.write(number, (count, changed))
         return StoredRows(self.store, self.names, patches if patches.offsets else self.patches)
+
+    def column_blocks(self, names: Sequence[str]) -> Iterator[tuple[int, int, dict[str, list[Any]]]]:
+        """(index of its first row, its row count, the values of `names`) of every block: None where a row has
+        no value, or the dataset no such variable. The lists are the block's own: read them, never change them."""
+        known = set(self.names)
+        size = self.store.block_rows
+        for number in range(self.store.block_count):
+            count, columns = self._columns(number)
+            nulls: list[Any] | None = None
+            taken: dict[str, list[Any]] = {}
+            for name in names:
+                found = columns.get(name) if name in known else None
+                if found is None:
+                    found = nulls = nulls if nulls is not None else [None] * count
+                taken[name] = found
+            yield number * size, count, taken
 
     def __len__(self) -> int:
         return len(self.store)
@@ -169,13 +187,11 @@ class StoredRows(Sequence[dict[str, Any]]):
 
     def columns(self, names: Iterable[str]) -> dict[str, list[Any]]:
         """The values of `names` (None where a row has none, or the dataset has no such variable), in row order."""
-        taken: dict[str, list[Any]] = {name: [] for name in names}
-        known = set(self.names)
-        for number in range(self.store.block_count):
-            count, columns = self._columns(number)
+        wanted = list(dict.fromkeys(names))
+        taken: dict[str, list[Any]] = {name: [] for name in wanted}
+        for _, _, columns in self.column_blocks(wanted):
             for name, column in taken.items():
-                found = columns.get(name) if name in known else None
-                column.extend(found if found is not None else [None] * count)
+                column.extend(columns[name])
         return taken
 
     def __iter__(self) -> Iterator[dict[str, Any]]:

@@ -123,12 +123,12 @@ class TrialDesignAssembly:
         se = subject_elements_dataset(design, self.elements, context)
         if se is not None:
             result.datasets.append(se)
-        rows = [subject_visit_row(visit, self.visits_name, context.study_id, context.usubjid(visit.subject_id),
-                                  context.reference_start)
-                for visit in sorted(self.visits.values(),
-                                    key=lambda item: (context.usubjid(item.subject_id), item.number))
-                if visit.number is not None]
-        if rows and self.visits_name not in drafted:
+        visits = [visit for visit in sorted(self.visits.values(),
+                                            key=lambda item: (context.usubjid(item.subject_id), item.number))
+                  if visit.number is not None]
+        if visits and self.visits_name not in drafted:
+            rows = (subject_visit_row(visit, self.visits_name, context.study_id, context.usubjid(visit.subject_id),
+                                      context.reference_start) for visit in visits)
             result.datasets.append(rows_dataset(self.visits_name, rows, context))
         return result
 

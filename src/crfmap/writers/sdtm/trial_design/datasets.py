@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import islice
 
 from crfmap.model import PartialDate
 from crfmap.writers.sdtm.dataset import Dataset
+from crfmap.writers.sdtm.domains import stored_rows
 from crfmap.writers.sdtm.domains.context import BuildContext, Draft
-from crfmap.writers.sdtm.domains.frame import make_dataset
+from crfmap.writers.sdtm.domains.frame import DomainAssembly, make_piece
 from crfmap.writers.sdtm.domains.timing import study_day
 from crfmap.writers.sdtm.trial_design.elements import SubjectElement
 from crfmap.writers.sdtm.trial_design.models import TrialDesign
@@ -43,25 +45,34 @@ def design_datasets(design: TrialDesign, context: BuildContext) -> list[Dataset]
 
 def subject_elements_dataset(design: TrialDesign, elements: Mapping[str, list[SubjectElement]],
                              context: BuildContext) -> Dataset | None:
-    rows = []
+    if not any(elements.values()):
+        return None
+    return rows_dataset("SE", _subject_element_rows(design, elements, context), context)
+
+
+def _subject_element_rows(design: TrialDesign, elements: Mapping[str, list[SubjectElement]],
+                          context: BuildContext) -> Iterator[dict[str, object]]:
     for subject in sorted(elements, key=context.usubjid):
         start = context.reference_start.get(subject)
         for sequence, element in enumerate(elements[subject], start=1):
-            rows.append({"STUDYID": context.study_id, "DOMAIN": "SE", "USUBJID": context.usubjid(subject),
-                         "SESEQ": sequence, "ETCD": element.step.element,
-                         "ELEMENT": _element_name(design, element.step.element), "TAETORD": element.order,
-                         "EPOCH": element.step.epoch, "SESTDTC": element.start.iso(),
-                         "SEENDTC": _iso(element.end), "SESTDY": study_day(element.start, start),
-                         "SEENDY": study_day(element.end, start)})
-    return rows_dataset("SE", rows, context) if rows else None
+            yield {"STUDYID": context.study_id, "DOMAIN": "SE", "USUBJID": context.usubjid(subject),
+                   "SESEQ": sequence, "ETCD": element.step.element,
+                   "ELEMENT": _element_name(design, element.step.element), "TAETORD": element.order,
+                   "EPOCH": element.step.epoch, "SESTDTC": element.start.iso(), "SEENDTC": _iso(element.end),
+                   "SESTDY": study_day(element.start, start), "SEENDY": study_day(element.end, start)}
 
 
-def rows_dataset(name: str, rows: list[dict[str, object]], context: BuildContext) -> Dataset:
-    """A dataset of study-level or derived rows (no input cells of their own)."""
+def rows_dataset(name: str, rows: Iterable[dict[str, object]], context: BuildContext) -> Dataset:
+    """A dataset of study-level or derived rows (no input cells of their own), made a block of rows at a time: SE
+    and Subject Visits have a few rows per subject, and their rows wait on disk as a domain's do."""
     spec = design_spec(name, context.catalog.sdtmig)
     origins = design_origins(name, [variable.name for variable in spec.variables])
-    drafts = [Draft(values=row, record=None, sort_date=None, origins=dict(origins)) for row in rows]
-    return make_dataset(spec, drafts, context)
+    assembly = DomainAssembly(spec, context)
+    rows = iter(rows)
+    while block := list(islice(rows, stored_rows.BLOCK_ROWS)):  # read when called: a test may set it small
+        drafts = [Draft(values=row, record=None, sort_date=None, origins=dict(origins)) for row in block]
+        assembly.take(make_piece(spec, drafts, context))
+    return assembly.finish()
 
 
 def _element_name(design: TrialDesign, code: str) -> str | None:

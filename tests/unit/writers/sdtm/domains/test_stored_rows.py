@@ -78,19 +78,15 @@ def test_a_change_is_made_once_and_later_changes_build_on_it():
     store, expected = stored(13)
     rows = StoredRows(store, NAMES)
 
-    def upper_results(block: list[dict]) -> bool:
-        changed = False
-        for row in block:
-            if isinstance(row["LBORRES"], str) and row["LBSEQ"] == 2:
-                row["LBORRES"] = f"<{row['LBORRES']}"
-                changed = True
-        return changed
+    def upper_results(count: int, columns: dict[str, list]) -> dict[str, list] | None:
+        results = [f"<{value}" if isinstance(value, str) and sequence == 2 else value
+                   for value, sequence in zip(columns.get("LBORRES", [None] * count), columns["LBSEQ"], strict=True)]
+        return {**columns, "LBORRES": results} if results != columns.get("LBORRES") else None
 
-    def mark_day_one(block: list[dict]) -> bool:
-        hit = [row for row in block if row["LBDTC"] == "2024-01-01"]
-        for row in hit:
-            row["LBTESTCD"] = "DAY1"
-        return bool(hit)
+    def mark_day_one(count: int, columns: dict[str, list]) -> dict[str, list] | None:
+        codes = ["DAY1" if day == "2024-01-01" else code for code, day in zip(columns["LBTESTCD"], columns["LBDTC"],
+                                                                               strict=True)]
+        return {**columns, "LBTESTCD": codes} if codes != columns["LBTESTCD"] else None
 
     once = rows.rewritten(upper_results)
     twice = once.rewritten(mark_day_one)
@@ -103,7 +99,7 @@ def test_a_change_is_made_once_and_later_changes_build_on_it():
             row["LBTESTCD"] = "DAY1"
     assert list(twice) == expected and columns_of_rows(twice, ["LBTESTCD"])["LBTESTCD"].count("DAY1") == 2
     assert list(rows) != expected  # the rows themselves are not changed
-    assert rows.rewritten(lambda block: False).patches is None  # nothing changed: nothing written again
+    assert rows.rewritten(lambda count, columns: None).patches is None  # nothing changed: nothing written again
 
 
 def test_each_rows_input_cells_and_lookups_come_back_by_index():
@@ -121,7 +117,7 @@ def test_preparing_a_stored_dataset_checks_and_measures_it_as_a_list():
 
     store, expected = stored(14)
     expected[9]["LBORRES"] = "Бласты"  # Cyrillic on disk: W002 without transliteration, at its row
-    patched = StoredRows(store, NAMES).rewritten(lambda block: _set_cyrillic(block))
+    patched = StoredRows(store, NAMES).rewritten(_set_cyrillic)
     variables = [Variable(name=name, label=name, data_type="integer" if name == "LBSEQ" else "text")
                  for name in NAMES]
 
@@ -140,8 +136,12 @@ def test_preparing_a_stored_dataset_checks_and_measures_it_as_a_list():
     assert transliterated.rows[9]["LBORRES"] == "Blasty" and list(patched)[9]["LBORRES"] == "Бласты"
 
 
-def _set_cyrillic(block: list[dict]) -> bool:
-    hit = [row for row in block if row["USUBJID"] == "S1-002" and row["LBSEQ"] == 2]
-    for row in hit:
-        row["LBORRES"] = "Бласты"
-    return bool(hit)
+def _set_cyrillic(count: int, columns: dict[str, list]) -> dict[str, list] | None:
+    hit = [index for index, (subject, sequence) in enumerate(zip(columns["USUBJID"], columns["LBSEQ"], strict=True))
+           if subject == "S1-002" and sequence == 2]
+    if not hit:
+        return None
+    results = list(columns.get("LBORRES", [None] * count))
+    for index in hit:
+        results[index] = "Бласты"
+    return {**columns, "LBORRES": results}
