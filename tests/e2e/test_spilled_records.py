@@ -76,12 +76,14 @@ def convert_clean_fhir(out: Path) -> Result:
                                      "--to", "fhir", "--ndjson"])
 
 
-def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkeypatch):
-    def full(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
+def no_space(*args: object, **kwargs: object) -> None:
+    """A temporary folder that is full: in place of tempfile.TemporaryFile."""
+    raise OSError(28, "No space left on device")
 
+
+def test_a_full_temporary_folder_is_w147_and_nothing_is_written(tmp_path, monkeypatch):
     monkeypatch.setattr(spool_module, "BUFFER", 5)
-    monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(spool_module.tempfile, "TemporaryFile", no_space)
     out = tmp_path / "out"
     result = convert_clean_fhir(out)
     assert result.exit_code == 2, result.output[-2000:]

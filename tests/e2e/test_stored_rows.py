@@ -18,6 +18,7 @@ from crfmap.cli import main
 from crfmap.model import spool as spool_module
 from crfmap.writers.sdtm.domains import stored_rows
 from tests.e2e.reference import CLEAN, MESSY, STUDY
+from tests.e2e.test_spilled_records import no_space
 from tests.published import read_published
 from tests.shared_data import REPO_ROOT
 
@@ -80,11 +81,8 @@ def test_rows_on_disk_give_the_same_files_and_report(case, tmp_path, monkeypatch
 
 
 def test_a_temporary_folder_that_refuses_the_rows_is_w147_and_nothing_is_written(tmp_path, monkeypatch):
-    def full(*args: object, **kwargs: object) -> None:
-        raise OSError(28, "No space left on device")
-
     monkeypatch.setattr(stored_rows, "BLOCK_ROWS", 3)
-    monkeypatch.setattr(stored_rows.tempfile, "TemporaryFile", full)
+    monkeypatch.setattr(stored_rows.tempfile, "TemporaryFile", no_space)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["convert", str(CLEAN), "--study", str(STUDY), "--out", str(out),
                                        "--transliterate"])
