@@ -114,7 +114,8 @@ class Writer:
     study_settings: type[BaseModel]  # study.yaml's `<name>:` mapping
     lint: Callable[[StudyMapping], list[Issue]]  # checks beyond the models (P011 …), before any data is read
     write: Callable[[WriteRequest], WriteResult]
-    # True when `write` holds no more than one subject's records at a time: then a run whose every target streams
+    # True when `write` holds no more than a bounded block of records at a time (FHIR: one subject's; SDTM: a block
+    # of whole subjects, about 4,096 records, its rows going to disk): then a run whose every target streams
     # sets its records aside on disk as they are made (model/spool.py), and its memory does not grow with them.
     streams_records: bool = False
     parts: SubjectParts | None = None  # per-subject output made apart (convert-many), when the writer can

@@ -6,9 +6,10 @@ cells and cell lookup in blocks of `BLOCK_ROWS`; each full block is pickled to a
 (`tempfile.TemporaryFile`: unlinked when made, private to the process, so what is unpickled is only what this
 run wrote). A dataset with fewer rows than a block never touches the disk, and its rows stay a list.
 
-`StoredRows` is the dataset's `rows` once it is made: a sequence that reads the blocks again on every pass and
-makes each row's dict as it goes, so a pass holds one block. `StoredColumn` gives a row's input cells and cell
-lookup by index (only a row an issue points at is asked). The bytes written do not depend on the block size:
+`StoredRows` is the dataset's `rows` once it is made: a sequence that reads the blocks again on every pass, so a
+pass holds one block. Iterating it makes each row's dict as it goes; `columns_of_rows` and `column_blocks` take
+some variables' values as they are stored, without the dicts (what the writer's steps use). `StoredColumn` gives
+a row's input cells and cell lookup by index (only a row an issue points at is asked). The bytes written do not depend on the block size:
 `tests/e2e/test_stored_rows.py` converts with tiny blocks and compares.
 """
 
@@ -29,7 +30,6 @@ BLOCK_ROWS = 1_024  # rows per block: what a pass over a dataset holds (a few hu
 Row = tuple[tuple[str, ...], tuple[Any, ...]]  # (the variables a row fills, in its order; their values)
 Cells = tuple[list[tuple[SourceCell, ...]], list[OwnCells]]  # a block's input cells and cell lookups
 Columns = tuple[int, dict[str, list[Any]]]  # a block's rows as (how many, each variable's values): absent, all null
-RowsTransform = Callable[[list[dict[str, Any]]], None]  # changes a block's row dicts in place
 
 _NO_NAMES: frozenset[str] = frozenset()
 
@@ -115,13 +115,6 @@ class RowStore:
             lookup.names = names
         self._read = (number, cells)
         return cells
-
-    def close(self) -> None:
-        """Let go of the file (done also when the store is collected)."""
-        if self.file is not None:
-            self.file.close()
-            self.file = None
-        self._read = None
 
     def _load(self, offset: int) -> Any:
         assert self.file is not None
@@ -305,24 +298,12 @@ def _append(owner: RowStore | _Patches, data: bytes | memoryview) -> int:
     return offset
 
 
-def row_blocks(rows: Sequence[dict[str, Any]]) -> Iterator[tuple[int, Sequence[dict[str, Any]]]]:
-    """(index of its first row, its rows) of each block of a dataset's rows: one block when they are a list."""
-    if isinstance(rows, StoredRows):
-        yield from rows.blocks()
-    elif rows:
-        yield 0, rows
-
-
 def columns_of_rows(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dict[str, list[Any]]:
     """The values of `names` (None where a row has none) in row order, in one pass over the rows: for a step that
     reads a few variables of every row, where a pass per variable would read stored rows again each time."""
     if isinstance(rows, StoredRows):
         return rows.columns(names)
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    for _, block in row_blocks(rows):
-        for name, column in columns.items():
-            column.extend([row.get(name) for row in block])
-    return columns
+    return {name: [row.get(name) for row in rows] for name in dict.fromkeys(names)}
 
 
-__all__ = ["BLOCK_ROWS", "Row", "RowStore", "StoredColumn", "StoredRows", "columns_of_rows", "row_blocks"]
+__all__ = ["BLOCK_ROWS", "Row", "RowStore", "StoredColumn", "StoredRows", "columns_of_rows"]
