@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import operator
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from crfmap.issues import Issue, make_issue
 from crfmap.writers.sdtm.dataset import Dataset, Variable
-from crfmap.writers.sdtm.domains.stored_rows import StoredRows
+from crfmap.writers.sdtm.domains.stored_rows import StoredRows, columns_of_rows
 from crfmap.writers.sdtm.ibm_float import is_representable
 from crfmap.writers.sdtm.transliteration import transliterate_text
 
@@ -145,21 +144,8 @@ def _check_names(dataset: Dataset, rows: Iterable[Mapping[str, Any]], start: int
 
 
 def columns_of(dataset: Dataset, rows: Sequence[dict[str, Any]] | None = None) -> dict[str, Sequence[Any]]:
-    """Every variable's values in row order (of `rows`: some of the dataset's; all by default). Rows made by
-    DomainAssembly.finish hold exactly the variables, so one C-level transposition takes them all; a row without one of
-    them (a dataset built in code) falls back to `.get`."""
-    names = [variable.name for variable in dataset.variables]
-    rows = dataset.rows if rows is None else rows
-    if not names:
-        return {}
-    try:
-        if len(names) == 1:
-            return {names[0]: [row[names[0]] for row in rows]}
-        taken = operator.itemgetter(*names)
-        transposed = list(zip(*map(taken, rows), strict=True)) or [() for _ in names]
-        return dict(zip(names, transposed, strict=True))
-    except KeyError:
-        return {name: [row.get(name) for row in rows] for name in names}
+    """Every variable's values in row order (of `rows`: some of the dataset's; all by default)."""
+    return columns_of_rows(dataset.rows if rows is None else rows, [variable.name for variable in dataset.variables])
 
 
 def _is_clean_text(column: Sequence[Any]) -> bool:

@@ -26,7 +26,7 @@ def check_required_values(datasets: Sequence[Dataset]) -> Iterator[Issue]:
                     yield row_issue("W068", dataset, index, column=name, detail=f"Req variable {name} is null")
 
 
-def _has_null(column: list[Any]) -> bool:
+def _has_null(column: Sequence[Any]) -> bool:
     """Whether `is_null` holds for some value, asked of the whole column with C-level builtins."""
     if None in column:
         return True

@@ -7,7 +7,7 @@ reported once per dataset, variable and value, at the first row's cells, with ho
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +99,7 @@ def _plan(dataset: Dataset, variable: Variable, terms: StudyTerminology, study: 
     return _Plan(variable, paired, fixed, row_bound)
 
 
-def _check_variable(dataset: Dataset, plan: _Plan, columns: dict[str, list[Any]], terms: StudyTerminology,
+def _check_variable(dataset: Dataset, plan: _Plan, columns: dict[str, Sequence[Any]], terms: StudyTerminology,
                     study: StudyMapping) -> Iterator[Issue]:
     variable, paired, fixed, row_bound = plan.variable, plan.paired, plan.fixed, plan.row_bound
     seen: dict[tuple[str, str], list[int]] = {}

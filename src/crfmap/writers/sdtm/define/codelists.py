@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from crfmap.standards import Codelist
 from crfmap.study.models import StudyMapping
@@ -55,7 +55,7 @@ def _codes(study: StudyMapping, dataset: str, variable: str) -> tuple[str, ...]:
     return variable_codes(study.study.standards.sdtmig, dataset, variable)
 
 
-def _values(column: list[object], name: str) -> list[str]:
+def _values(column: Sequence[object], name: str) -> list[str]:
     """The distinct text values of the variable `name`, in first-seen order (a result's numeric ones left out)."""
     values = list(dict.fromkeys(value for value in column if isinstance(value, str) and value))
     if name.endswith(RESULT_SUFFIXES):

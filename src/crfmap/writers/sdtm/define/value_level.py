@@ -54,7 +54,7 @@ def value_level_terms(datasets: list[Dataset], value_lists: tuple[ValueList, ...
             if item.codelist:
                 wanted.setdefault(value_list.dataset, {}).update(dict.fromkeys((item.where_variable, item.variable)))
     found = []
-    columns: tuple[str, dict[str, list[Any]]] | None = None  # one dataset's, read in one pass when first needed
+    columns: tuple[str, dict[str, Sequence[Any]]] | None = None  # one dataset's, read in one pass when first needed
     for value_list in value_lists:
         for item in value_list.items:
             if not item.codelist:
@@ -127,7 +127,7 @@ def _findings(dataset: Dataset, tests: dict[tuple[str, str], tuple[list[Item], s
         yield ValueList(dataset.name, variable.name, tuple(items))
 
 
-def _rows_by_value(column: list[Any]) -> dict[Any, list[int]]:
+def _rows_by_value(column: Sequence[Any]) -> dict[Any, list[int]]:
     """The indexes of the rows holding each value of `column` (a test code, a QNAM), in row order; nulls and
     empty texts left out."""
     groups: dict[Any, list[int]] = {}

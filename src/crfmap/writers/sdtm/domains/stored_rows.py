@@ -16,6 +16,7 @@ a row's input cells and cell lookup by index (only a row an issue points at is a
 from __future__ import annotations
 
 import io
+import operator
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -298,12 +299,23 @@ def _append(owner: RowStore | _Patches, data: bytes | memoryview) -> int:
     return offset
 
 
-def columns_of_rows(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dict[str, list[Any]]:
+def columns_of_rows(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dict[str, Sequence[Any]]:
     """The values of `names` (None where a row has none) in row order, in one pass over the rows: for a step that
-    reads a few variables of every row, where a pass per variable would read stored rows again each time."""
+    reads a few variables of every row, where a pass per variable would read stored rows again each time. Rows
+    in a list that hold every name (as `DomainAssembly.finish` makes them) are transposed by one C-level call; a
+    row without one of them (a dataset built in code, or read back from a file) falls back to `.get`."""
+    wanted = list(dict.fromkeys(names))
     if isinstance(rows, StoredRows):
-        return rows.columns(names)
-    return {name: [row.get(name) for row in rows] for name in dict.fromkeys(names)}
+        return dict(rows.columns(wanted))
+    if not wanted:
+        return {}
+    try:
+        if len(wanted) == 1:
+            return {wanted[0]: [row[wanted[0]] for row in rows]}
+        transposed = list(zip(*map(operator.itemgetter(*wanted), rows), strict=True)) or [() for _ in wanted]
+        return dict(zip(wanted, transposed, strict=True))
+    except KeyError:
+        return {name: [row.get(name) for row in rows] for name in wanted}
 
 
 __all__ = ["BLOCK_ROWS", "Row", "RowStore", "StoredColumn", "StoredRows", "columns_of_rows"]
