@@ -576,6 +576,19 @@ def push(out: Path, dry_run: bool, output_format: str, redact: bool, debug: bool
 
 # ── plumbing ──────────────────────────────────────────────────────────────────────────────────────────
 
+def _forget_unhandled_interrupt() -> None:
+    """CPython 3.11 notes a KeyboardInterrupt that escapes code run through its `PyRun_*` API (an extension
+    module's import-time code, when Ctrl-C lands during a lazy import) and, under `python -m`, then ends the
+    process by SIGINT whatever status it exits with: the caller would see a kill, not 130, though crfmap handled
+    the interrupt and said so. Clear that note; where the interpreter keeps it elsewhere (3.12+), nothing to do."""
+    try:
+        import ctypes
+
+        ctypes.c_int.in_dll(ctypes.pythonapi, "_Py_UnhandledKeyboardInterrupt").value = 0
+    except (ImportError, ValueError, AttributeError):
+        pass
+
+
 def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool, out: Path | None = None) -> None:
     """`body` with its failures said in one line each; `out`: the output folder the command switches, so that an
     interruption or a bug after the switch does not claim that nothing changed."""
@@ -596,6 +609,7 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool, out: Path | 
                        "summary may be incomplete.", err=True)
         else:
             click.echo("crfmap: interrupted; no output was changed.", err=True)
+        _forget_unhandled_interrupt()
         sys.exit(130)
     except Exception as problem:  # the last-resort handler: a bug, never the user's fault
         if debug:
