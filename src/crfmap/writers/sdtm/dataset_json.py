@@ -22,10 +22,10 @@ from typing import IO, Any
 import orjson
 
 from crfmap.writers.sdtm.dataset import Dataset, Variable
-from crfmap.writers.sdtm.domains.stored_rows import StoredRows
+from crfmap.writers.sdtm.domains.stored_rows import column_chunks
 from crfmap.writers.sdtm.oids import item_group_oid, item_oid
 from crfmap.writers.sdtm.output_file import open_output
-from crfmap.writers.sdtm.preparation import columns_of, is_numeric, measure_lengths
+from crfmap.writers.sdtm.preparation import is_numeric, measure_lengths
 
 DATASET_JSON_VERSION = "1.1.0"
 EPOCH_DATETIME = "1970-01-01T00:00:00"  # the stamp to use when a study has no data cut-off
@@ -111,22 +111,10 @@ def encode_rows(dataset: Dataset) -> Iterator[bytes]:
     if not numeric:
         yield from (b"[]" for _ in rows)
         return
-    for columns in _column_chunks(dataset):
+    for columns in column_chunks(rows, [variable.name for variable in dataset.variables], _CHUNK_ROWS):
         converted = [_number_column(column) if number else _text_column(column)
                      for column, number in zip(columns, numeric, strict=True)]
         yield from map(orjson.dumps, zip(*converted, strict=True))
-
-
-def _column_chunks(dataset: Dataset) -> Iterator[Sequence[Sequence[Any]]]:
-    """The dataset's columns, in variable order, a chunk of rows at a time (a block of stored rows)."""
-    rows = dataset.rows
-    if isinstance(rows, StoredRows):
-        names = [variable.name for variable in dataset.variables]
-        for _, _, block in rows.column_blocks(names):
-            yield [block[name] for name in names]
-        return
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        yield list(columns_of(dataset, rows[start:start + _CHUNK_ROWS]).values())
 
 
 _CHUNK_ROWS = 4_096

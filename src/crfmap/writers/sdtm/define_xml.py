@@ -192,7 +192,7 @@ def comment_oid(dataset: str, variable: str) -> str:
 
 
 def _add_item(version: etree._Element, dataset: Dataset, variable: Variable, with_pages: bool,
-              value_list: ValueList | None = None, numbers: dict[str, tuple[int, int]] | None = None) -> None:
+              value_list: ValueList | None, numbers: dict[str, tuple[int, int]]) -> None:
     item = etree.SubElement(version, _odm("ItemDef"), OID=item_oid(dataset.name, variable.name),
                             Name=variable.name, DataType=variable.data_type)
     for attribute, value in _item_sizes(dataset, variable, numbers).items():
@@ -262,13 +262,10 @@ def _measure_numbers(dataset: Dataset) -> dict[str, tuple[int, int]]:
     return {name: measure_number(column) for name, column in columns_of_rows(dataset.rows, names).items()}
 
 
-def _item_sizes(dataset: Dataset, variable: Variable,
-                numbers: dict[str, tuple[int, int]] | None = None) -> dict[str, str]:
+def _item_sizes(dataset: Dataset, variable: Variable, numbers: dict[str, tuple[int, int]]) -> dict[str, str]:
     if variable.data_type == "text":
         return {"Length": str(variable.length or measure_lengths(dataset)[variable.name])}
     if variable.data_type in ("integer", "float"):
-        if numbers is None:
-            numbers = _measure_numbers(dataset)
         length, decimals = numbers[variable.name]
         sizes = {"Length": str(length)}
         if variable.data_type == "float":

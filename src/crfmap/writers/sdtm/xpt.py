@@ -24,7 +24,7 @@ from typing import IO, Any
 
 from crfmap.issues import Issue, Severity
 from crfmap.writers.sdtm.dataset import Dataset, Variable
-from crfmap.writers.sdtm.domains.stored_rows import StoredRows
+from crfmap.writers.sdtm.domains.stored_rows import column_chunks
 from crfmap.writers.sdtm.ibm_float import to_ibm_column
 from crfmap.writers.sdtm.output_file import open_output
 from crfmap.writers.sdtm.preparation import Transliterate, is_numeric, prepare_dataset
@@ -126,17 +126,9 @@ def _encode_namestrs(variables: list[Variable]) -> bytes:
 
 
 def _encode_rows(dataset: Dataset) -> Iterator[bytes]:
-    rows = dataset.rows
-    if isinstance(rows, StoredRows):  # on disk: a block's columns as they are stored
-        names = [variable.name for variable in dataset.variables]
-        for _, _, block in rows.column_blocks(names):
-            columns = [_encode_column(variable, block[variable.name]) for variable in dataset.variables]
-            yield b"".join(map(b"".join, zip(*columns)))
-        return
-    for start in range(0, len(rows), _CHUNK_ROWS):
-        chunk = rows[start:start + _CHUNK_ROWS]
-        columns = [_encode_column(variable, [row.get(variable.name) for row in chunk])
-                   for variable in dataset.variables]
+    names = [variable.name for variable in dataset.variables]
+    for chunk in column_chunks(dataset.rows, names, _CHUNK_ROWS):
+        columns = [_encode_column(variable, values) for variable, values in zip(dataset.variables, chunk, strict=True)]
         yield b"".join(map(b"".join, zip(*columns)))
 
 

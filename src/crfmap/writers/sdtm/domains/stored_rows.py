@@ -318,4 +318,16 @@ def columns_of_rows(rows: Sequence[dict[str, Any]], names: Iterable[str]) -> dic
         return {name: [row.get(name) for row in rows] for name in wanted}
 
 
-__all__ = ["BLOCK_ROWS", "Row", "RowStore", "StoredColumn", "StoredRows", "columns_of_rows"]
+def column_chunks(rows: Sequence[dict[str, Any]], names: Sequence[str], size: int) -> Iterator[list[Sequence[Any]]]:
+    """The values of `names`, in their order, a chunk of rows at a time: a stored dataset's blocks as they are
+    stored, a list's rows `size` at a time (for the file writers, which encode a column at a time)."""
+    if isinstance(rows, StoredRows):
+        for _, _, block in rows.column_blocks(names):
+            yield [block[name] for name in names]
+        return
+    for start in range(0, len(rows), size):
+        columns = columns_of_rows(rows[start:start + size], names)
+        yield [columns[name] for name in names]
+
+
+__all__ = ["BLOCK_ROWS", "Row", "RowStore", "StoredColumn", "StoredRows", "column_chunks", "columns_of_rows"]
