@@ -8,19 +8,23 @@ the mapping engine's `lookup` operation).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from crfmap.issues import FatalIssue, Issue, make_issue
-from crfmap.model import PartialDate
+from crfmap.model import Coded, PartialDate
 from crfmap.sources import RowCells, column_letters
 from crfmap.study.models import StudyMapping
 from crfmap.values.cells import ParseContext
 from crfmap.values.coded import build_codelist_indexes
 from crfmap.values.dates import parse_date_text
 from crfmap.values.problems import ValueProblem
-from crfmap.values.row import FormRow
+from crfmap.values.row import FormRow, KeptValues
+
+# Values read from a short list of texts: their cells' texts repeat down a column, so a kept row shares them.
+SHARED_TEXT_TYPES = (Coded, bool)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +57,7 @@ class ValidationContext:
         self.first_seen: dict[str, dict[bytes, FirstSeen]] = {}  # form → key digest → first row
         self.rows_by_subject: dict[str, dict[str, FormRow]] = {}
         self._column_maps: dict[tuple[tuple[str, int], ...], Mapping[str, int]] = {}  # kept rows' column maps, once
+        self._value_places: dict[tuple[str, ...], Mapping[str, int]] = {}  # kept rows' maps of names, once
         self.validated_forms: set[str] = set()
 
     def emit(self, issue: Issue) -> None:
@@ -73,8 +78,17 @@ class ValidationContext:
 
     def kept(self, row: FormRow) -> FormRow:
         """The row as kept for the run (one-row-per-subject forms): its cells made when asked, from its position
-        (`RowCells`), instead of a SourceCell per value: about 900 bytes less per row of the study's forms."""
-        return dataclasses.replace(row, cells=RowCells.of(row.cells, self._column_maps))
+        (`RowCells`), instead of a SourceCell per value (about 900 bytes less per row of the study's forms); its
+        values and raw values as tuples (`KeptValues`), not dicts (about 900 bytes less again); the text of a coded
+        or yes/no cell shared with every other cell of the same text (a few words, repeated down the column)."""
+        raw = row.raw
+        if any(type(value) is str for value in raw.values()):
+            values = row.values
+            raw = {name: sys.intern(text) if type(text) is str and isinstance(values.get(name), SHARED_TEXT_TYPES)
+                   else text for name, text in raw.items()}
+        return dataclasses.replace(row, cells=RowCells.of(row.cells, self._column_maps),
+                                   values=KeptValues.of(row.values, self._value_places),
+                                   raw=KeptValues.of(raw, self._value_places))
 
     def subject_row(self, form_name: str, subject: str) -> FormRow | None:
         return self.rows_by_subject.get(form_name, {}).get(subject)

@@ -6,7 +6,7 @@ error never raises a second one here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from crfmap.model import Coded, PartialDate
@@ -19,7 +19,7 @@ from crfmap.values.booleans import NO_WORDS, YES_WORDS
 from crfmap.values.row import FormRow
 
 
-def condition_holds(condition: Condition, values: dict[str, Any]) -> bool:
+def condition_holds(condition: Condition, values: Mapping[str, Any]) -> bool:
     value = values.get(condition.column)
     if condition.present is not None:
         return (value is not None) == condition.present

@@ -74,6 +74,37 @@ def test_subject_listed_twice_with_conflicting_values() -> None:
     assert first.number == 2  # the mapping engine's lookup reads the first listing
 
 
+def test_kept_rows_hold_their_values_compactly_and_read_as_read() -> None:
+    from crfmap.model import Coded
+    from crfmap.values.row import KeptValues
+
+    # each cell's text its own object, as a reader makes them
+    first, second = (["01-003", "".join(["му", "ж"]), "01.03.2011", None, "10.01.2019", "нет"],
+                     ["01-004", "".join(["му", "ж"]), "02.03.2011", None, "11.01.2019", "нет"])
+    assert first[1] is not second[1]
+    outcome = run_validation(build_study(forms=[DEMOGRAPHICS]), {"Demographics": [
+        *DEMOGRAPHICS_SHEET, first, second]}, native_types=False)
+    rows = {row.subject_id: row for row in outcome.rows["demographics"]}
+    kept = outcome.context.rows_by_subject["demographics"]
+    assert set(kept) == set(rows) == {"01-001", "01-002", "01-003", "01-004"}
+    for subject, row in rows.items():  # equal to the row validated, value by value, in the same order
+        held = kept[subject]
+        assert isinstance(held.values, KeptValues) and isinstance(held.raw, KeptValues)
+        assert list(held.values.items()) == list(row.values.items()) and dict(held.raw) == dict(row.raw)
+        assert "sex" in held.values and held.values.get("no such column") is None and len(held.raw) == len(row.raw)
+    three, four = kept["01-003"], kept["01-004"]
+    assert three.values._places is four.values._places  # one map of names per set of columns
+    assert isinstance(three.values["sex"], Coded) and three.raw["sex"] == "муж"
+    assert three.raw["sex"] is four.raw["sex"]  # a coded cell's text shared
+    assert three.raw["birth_date"] == "01.03.2011"
+    try:
+        three.values["sex"] = None
+    except TypeError as problem:
+        assert "read-only" in str(problem)
+    else:
+        raise AssertionError("a kept row's values changed")
+
+
 def test_repeating_form_without_keys_compares_whole_rows() -> None:
     marrow = dict(MARROW, identity={"subject": "subject"}, rules=[])
     outcome = run_validation(build_study(forms=[marrow]), {"Bone marrow": [
