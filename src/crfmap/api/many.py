@@ -355,8 +355,9 @@ def _add_facts(validation: ValidationResult, exports: list[ExportResult]) -> Non
 
 
 def _summary(export: ExportResult) -> ExportSummary:
-    errors = sum(1 for issue in export.issues if issue.severity is Severity.ERROR)
-    warnings = sum(1 for issue in export.issues if issue.severity is Severity.WARNING)
+    tally = export.issues.tally()
+    errors = sum(count for kind, count in tally.items() if kind.severity is Severity.ERROR)
+    warnings = sum(count for kind, count in tally.items() if kind.severity is Severity.WARNING)
     return ExportSummary(name=export.source.file, format=export.run.input_format, size=export.source.size,
                          sha256=export.source.sha256, partitions=export.partitions, rows_read=export.rows_read,
                          records=export.records_made, errors=errors, warnings=warnings)

@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from crfmap.api.orphans import Orphan, find_orphans, subject_forms
 from crfmap.api.selection import RowSelection
 from crfmap.api.validation import SheetAccount, ValidationResult, validate_workbook
-from crfmap.issues import FatalIssue, Issue, Report, make_issue
+from crfmap.issues import FatalIssue, Issue, IssueLog, Report, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.model import Record, Subject
 from crfmap.readers import ReadOptions
@@ -145,7 +145,7 @@ class PartitionResult:
     run: RunHeader | None = None
     sheets: list[SheetLayout] = field(default_factory=list)
     coverage: list[SheetAccount] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
+    issues: Sequence[Issue] = field(default_factory=list)  # an IssueLog: packed as it was kept
     issue_ticks: list[int] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     record_ticks: list[int] = field(default_factory=list)
@@ -170,7 +170,7 @@ class ExportResult:
     run: RunHeader
     sheets: list[SheetLayout]
     coverage: list[SheetAccount]
-    issues: list[Issue]
+    issues: IssueLog
     records: list[Record]
     left_out: list[FormRow]
     rows_read: int
@@ -259,9 +259,9 @@ def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
         raise FatalIssue(make_issue("R057", value=first.partition.export.name, file=first.partition.export.name,
                                     detail=f"its {len(results)} partitions read {len(digests)} different contents "
                                            "(SHA-256); nothing was written"))
-    issues = _interleave([(result.issues, result.issue_ticks) for result in results])
-    records = _interleave([(result.records, result.record_ticks) for result in results])
-    left_out = _interleave([(result.left_out, result.left_out_ticks) for result in results])
+    issues = IssueLog(_interleave([(result.issues, result.issue_ticks) for result in results]))
+    records = list(_interleave([(result.records, result.record_ticks) for result in results]))
+    left_out = list(_interleave([(result.left_out, result.left_out_ticks) for result in results]))
     firsts = sorted(((tick, subject, cell) for result in results for subject, (tick, cell) in result.subjects.items()),
                     key=lambda entry: (entry[0], entry[1]))
     subjects = {subject: cell for _tick, subject, cell in firsts}
@@ -303,8 +303,8 @@ def coverage_lines(accounts: Sequence[SheetAccount]) -> list[CoverageLine]:
                          account.ignored, account.unmapped) for account in accounts]
 
 
-def _interleave(tagged: Sequence[tuple[Sequence[Item], Sequence[int]]]) -> list[Item]:
+def _interleave(tagged: Sequence[tuple[Sequence[Item], Sequence[int]]]) -> Iterator[Item]:
     """Items of every partition in tick order. Ticks rise within a partition and no two partitions own the same
     tick, so this is the order one process makes them in."""
     streams = [zip(ticks, range(len(items)), items, strict=True) for items, ticks in tagged]
-    return [item for _tick, _index, item in heapq.merge(*streams, key=lambda entry: (entry[0], entry[1]))]
+    return (item for _tick, _index, item in heapq.merge(*streams, key=lambda entry: (entry[0], entry[1])))

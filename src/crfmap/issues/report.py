@@ -11,6 +11,7 @@ from typing import Any
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
+from crfmap.issues.log import IssueKind, IssueLog
 
 REDACTED = "‹redacted›"
 
@@ -36,13 +37,18 @@ class FatalIssue(Exception):
 
 @dataclass
 class Report:
-    """Collects issues in the order found; sorts only when viewed."""
+    """Collects issues in the order found (packed beyond a block: `IssueLog`); sorts only when viewed. The counts
+    come from the log's tally, without reading the issues back."""
 
-    issues: list[Issue] = field(default_factory=list)
+    issues: IssueLog = field(default_factory=IssueLog)  # any iterable of issues given is made an IssueLog
     facts: dict[str, Any] = field(default_factory=dict)  # counts the run wants to show (rows read, …)
     run: RunHeader | None = None  # which crfmap, mapping and input made the report
     sheets: list[SheetLayout] = field(default_factory=list)  # the input's tabs in order, with header texts
     coverage: list[CoverageLine] = field(default_factory=list)  # where every non-empty cell went
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.issues, IssueLog):
+            self.issues = IssueLog(self.issues)
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)
@@ -62,7 +68,11 @@ class Report:
 
     @property
     def has_errors(self) -> bool:
-        return any(issue.severity is Severity.ERROR for issue in self.issues)
+        return any(kind.severity is Severity.ERROR for kind in self.issues.tally())
+
+    def tally(self) -> Counter[IssueKind]:
+        """How many issues of each kind (code, severity, sheet, form, waived …)."""
+        return self.issues.tally()
 
     @property
     def exit_status(self) -> ExitStatus:
@@ -81,7 +91,7 @@ class Report:
     def sheet_order(self) -> list[str]:
         """Every sheet named by the layout or an issue: tab order first, then the others by name."""
         known = [sheet.name for sheet in sorted(self.sheets, key=lambda sheet: sheet.index)]
-        others = sorted({issue.sheet for issue in self.issues if issue.sheet is not None} - set(known))
+        others = sorted({kind.sheet for kind in self.issues.tally() if kind.sheet is not None} - set(known))
         return known + others
 
     def layout_of(self, sheet: str | None) -> SheetLayout | None:
@@ -93,20 +103,24 @@ class Report:
         return [tuple(getattr(issue, name) for name in names) for issue in self.sorted()]
 
     def summary(self) -> dict[str, Any]:
-        by_severity = Counter(issue.severity.value for issue in self.issues)
+        by_severity: Counter[str] = Counter()
         by_form: dict[str, Counter[str]] = {}
-        for issue in self.issues:
-            by_form.setdefault(issue.form or "(workbook)", Counter())[issue.severity.value] += 1
-        by_code = Counter(issue.code for issue in self.issues)
+        by_code: Counter[str] = Counter()
         by_sheet: dict[str, Counter[str]] = {}
-        for issue in self.issues:
-            if issue.sheet is not None:
-                by_sheet.setdefault(issue.sheet, Counter())[issue.severity.value] += 1
+        waived = 0
+        for kind, count in self.issues.tally().items():
+            severity = kind.severity.value
+            by_severity[severity] += count
+            by_form.setdefault(kind.form or "(workbook)", Counter())[severity] += count
+            by_code[kind.code] += count
+            if kind.sheet is not None:
+                by_sheet.setdefault(kind.sheet, Counter())[severity] += count
+            waived += count if kind.waived else 0
         return {
             "errors": by_severity.get("error", 0),
             "warnings": by_severity.get("warning", 0),
             "infos": by_severity.get("info", 0),
-            "waived": len(self.waived),
+            "waived": waived,
             "by_sheet": {sheet: dict(sorted(by_sheet[sheet].items())) for sheet in self.sheet_order()
                          if sheet in by_sheet},
             "by_form": {form: dict(sorted(counts.items())) for form, counts in sorted(by_form.items())},

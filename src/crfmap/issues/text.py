@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue
+from crfmap.issues.log import IssueKind
 from crfmap.issues.report import Report
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -67,8 +68,8 @@ def render_concise(report: Report, *, redact: bool = False, colour: bool = False
     yield ""
     yield _totals(report).split(": ", 1)[-1] if report.run is not None else _totals(report)
     counts: dict[str, Counter[str]] = {}
-    for issue in report.issues:
-        counts.setdefault(issue.sheet or _outside(issue), Counter())[issue.severity.value] += 1
+    for kind, count in report.tally().items():
+        counts.setdefault(kind.sheet or _outside(kind), Counter())[kind.severity.value] += count
     for name in [*_outside_names(report), *report.sheet_order()]:
         if name in counts:
             yield f"  {name}: " + ", ".join(f"{count} {severity}" for severity, count in sorted(counts[name].items()))
@@ -77,9 +78,10 @@ def render_concise(report: Report, *, redact: bool = False, colour: bool = False
 def render_summary(report: Report, *, colour: bool = False) -> Iterator[str]:
     """The counts: the whole run, then per sheet (tab order) and per issue code."""
     yield _totals(report)
+    tally = report.tally()
     by_sheet: dict[str, Counter[Severity]] = {}
-    for issue in report.issues:
-        by_sheet.setdefault(issue.sheet or _outside(issue), Counter())[issue.severity] += 1
+    for kind, count in tally.items():
+        by_sheet.setdefault(kind.sheet or _outside(kind), Counter())[kind.severity] += count
     if not by_sheet:
         return
     order = [name for name in [*_outside_names(report), *report.sheet_order()] if name in by_sheet]
@@ -90,18 +92,17 @@ def render_summary(report: Report, *, colour: bool = False) -> Iterator[str]:
         counts = by_sheet[name]
         yield (f"  {name:<{name_width}}  {counts[Severity.ERROR]:>6}  {counts[Severity.WARNING]:>8}  "
                f"{counts[Severity.INFO]:>5}")
-    by_code: dict[str, tuple[Issue, int]] = {}
-    for issue in report.issues:
-        first, count = by_code.get(issue.code, (issue, 0))
-        by_code[issue.code] = (first, count + 1)
-    code_width = max(len(f"{first.code} {first.slug}") for first, _ in by_code.values())
+    by_code: dict[str, tuple[str, int, set[str]]] = {}  # code → the slug of its first issue, count, severities
+    for kind, count in tally.items():  # in the order each kind was first found
+        slug, total, severities = by_code.get(kind.code, (kind.slug, 0, set()))
+        by_code[kind.code] = (slug, total + count, severities | {kind.severity.value})
+    code_width = max(len(f"{code} {slug}") for code, (slug, _, _) in by_code.items())
     yield ""
     yield f"  {'issue':<{code_width}}  count  severity"
     for code in sorted(by_code):
-        first, count = by_code[code]
-        label = f"{first.code} {first.slug}"
-        severity = Counter(issue.severity.value for issue in report.issues if issue.code == code)
-        yield f"  {label:<{code_width}}  {count:>5}  {', '.join(sorted(severity))}"
+        slug, count, severities = by_code[code]
+        label = f"{code} {slug}"
+        yield f"  {label:<{code_width}}  {count:>5}  {', '.join(sorted(severities))}"
 
 
 def render_coverage(accounts: Iterable) -> Iterator[str]:
@@ -127,13 +128,13 @@ def _totals(report: Report) -> str:
     return text
 
 
-def _outside(issue: Issue) -> str:
+def _outside(issue: Issue | IssueKind) -> str:
     """The group of an issue that has no sheet: the mapping or waivers file, or the input as a whole."""
     return issue.file or "(run)"
 
 
 def _outside_names(report: Report) -> list[str]:
-    return sorted({_outside(issue) for issue in report.issues if issue.sheet is None})
+    return sorted({_outside(kind) for kind in report.tally() if kind.sheet is None})
 
 
 def _groups(report: Report, issues: list[Issue]) -> Iterator[tuple[str, list[Issue]]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue, WaiverNote, make_issue
+from crfmap.issues.log import IssueLog
 from crfmap.issues.report import Report
 
 WAIVABLE_STAGES = ("R", "S", "M")
@@ -54,7 +55,7 @@ def apply_waivers(report: Report, waivers: Sequence[Waiver]) -> None:
     if not waivers:
         return
     used: set[int] = set()
-    accepted: list[Issue] = []
+    accepted = IssueLog()
     for issue in report.issues:
         index = next((number for number, waiver in enumerate(waivers)
                       if issue.waived is None and waiver.matches(issue)), None)
@@ -63,7 +64,7 @@ def apply_waivers(report: Report, waivers: Sequence[Waiver]) -> None:
             continue
         used.add(index)
         accepted.append(replace(issue, severity=Severity.INFO, waived=waivers[index].note(issue.severity)))
-    report.issues[:] = accepted
+    report.issues = accepted
     for number, waiver in enumerate(waivers):
         if number not in used:
             report.add(make_issue("P062", file=waiver.file, line=waiver.line, value=waiver.code,
