@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from crfmap import __version__, api
-from crfmap.issues import ExitStatus, FatalIssue, IssueLog, Report
+from crfmap.issues import ExitStatus, FatalIssue, PackedIssues, Report
 from crfmap.issues.text import render_concise, render_coverage, render_issue, render_report
 from crfmap.terminal import report_width, row_progress, use_colour
 
@@ -223,7 +223,7 @@ def convert(workbook: Path, study_dir: Path | None, targets: tuple[str, ...], ou
             _print_report(outcome.report, redact, quiet, verbose, concise=output_format == "concise")
             for line in outcome.summary_lines():
                 click.echo(line)
-        for issue in Report(IssueLog(outcome.failure)).presented(redact=redact):  # why nothing could be written
+        for issue in Report(PackedIssues(outcome.failure)).presented(redact=redact):  # why nothing could be written
             click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
@@ -318,7 +318,7 @@ def convert_many(site_exports: Path, study_dir: Path, targets: tuple[str, ...], 
                            f"{export.records:,} record(s), {export.errors} error(s), {export.warnings} warning(s)")
             for line in outcome.summary_lines():
                 click.echo(line)
-        for issue in Report(IssueLog(outcome.failure)).presented(redact=redact):
+        for issue in Report(PackedIssues(outcome.failure)).presented(redact=redact):
             click.echo(render_issue(issue), err=True)
         return outcome.exit_status
 
@@ -333,7 +333,7 @@ def check_mapping(study_dir: Path, output_format: str, debug: bool) -> None:
     """Lint a mapping folder: YAML, the mapping format, and every cross-reference, with file and line."""
     def body() -> ExitStatus:
         mapping, issues = api.load_mapping(study_dir)
-        report = Report(IssueLog(issues))
+        report = Report(PackedIssues(issues))
         if output_format == "json":
             click.echo(_json(report.as_dict()))
         else:
@@ -600,7 +600,7 @@ def _run(body: Callable[[], ExitStatus], debug: bool, redact: bool, out: Path | 
     try:
         status = body()
     except FatalIssue as fatal:
-        for issue in Report(IssueLog(fatal.issues)).presented(redact=redact):
+        for issue in Report(PackedIssues(fatal.issues)).presented(redact=redact):
             click.echo(render_issue(issue), err=True)
         sys.exit(ExitStatus.CANNOT_RUN)
     except KeyboardInterrupt:

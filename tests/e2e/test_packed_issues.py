@@ -1,4 +1,4 @@
-"""A run's issues packed a block at a time (issue #16, flat memory: `crfmap.issues.IssueLog`) give the same
+"""A run's issues packed a block at a time (issue #16, flat memory: `crfmap.issues.PackedIssues`) give the same
 output, exit status and reports, byte for byte, as issues held as objects: every view (text, concise, JSON on
 the terminal; HTML, spreadsheet, JSON and text report files; the annotated copy), with waivers turning packed
 issues into notes, and with partitions whose packed issues are merged.
@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from crfmap.cli import main
-from crfmap.issues import log as log_module
+from crfmap.issues import packed as packed_module
 from tests.e2e.reference import CLEAN, FIXTURES, STUDY
 from tests.e2e.test_waivers import WAIVERS
 from tests.published import read_published
@@ -27,14 +27,14 @@ REPORTS = ("report.html", "report.xlsx", "report.json", "report.txt", "annotated
 def packed_blocks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Blocks of 3 issues; the list gets the size of every block packed."""
     packed: list[int] = []
-    original = log_module._pack
+    original = packed_module._pack
 
     def counted(issues: list) -> bytes:
         packed.append(len(issues))
         return original(issues)
 
-    monkeypatch.setattr(log_module, "BLOCK", 3)
-    monkeypatch.setattr(log_module, "_pack", counted)
+    monkeypatch.setattr(packed_module, "BLOCK", 3)
+    monkeypatch.setattr(packed_module, "_pack", counted)
     return packed
 
 

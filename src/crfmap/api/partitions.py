@@ -35,7 +35,7 @@ from typing import Any, TypeVar
 from crfmap.api.orphans import Orphan, find_orphans, subject_forms
 from crfmap.api.selection import RowSelection
 from crfmap.api.validation import SheetAccount, ValidationResult, validate_workbook
-from crfmap.issues import FatalIssue, Issue, IssueLog, Report, make_issue
+from crfmap.issues import FatalIssue, Issue, PackedIssues, Report, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.model import Record, Subject
 from crfmap.readers import ReadOptions
@@ -145,7 +145,7 @@ class PartitionResult:
     run: RunHeader | None = None
     sheets: list[SheetLayout] = field(default_factory=list)
     coverage: list[SheetAccount] = field(default_factory=list)
-    issues: Sequence[Issue] = field(default_factory=list)  # an IssueLog: packed as it was kept
+    issues: Sequence[Issue] = field(default_factory=list)  # an PackedIssues: packed as it was kept
     issue_ticks: list[int] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     record_ticks: list[int] = field(default_factory=list)
@@ -170,7 +170,7 @@ class ExportResult:
     run: RunHeader
     sheets: list[SheetLayout]
     coverage: list[SheetAccount]
-    issues: IssueLog
+    issues: PackedIssues
     records: list[Record]
     left_out: list[FormRow]
     rows_read: int
@@ -259,7 +259,7 @@ def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
         raise FatalIssue(make_issue("R057", value=first.partition.export.name, file=first.partition.export.name,
                                     detail=f"its {len(results)} partitions read {len(digests)} different contents "
                                            "(SHA-256); nothing was written"))
-    issues = IssueLog(_interleave([(result.issues, result.issue_ticks) for result in results]))
+    issues = PackedIssues(_interleave([(result.issues, result.issue_ticks) for result in results]))
     records = list(_interleave([(result.records, result.record_ticks) for result in results]))
     left_out = list(_interleave([(result.left_out, result.left_out_ticks) for result in results]))
     firsts = sorted(((tick, subject, cell) for result in results for subject, (tick, cell) in result.subjects.items()),

@@ -11,7 +11,7 @@ from typing import Any
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
-from crfmap.issues.log import IssueKind, IssueLog
+from crfmap.issues.packed import IssueKind, PackedIssues
 
 REDACTED = "‹redacted›"
 
@@ -37,18 +37,18 @@ class FatalIssue(Exception):
 
 @dataclass
 class Report:
-    """Collects issues in the order found (packed beyond a block: `IssueLog`); sorts only when viewed. The counts
+    """Collects issues in the order found (packed beyond a block: `PackedIssues`); sorts only when viewed. The counts
     come from the log's tally, without reading the issues back."""
 
-    issues: IssueLog = field(default_factory=IssueLog)  # any iterable of issues given is made an IssueLog
+    issues: PackedIssues = field(default_factory=PackedIssues)  # any iterable of issues given is made an PackedIssues
     facts: dict[str, Any] = field(default_factory=dict)  # counts the run wants to show (rows read, …)
     run: RunHeader | None = None  # which crfmap, mapping and input made the report
     sheets: list[SheetLayout] = field(default_factory=list)  # the input's tabs in order, with header texts
     coverage: list[CoverageLine] = field(default_factory=list)  # where every non-empty cell went
 
     def __post_init__(self) -> None:
-        if not isinstance(self.issues, IssueLog):
-            self.issues = IssueLog(self.issues)
+        if not isinstance(self.issues, PackedIssues):
+            self.issues = PackedIssues(self.issues)
 
     def add(self, issue: Issue) -> None:
         self.issues.append(issue)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue
-from crfmap.issues.log import IssueKind
+from crfmap.issues.packed import IssueKind
 from crfmap.issues.report import Report
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}

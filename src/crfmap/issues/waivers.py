@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.issues.issue import Issue, WaiverNote, make_issue
-from crfmap.issues.log import IssueLog
+from crfmap.issues.packed import PackedIssues
 from crfmap.issues.report import Report
 
 WAIVABLE_STAGES = ("R", "S", "M")
@@ -55,7 +55,7 @@ def apply_waivers(report: Report, waivers: Sequence[Waiver]) -> None:
     if not waivers:
         return
     used: set[int] = set()
-    accepted = IssueLog()
+    accepted = PackedIssues()
     for issue in report.issues:
         index = next((number for number, waiver in enumerate(waivers)
                       if issue.waived is None and waiver.matches(issue)), None)

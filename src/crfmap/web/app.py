@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from crfmap import api
-from crfmap.issues import FatalIssue, IssueLog, Report, make_issue
+from crfmap.issues import FatalIssue, PackedIssues, Report, make_issue
 from crfmap.issues.text import render_issue
 from crfmap.web.guards import TOKEN_COOKIE, BodyTooLarge, Guard
 from crfmap.web.jobs import MEDIA_TYPES, RunRequest, RunResult, RunStore, execute
@@ -96,7 +96,7 @@ def create_app(settings: ServeSettings) -> Any:
             result = await anyio.to_thread.run_sync(execute, run_request, studies[run_request.study],
                                                     settings.read_limits, limiter=limiter)
         except FatalIssue as fatal:
-            shown = Report(IssueLog(fatal.issues)).presented(redact=run_request.redact)
+            shown = Report(PackedIssues(fatal.issues)).presented(redact=run_request.redact)
             if wants_json:
                 return JSONResponse({"issues": [issue.as_dict() for issue in shown]}, status_code=422)
             return _problem(False, 422, [render_issue(issue) for issue in shown])

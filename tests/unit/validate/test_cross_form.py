@@ -79,8 +79,8 @@ def test_kept_rows_hold_their_values_compactly_and_read_as_read() -> None:
     from crfmap.values.row import KeptValues
 
     # each cell's text its own object, as a reader makes them
-    first, second = (["01-003", "".join(["му", "ж"]), "01.03.2011", None, "10.01.2019", "нет"],
-                     ["01-004", "".join(["му", "ж"]), "02.03.2011", None, "11.01.2019", "нет"])
+    first, second = (["01-003", "муж".encode().decode(), "01.03.2011", None, "10.01.2019", "нет"],
+                     ["01-004", "муж".encode().decode(), "02.03.2011", None, "11.01.2019", "нет"])
     assert first[1] is not second[1]
     outcome = run_validation(build_study(forms=[DEMOGRAPHICS]), {"Demographics": [
         *DEMOGRAPHICS_SHEET, first, second]}, native_types=False)

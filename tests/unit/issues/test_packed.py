@@ -1,4 +1,4 @@
-"""IssueLog (issue #16, flat memory): issues packed a block at a time read back as they were added, in order,
+"""PackedIssues (issue #16, flat memory): issues packed a block at a time read back as they were added, in order,
 through every list operation the report and its views use; the counts kept as they come equal counting the
 issues; a packed log is several times smaller than the issues it holds; it travels between processes packed."""
 
@@ -12,10 +12,10 @@ from dataclasses import replace
 
 import pytest
 
-from crfmap.issues import IssueLog, Report, Severity, make_issue
-from crfmap.issues import log as log_module
+from crfmap.issues import PackedIssues, Report, Severity, make_issue
+from crfmap.issues import packed as packed_module
 from crfmap.issues.issue import WaiverNote
-from crfmap.issues.log import kind_of
+from crfmap.issues.packed import kind_of
 
 
 def sample(count: int) -> list:
@@ -41,12 +41,12 @@ def sample(count: int) -> list:
 
 @pytest.fixture
 def tiny_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(log_module, "BLOCK", 3)
+    monkeypatch.setattr(packed_module, "BLOCK", 3)
 
 
 def test_packed_issues_read_back_as_added(tiny_blocks):
     issues = sample(20)
-    log = IssueLog(issues[:10])
+    log = PackedIssues(issues[:10])
     for issue in issues[10:]:
         log.append(issue)
     assert len(log._packed) == 6 and len(log._recent) == 2  # six blocks packed, the last two held
@@ -63,7 +63,7 @@ def test_packed_issues_read_back_as_added(tiny_blocks):
 
 def test_a_pass_reads_what_the_log_held_when_it_began(tiny_blocks):
     issues = sample(8)
-    log = IssueLog(issues[:7])
+    log = PackedIssues(issues[:7])
     seen = []
     for issue in log:
         seen.append(issue)
@@ -74,7 +74,7 @@ def test_a_pass_reads_what_the_log_held_when_it_began(tiny_blocks):
 
 def test_changes_in_place_repack_and_recount(tiny_blocks):
     issues = sample(10)
-    log = IssueLog(issues)
+    log = PackedIssues(issues)
     changed = replace(issues[4], severity=Severity.ERROR)
     log[4] = changed
     del log[0]
@@ -88,7 +88,7 @@ def test_changes_in_place_repack_and_recount(tiny_blocks):
 
 def test_the_tally_counts_what_iterating_counts_in_the_order_first_found(tiny_blocks):
     issues = sample(60)
-    tally = IssueLog(issues).tally()
+    tally = PackedIssues(issues).tally()
     assert tally == Counter(kind_of(issue) for issue in issues)
     assert list(tally) == list(dict.fromkeys(kind_of(issue) for issue in issues))
     assert sum(count for kind, count in tally.items() if kind.waived) == sum(1 for issue in issues if issue.waived)
@@ -97,7 +97,7 @@ def test_the_tally_counts_what_iterating_counts_in_the_order_first_found(tiny_bl
 def test_the_report_counts_from_the_tally_as_from_its_issues(tiny_blocks):
     issues = sample(60)
     report = Report(issues)
-    assert isinstance(report.issues, IssueLog)
+    assert isinstance(report.issues, PackedIssues)
     summary = report.summary()
     by_severity = Counter(issue.severity.value for issue in issues)
     assert (summary["errors"], summary["warnings"], summary["infos"]) == (
@@ -117,9 +117,9 @@ def test_the_report_counts_from_the_tally_as_from_its_issues(tiny_blocks):
 
 def test_a_packed_log_travels_packed_and_reads_back(tiny_blocks):
     issues = sample(20)
-    log = IssueLog(issues)
+    log = PackedIssues(issues)
     copy = pickle.loads(pickle.dumps(log))
-    assert isinstance(copy, IssueLog) and list(copy) == issues and copy.tally() == log.tally()
+    assert isinstance(copy, PackedIssues) and list(copy) == issues and copy.tally() == log.tally()
     assert copy._packed == log._packed  # the blocks as they were, not unpacked to be sent
 
 
@@ -138,8 +138,8 @@ def deep_size(root: object) -> int:
 
 
 def test_a_packed_log_is_several_times_smaller_than_its_issues():
-    issues = sample(4 * log_module.BLOCK)
-    log = IssueLog(issues)
+    issues = sample(4 * packed_module.BLOCK)
+    log = PackedIssues(issues)
     assert len(log._packed) == 4 and not log._recent
     held, packed = deep_size(issues), sum(sys.getsizeof(block) for block in log._packed)
     assert packed * 5 < held, (packed, held)

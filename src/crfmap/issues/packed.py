@@ -1,4 +1,4 @@
-"""IssueLog: a run's issues in the order found, packed a block at a time, with their counts kept as they come.
+"""PackedIssues: a run's issues in the order found, packed a block at a time, with their counts kept as they come.
 
 A large export can raise a warning on most rows (dates typed as text, say): tens of thousands of issues, about
 450 bytes each as objects, held until the report is written. A full block is pickled and compressed (about 25
@@ -44,7 +44,7 @@ def kind_of(issue: Issue) -> IssueKind:
                      issue.form, issue.waived is not None)
 
 
-class IssueLog(MutableSequence[Issue]):
+class PackedIssues(MutableSequence[Issue]):
     """Issues in the order added. Appending is cheap; so is `tally`; every pass reads the packed blocks back in
     turn. Changing an issue in place (`log[i] = …`, `del`, `insert`) unpacks and repacks the whole log: views and
     waivers make a new log instead."""
@@ -119,14 +119,14 @@ class IssueLog(MutableSequence[Issue]):
         self._refill(issues)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, (IssueLog, list, tuple)):
+        if isinstance(other, (PackedIssues, list, tuple)):
             return len(self) == len(other) and list(self) == list(other)
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like a list
 
     def __repr__(self) -> str:
-        return f"IssueLog({list(self)!r})"
+        return f"PackedIssues({list(self)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # a partition's issues travel to the driver as they are kept: packed
@@ -137,8 +137,8 @@ class IssueLog(MutableSequence[Issue]):
         self.extend(issues)
 
 
-def _restore(packed: list[bytes], recent: list[Issue], tally: Counter[IssueKind]) -> IssueLog:
-    log = IssueLog()
+def _restore(packed: list[bytes], recent: list[Issue], tally: Counter[IssueKind]) -> PackedIssues:
+    log = PackedIssues()
     log._packed, log._recent, log._tally = packed, recent, tally
     return log
 
