@@ -6,6 +6,7 @@ from crfmap.sources.positions import (
     EXCEL_ERROR,
     UNDECODABLE,
     FlawedText,
+    KeptRowMap,
     RawValue,
     Row,
     RowCells,
@@ -15,5 +16,5 @@ from crfmap.sources.positions import (
     column_letters,
 )
 
-__all__ = ["EXCEL_ERROR", "UNDECODABLE", "FlawedText", "RawValue", "Row", "RowCells", "SheetInfo", "SourceCell", "SourceInfo",
+__all__ = ["EXCEL_ERROR", "UNDECODABLE", "FlawedText", "KeptRowMap", "RawValue", "Row", "RowCells", "SheetInfo", "SourceCell", "SourceInfo",
            "Workbook", "column_letters", "describe_source"]

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 
 from crfmap.sources.slots import slot_setters
+
+KeptValue = TypeVar("KeptValue")
 
 
 class FlawedText(str):
@@ -165,12 +167,27 @@ class Workbook(Protocol):
     def __exit__(self, *exc_info: object) -> None: ...
 
 
-class RowCells(MutableMapping[str, SourceCell]):
+class KeptRowMap(MutableMapping[str, KeptValue]):
+    """A map of a row kept for the whole run (its cells, its values), typed as the row's own mutable field but
+    refusing change: nothing changes a kept row, and a change would not reach the row the mapping reads."""
+
+    __slots__ = ()
+    held = "values"  # what the map holds, for the refusal
+
+    def __setitem__(self, name: str, value: KeptValue) -> None:
+        raise TypeError(f"a kept row's {self.held} are read-only")
+
+    def __delitem__(self, name: str) -> None:
+        raise TypeError(f"a kept row's {self.held} are read-only")
+
+
+class RowCells(KeptRowMap[SourceCell]):
     """The cells of one grid row by column name, each made when asked: what a row kept for the whole run (a
     one-row-per-subject form's, for cross-form lookups) holds instead of a SourceCell per value. The map of column
     names to numbers is shared by the kept rows of a sheet (`of`). Read-only."""
 
     __slots__ = ("columns", "file", "line", "row", "sheet")
+    held = "cells"
 
     def __init__(self, file: str, sheet: str, row: int, line: int | None, columns: Mapping[str, int]) -> None:
         self.file, self.sheet, self.row, self.line, self.columns = file, sheet, row, line, columns
@@ -192,12 +209,6 @@ class RowCells(MutableMapping[str, SourceCell]):
 
     def __getitem__(self, name: str) -> SourceCell:
         return grid_cell(self.file, self.sheet, self.row, self.columns[name], self.line)
-
-    def __setitem__(self, name: str, cell: SourceCell) -> None:
-        raise TypeError("a kept row's cells are read-only")
-
-    def __delitem__(self, name: str) -> None:
-        raise TypeError("a kept row's cells are read-only")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.columns)

@@ -12,7 +12,7 @@ from datetime import time
 from typing import Any
 
 from crfmap.model import Coded, PartialDate
-from crfmap.sources import SourceCell
+from crfmap.sources import KeptRowMap, SourceCell
 from crfmap.study.models import Condition
 
 # A typed cell value: str, int, Decimal, bool, PartialDate (date, datetime and partial dates alike),
@@ -41,7 +41,7 @@ class FormRow:
         return value if isinstance(value, Coded) else None
 
 
-class KeptValues(MutableMapping[str, Any]):
+class KeptValues(KeptRowMap[Any]):
     """A row's values by column name as a tuple, with the map of names to places shared by every row of the same
     columns: what a row kept for the whole run holds instead of a dict (a dict of ten values costs about 650
     bytes, this about 180). Read-only; iterates in the order the dict had."""
@@ -62,12 +62,6 @@ class KeptValues(MutableMapping[str, Any]):
 
     def __getitem__(self, name: str) -> Any:
         return self._in_order[self._places[name]]
-
-    def __setitem__(self, name: str, value: Any) -> None:
-        raise TypeError("a kept row's values are read-only")
-
-    def __delitem__(self, name: str) -> None:
-        raise TypeError("a kept row's values are read-only")
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._places)

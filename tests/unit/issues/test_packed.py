@@ -4,13 +4,13 @@ issues; a packed log is several times smaller than the issues it holds; it trave
 
 from __future__ import annotations
 
-import gc
 import pickle
 import sys
 from collections import Counter
 from dataclasses import replace
 
 import pytest
+from benchmarks.state_size import deep_size
 
 from crfmap.issues import PackedIssues, Report, Severity, make_issue
 from crfmap.issues import packed as packed_module
@@ -123,23 +123,9 @@ def test_a_packed_log_travels_packed_and_reads_back(tiny_blocks):
     assert copy._packed == log._packed  # the blocks as they were, not unpacked to be sent
 
 
-def deep_size(root: object) -> int:
-    seen: set[int] = set()
-    total = 0
-    stack = [root]
-    while stack:
-        item = stack.pop()
-        if id(item) in seen or isinstance(item, type):
-            continue
-        seen.add(id(item))
-        total += sys.getsizeof(item)
-        stack.extend(gc.get_referents(item))
-    return total
-
-
 def test_a_packed_log_is_several_times_smaller_than_its_issues():
     issues = sample(4 * packed_module.BLOCK)
     log = PackedIssues(issues)
     assert len(log._packed) == 4 and not log._recent
-    held, packed = deep_size(issues), sum(sys.getsizeof(block) for block in log._packed)
+    held, packed = deep_size(issues, set()), sum(sys.getsizeof(block) for block in log._packed)
     assert packed * 5 < held, (packed, held)
