@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Protocol
 
 from crfmap.issues.catalogue import lookup
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.sources import column_letters
+from crfmap.sources.slots import slot_setters
 
 
 class Located(Protocol):
@@ -101,6 +104,31 @@ class Issue:
         data["related"] = list(self.related)
         data["waived"] = None if self.waived is None else self.waived.as_dict()
         return data
+
+
+# Issues made in bulk from values already valid (read back from a packed block, or copied with a header for a
+# view) are made by setting their slots: dataclasses' replace and a frozen __init__ set each field through
+# object.__setattr__, about four times slower. Issue has no __post_init__ for this to skip.
+ISSUE_FIELDS = tuple(item.name for item in fields(Issue))
+_FIELD_PLACES = {name: place for place, name in enumerate(ISSUE_FIELDS)}
+_SETTERS = slot_setters(Issue)
+issue_fields: Callable[[Issue], tuple[Any, ...]] = attrgetter(*ISSUE_FIELDS)  # an issue's fields, in field order
+
+
+def issue_from_fields(values: Iterable[Any]) -> Issue:
+    """The Issue of these field values (in `ISSUE_FIELDS` order)."""
+    issue = object.__new__(Issue)
+    for setter, value in zip(_SETTERS, values, strict=True):
+        setter(issue, value)
+    return issue
+
+
+def replaced(issue: Issue, **changes: Any) -> Issue:
+    """dataclasses.replace(issue, **changes), for the many issues a view copies."""
+    values = list(issue_fields(issue))
+    for name, value in changes.items():
+        values[_FIELD_PLACES[name]] = value
+    return issue_from_fields(values)
 
 
 def make_issue(

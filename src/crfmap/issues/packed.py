@@ -12,19 +12,13 @@ import pickle
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator, MutableSequence
-from dataclasses import fields
-from operator import attrgetter
 from typing import Any, NamedTuple, overload
 
 from crfmap.issues.catalogue.entries import Severity
-from crfmap.issues.issue import Issue
-from crfmap.sources.slots import slot_setters
+from crfmap.issues.issue import Issue, issue_fields, issue_from_fields
 
 BLOCK = 1024  # issues per packed block: what one pass holds as objects at a time
 
-_FIELDS = tuple(item.name for item in fields(Issue))
-_SETTERS = slot_setters(Issue)
-_FIELDS_OF = attrgetter(*_FIELDS)  # an issue's fields as a tuple, in field order
 
 
 class IssueKind(NamedTuple):
@@ -145,19 +139,11 @@ def _restore(packed: list[bytes], recent: list[Issue], tally: Counter[IssueKind]
 
 def _pack(issues: list[Issue]) -> bytes:
     # Tuples of the fields, not the dataclass: unpickling a frozen dataclass sets each field through
-    # object.__setattr__, three times slower than setting the slots (_unpack). zlib level 1: the messages of one
+    # object.__setattr__, three times slower than setting the slots (issue_from_fields). zlib level 1: the messages of one
     # kind differ in a few characters, so the fastest level already packs a block to a fifth.
-    rows = list(map(_FIELDS_OF, issues))
+    rows = list(map(issue_fields, issues))
     return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 def _unpack(block: bytes) -> list[Issue]:
-    issues = []
-    new = object.__new__
-    setters = _SETTERS
-    for row in pickle.loads(zlib.decompress(block)):
-        issue = new(Issue)
-        for setter, value in zip(setters, row, strict=True):
-            setter(issue, value)
-        issues.append(issue)
-    return issues
+    return list(map(issue_from_fields, pickle.loads(zlib.decompress(block))))

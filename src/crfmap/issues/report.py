@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from crfmap.issues.catalogue.entries import Severity
-from crfmap.issues.issue import Issue
+from crfmap.issues.issue import Issue, replaced
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.issues.packed import IssueKind, PackedIssues
 
@@ -145,7 +145,7 @@ class Report:
                 if header is None and issue.column is not None:
                     header = labels[layout.name].get(issue.column)
                 if header is not None:  # a copy only when there is something to add
-                    issue = replace(issue, header=header)
+                    issue = replaced(issue, header=header)
             if site_words and issue.sheet in labels:
                 issue = in_site_words(issue, labels[issue.sheet])
             shown.append(redact_issue(issue) if redact else issue)
