@@ -129,3 +129,18 @@ def test_a_packed_log_is_several_times_smaller_than_its_issues():
     assert len(log._packed) == 4 and not log._recent
     held, packed = deep_size(issues, set()), sum(sys.getsizeof(block) for block in log._packed)
     assert packed * 5 < held, (packed, held)
+
+
+def test_an_issue_copied_by_its_slots_equals_dataclasses_replace():
+    from crfmap.issues.issue import ISSUE_FIELDS, issue_fields, issue_from_fields, replaced
+
+    for issue in sample(30):
+        assert issue_from_fields(issue_fields(issue)) == issue
+        for changes in ({"header": "Дата рождения"}, {"message": "other", "expected": None},
+                        {"severity": Severity.ERROR, "related": ()}):
+            copy = replaced(issue, **changes)
+            assert copy == replace(issue, **changes) and copy is not issue
+            assert [getattr(copy, name) for name in ISSUE_FIELDS if name not in changes] == [
+                getattr(issue, name) for name in ISSUE_FIELDS if name not in changes]
+    with pytest.raises(KeyError):
+        replaced(sample(1)[0], no_such_field=1)
