@@ -137,7 +137,7 @@ def _fill_index(index: Any, issues: list[Issue], titles: Mapping[str, str]) -> N
     index.append(list(INDEX_COLUMNS))
     for cell in index[1]:
         cell.font = Font(bold=True)
-    for issue in issues:
+    for row, issue in enumerate(issues, start=2):  # not index.max_row: openpyxl counts every cell to answer it
         linked = issue.sheet is not None and issue.sheet in titles and bool(issue.cell)
         place = f"{issue.sheet}!{issue.cell}" if linked else issue.where
         waived = (f"{issue.waived.severity.value}; {issue.waived.by} {issue.waived.date}: {issue.waived.reason}"
@@ -147,7 +147,7 @@ def _fill_index(index: Any, issues: list[Issue], titles: Mapping[str, str]) -> N
                        issue.slug, issue.header or issue.column or "", issue.subject or "", issue.message,
                        issue.hint, waived)])
         if linked:
-            cell = index.cell(row=index.max_row, column=1)
+            cell = index.cell(row=row, column=1)
             location = f"{quote_sheet(titles[issue.sheet or ''])}!{issue.cell}"
             cell.hyperlink = Hyperlink(ref=cell.coordinate, location=location)
             cell.font = Font(color="0563C1", underline="single")

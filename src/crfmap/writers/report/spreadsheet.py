@@ -112,14 +112,14 @@ def _details_sheet(sheet: Any, issues: list[Issue], report: Report, linked_workb
     sheet.append(list(DETAIL_COLUMNS))
     _bold_row(sheet, 1)
     titles = sheet_titles([layout.name for layout in sorted(report.sheets, key=lambda layout: layout.index)])
-    for issue in issues:
+    for row, issue in enumerate(issues, start=2):  # not sheet.max_row: openpyxl counts every cell to answer it
         waived = (f"{issue.waived.severity.value}; {issue.waived.by} {issue.waived.date}: {issue.waived.reason}"
                   if issue.waived is not None else None)
         _append(sheet, [issue.sheet if issue.sheet is not None else issue.where, issue.cell, issue.row,
                         issue.header or issue.column, issue.subject, _state(issue), issue.code, issue.slug,
                         issue.message, issue.value, issue.expected, issue.hint, waived])
         if linked_workbook and issue.sheet in titles and issue.cell:
-            cell = sheet.cell(row=sheet.max_row, column=2)
+            cell = sheet.cell(row=row, column=2)
             cell.hyperlink = f"{linked_workbook}#{quote_sheet(titles[issue.sheet or ''])}!{issue.cell}"
             cell.font = Font(color="0563C1", underline="single")
     sheet.freeze_panes = "A2"
