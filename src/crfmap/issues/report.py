@@ -78,10 +78,6 @@ class Report:
     def exit_status(self) -> ExitStatus:
         return ExitStatus.DATA_ERRORS if self.has_errors else ExitStatus.OK
 
-    @property
-    def waived(self) -> list[Issue]:
-        return [issue for issue in self.issues if issue.waived is not None]
-
     def sorted(self) -> list[Issue]:
         """Issues in reading order: mapping files first, then by sheet in the workbook's tab order (sheets
         the report does not know after, by name), row, column; stable otherwise."""
