@@ -145,7 +145,7 @@ class PartitionResult:
     run: RunHeader | None = None
     sheets: list[SheetLayout] = field(default_factory=list)
     coverage: list[SheetAccount] = field(default_factory=list)
-    issues: Sequence[Issue] = field(default_factory=list)  # an PackedIssues: packed as it was kept
+    issues: Sequence[Issue] = field(default_factory=list)  # a PackedIssues: packed as it was kept
     issue_ticks: list[int] = field(default_factory=list)
     records: list[Record] = field(default_factory=list)
     record_ticks: list[int] = field(default_factory=list)

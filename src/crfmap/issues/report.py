@@ -38,9 +38,9 @@ class FatalIssue(Exception):
 @dataclass
 class Report:
     """Collects issues in the order found (packed beyond a block: `PackedIssues`); sorts only when viewed. The counts
-    come from the log's tally, without reading the issues back."""
+    come from their tally, without reading the issues back."""
 
-    issues: PackedIssues = field(default_factory=PackedIssues)  # any iterable of issues given is made an PackedIssues
+    issues: PackedIssues = field(default_factory=PackedIssues)  # any iterable of issues given is packed
     facts: dict[str, Any] = field(default_factory=dict)  # counts the run wants to show (rows read, …)
     run: RunHeader | None = None  # which crfmap, mapping and input made the report
     sheets: list[SheetLayout] = field(default_factory=list)  # the input's tabs in order, with header texts

@@ -121,10 +121,7 @@ def _summary(report: Report) -> list[str]:
 
 
 def _sheet_table(report: Report) -> list[str]:
-    counts: dict[str, Counter[str]] = {}
-    for issue in report.issues:
-        if issue.sheet is not None:
-            counts.setdefault(issue.sheet, Counter())[issue.severity.value] += 1
+    counts = {sheet: Counter(found) for sheet, found in report.summary()["by_sheet"].items()}
     coverage = {line.sheet: line for line in report.coverage}
     forms = {layout.name: layout.form for layout in report.sheets}
     rows = []

@@ -74,10 +74,7 @@ def _summary_sheet(sheet: Any, report: Report) -> None:
     sheet.append(["Sheet (tab order)", "Form", "Errors", "Warnings", "Notes", "Cells", "Read", "Ignored",
                   "Read by no form"])
     _bold_row(sheet, sheet.max_row)
-    counts: dict[str, Counter[str]] = {}
-    for issue in report.issues:
-        if issue.sheet is not None:
-            counts.setdefault(issue.sheet, Counter())[issue.severity.value] += 1
+    counts = {name: Counter(found) for name, found in summary["by_sheet"].items()}
     coverage = {line.sheet: line for line in report.coverage}
     forms = {layout.name: layout.form for layout in report.sheets}
     for name in report.sheet_order():
