@@ -19,7 +19,7 @@ from crfmap import __version__
 from crfmap.api.orphans import Orphan, find_orphans, report_orphans, subject_forms
 from crfmap.api.progress import Progress, phase
 from crfmap.api.validation import ValidationResult, validate_workbook
-from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, make_issue
+from crfmap.issues import ExitStatus, FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.model.spool import RecordSpool, TemporarySpaceError
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo
@@ -236,7 +236,7 @@ def _leave_out_subjects_without_record(validation: ValidationResult, records: Re
 
 
 def _may_write(validation: ValidationResult, options: ConvertOptions, report: Report) -> bool:
-    errors = len(report.errors)
+    errors = report.count(Severity.ERROR)
     if errors and not options.allow_errors:
         report.add(make_issue("W005", file=validation.source.file,
                               detail=f"{errors} error(s) in the workbook; nothing was written"))

@@ -68,7 +68,11 @@ class Report:
 
     @property
     def has_errors(self) -> bool:
-        return any(kind.severity is Severity.ERROR for kind in self.issues.tally())
+        return self.count(Severity.ERROR) > 0
+
+    def count(self, severity: Severity) -> int:
+        """How many issues have this severity (from the tally)."""
+        return sum(count for kind, count in self.issues.tally().items() if kind.severity is severity)
 
     def tally(self) -> Counter[IssueKind]:
         """How many issues of each kind (code, severity, sheet, form, waived …)."""

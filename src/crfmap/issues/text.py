@@ -41,15 +41,14 @@ def render_report(report: Report, *, redact: bool = False, colour: bool = False,
                   verbose: bool = False, quiet: bool = False, show_info: bool = True) -> Iterator[str]:
     """The whole text report. `quiet`: the counts only. `verbose`: also the run header, the mapping's form and
     column names, and other cells involved."""
-    issues = report.presented(redact=redact)
     if verbose and report.run is not None:
         for label, text in report.run.rows():
             yield f"{label + ':':<17}{text}"
         yield ""
     yield from render_summary(report, colour=colour)
-    if quiet:
+    if quiet:  # the counts come from the tally: no issue is read back, sorted or worded
         return
-    shown = [issue for issue in issues if show_info or issue.severity is not Severity.INFO]
+    shown = [issue for issue in report.presented(redact=redact) if show_info or issue.severity is not Severity.INFO]
     for title, group in _groups(report, shown):
         yield ""
         yield _rule(title, group, width, colour)

@@ -144,3 +144,23 @@ def test_an_issue_copied_by_its_slots_equals_dataclasses_replace():
                 getattr(issue, name) for name in ISSUE_FIELDS if name not in changes]
     with pytest.raises(KeyError):
         replaced(sample(1)[0], no_such_field=1)
+
+
+def test_the_counts_read_no_issue_back(tiny_blocks, monkeypatch):
+    """What a quiet run prints, the exit status and the JSON summary come from the tally: a pass over the issues
+    would read every block back (and the quiet text report used to sort and word them all, for nothing)."""
+    from crfmap.issues.text import render_report
+
+    issues = sample(60)
+    report = Report(issues)
+    shown = list(render_report(report, quiet=True))
+
+    def no_pass(self):
+        raise AssertionError("the issues were read back")
+
+    monkeypatch.setattr(PackedIssues, "__iter__", no_pass)
+    assert list(render_report(report, quiet=True)) == shown
+    assert report.count(Severity.ERROR) == sum(1 for issue in issues if issue.severity is Severity.ERROR) > 0
+    assert report.has_errors and report.exit_status == 1
+    assert report.summary()["warnings"] == sum(1 for issue in issues if issue.severity is Severity.WARNING)
+    assert any("S113" in line for line in shown) and any("НЯ" in line for line in shown)
