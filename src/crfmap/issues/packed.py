@@ -20,7 +20,6 @@ from crfmap.issues.issue import Issue, issue_fields, issue_from_fields
 BLOCK = 1024  # issues per packed block: what one pass holds as objects at a time
 
 
-
 class IssueKind(NamedTuple):
     """What the summaries count issues by."""
 
@@ -138,9 +137,9 @@ def _restore(packed: list[bytes], recent: list[Issue], tally: Counter[IssueKind]
 
 
 def _pack(issues: list[Issue]) -> bytes:
-    # Tuples of the fields, not the dataclass: unpickling a frozen dataclass sets each field through
-    # object.__setattr__, three times slower than setting the slots (issue_from_fields). zlib level 1: the messages of one
-    # kind differ in a few characters, so the fastest level already packs a block to a fifth.
+    # Tuples of the fields, not the dataclasses: unpickling a frozen dataclass sets each field through
+    # object.__setattr__, where issue_from_fields sets the slots (issue.py says what that saves). zlib level 1:
+    # the messages of one kind differ in a few characters, so the fastest level already packs a block to a fifth.
     rows = list(map(issue_fields, issues))
     return zlib.compress(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
