@@ -16,11 +16,14 @@ them in subject order. What is checked here:
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,6 +32,8 @@ from crfmap.api.many import _parts_plan
 from crfmap.api.mapping import load_mapping
 from crfmap.api.partitions import PICKLED_CHUNK, Partition, PickledParts, SpilledParts, convert_partition
 from crfmap.api.selection import subject_partition
+from crfmap.model import Record
+from crfmap.writers import WRITERS, WriteRequest
 from tests.e2e.reference import CLEAN, MESSY, STUDY
 from tests.e2e.test_convert_many import convert, convert_many, hang_guard, resave, scheduler  # noqa: F401
 from tests.golden.checks import check_fhir
@@ -60,12 +65,12 @@ def test_partitions_send_their_subjects_parts_not_their_records(large_export: Pa
     bundle = json.loads(next(iter(result.parts["fhir"])).bundle)
     assert bundle["resourceType"] == "Bundle" and bundle["type"] == "transaction"
     spilled = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
-                                plan=replace(plan, spill_folder=str(tmp_path)))
+                                plan=plan, spill_folder=str(tmp_path))
     assert isinstance(spilled.parts["fhir"], SpilledParts) and spilled.parts["fhir"].count == len(subjects)
     assert [(part.subject_id, part.bundle, part.ndjson) for part in spilled.parts["fhir"]] == [
         (part.subject_id, part.bundle, part.ndjson) for part in result.parts["fhir"]]
     full = convert_partition(mapping, None, Partition(large_export.resolve(), index=1, count=3),
-                             plan=replace(plan, spill_folder=str(tmp_path / "gone")))
+                             plan=plan, spill_folder=str(tmp_path / "gone"))
     assert [issue.code for issue in full.fatal] == ["W147"] and full.parts is None  # the run stops, exit 2
     single = ConvertOptions(targets=("fhir", "sdtm"), writer_options={"fhir": {"single": True}})
     # one bundle for all subjects needs every record at once: the partitions send records
@@ -175,8 +180,8 @@ def test_a_writer_that_cannot_start_is_said_once_and_nothing_is_written(tmp_path
 
 def test_the_processes_executor_writes_what_one_process_writes(large_export: Path, tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    # records travel back (SDTM's parts pay only off this machine), in two worker processes; with FHIR alone,
-    # parts, whose folder is removed after
+    # records left in files of the run's folder (SDTM's parts pay only off this machine), in two worker
+    # processes; with FHIR alone, parts; the folder is removed after
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     (tmp_path / "tmp").mkdir()
     one = convert(large_export, tmp_path / "one", "--report", str(tmp_path / "one.json"))
@@ -188,6 +193,38 @@ def test_the_processes_executor_writes_what_one_process_writes(large_export: Pat
     fhir = convert_many(large_export.parent, tmp_path / "fhir", *FHIR_ONLY, "--executor", "processes")
     assert fhir.exit_code == 0
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+@pytest.mark.parametrize("executor", ["local", "processes"])
+def test_the_driver_holds_no_record_when_the_partitions_leave_them_on_this_machine(
+        large_export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, executor: str) -> None:
+    # SDTM on this machine: the partitions send no parts but their records, sorted, left in files of the run's
+    # folder; the driver merges them from there. Counted when each writer starts: the records alive in the
+    # driver's process (holding them, as the driver did, it held every one).
+    alive: dict[str, int] = {}
+
+    def counting(target: str, write: Callable[[WriteRequest], Any]) -> Callable[[WriteRequest], Any]:
+        def counted(request: WriteRequest) -> Any:
+            gc.collect()
+            alive[target] = sum(1 for item in gc.get_objects() if isinstance(item, Record))
+            return write(request)
+        return counted
+
+    for target in ("fhir", "sdtm"):
+        monkeypatch.setitem(WRITERS, target, replace(WRITERS[target], write=counting(target, WRITERS[target].write)))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    one = convert(large_export, tmp_path / "one", "--report", str(tmp_path / "one.json"))
+    made = json.loads((tmp_path / "one.json").read_bytes())["summary"]["records"]
+    assert one.exit_code == 0 and made > 1_000
+    alive.clear()
+    many = convert_many(large_export.parent, tmp_path / "many", "--executor", executor, "--partitions", "2",
+                        "--report", str(tmp_path / "many.json"))
+    assert many.exit_code == 0, many.output[-3000:]
+    assert alive == {"fhir": 0, "sdtm": 0}
+    assert read_published(tmp_path / "many") == read_published(tmp_path / "one")
+    assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
+    assert list((tmp_path / "tmp").iterdir()) == []  # the partitions' files went with the run's folder
 
 
 def test_no_temporary_folder_for_the_parts_is_w147_and_nothing_is_written(large_export: Path, tmp_path: Path,

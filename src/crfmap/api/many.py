@@ -58,6 +58,7 @@ from crfmap.api.validation import SheetAccount, ValidationResult
 from crfmap.issues import FatalIssue, Issue, Report, Severity, make_issue
 from crfmap.issues.layout import SheetLayout
 from crfmap.issues.waivers import apply_waivers
+from crfmap.model.spool import RecordSpool
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceInfo, describe_source
 from crfmap.study.models import StudyMapping
@@ -137,10 +138,8 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
     executor = EXECUTORS[many.executor]
     here = executor.on_this_machine(settings)
     plan = _parts_plan(Path(exports_folder), exports, mapping, options, on_this_machine=here)
-    with _spill_folder(plan is not None and here) as spill_folder:
-        if plan is not None and spill_folder is not None:
-            plan = replace(plan, spill_folder=spill_folder)
-        work = partial(convert_partition, mapping, read_options, plan=plan)
+    with _spill_folder(here) as spill_folder:
+        work = partial(convert_partition, mapping, read_options, plan=plan, spill_folder=spill_folder)
         with phase(progress, "partitions", f"converting {len(exports)} export(s) in {len(partitions)} "
                                            f"partition(s) ({many.executor})"):
             results: list[PartitionResult] = executor.run(work, partitions, settings)
@@ -150,7 +149,8 @@ def convert_many(exports_folder: Path, study: Path | StudyMapping, options: Conv
 
 @contextmanager
 def _spill_folder(wanted: bool) -> Iterator[str | None]:
-    """A private temporary folder for the partitions' parts, removed after the run (W147 when none can be made).
+    """A private temporary folder for what the partitions set aside for the driver (their parts or records),
+    removed after the run (W147 when none can be made).
     Named before it is made, and made inside the block that removes it: a Ctrl-C just as it is made (between
     mkdir and anything that could record it, as with tempfile's) still removes it. 128 random bits: no other
     folder has the name, so what the block removes is this run's."""
@@ -164,7 +164,7 @@ def _spill_folder(wanted: bool) -> Iterator[str | None]:
             os.mkdir(path, 0o700)
         except OSError as problem:
             path = ""
-            raise FatalIssue(make_issue("W147", detail=f"the partitions' output cannot be set aside: no temporary "
+            raise FatalIssue(make_issue("W147", detail=f"the partitions' work cannot be set aside: no temporary "
                                                        f"folder ({problem.strerror or problem}); nothing was "
                                                        "written")) from None
         yield path
@@ -182,15 +182,19 @@ def _finish(folder: Path, mapping: StudyMapping, mapping_issues: list[Issue], re
         raise FatalIssue(*fatal)
     merged = [merge_partitions([result for result in results if result.partition.position == position])
               for position in range(exports)]
-    results.clear()  # the merged lists hold the same records; let the partitions' own lists go
+    results.clear()  # the merged exports hold what is kept of them
     validation, repeated = _merge_exports(folder, mapping, mapping_issues, merged, options, waivers_sha256)
-    apply_waivers(validation.report, accepted)
-    _add_facts(validation, merged)
-    made = None
-    if plan is not None:
-        _check_plan_source(plan, validation.source, mapping)
-        made = _made_parts(plan, merged, repeated)
-    outcome = write_validated(validation, options, progress, made)
+    try:
+        apply_waivers(validation.report, accepted)
+        _add_facts(validation, merged)
+        made = None
+        if plan is not None:
+            _check_plan_source(plan, validation.source, mapping)
+            made = _made_parts(plan, merged, repeated)
+        outcome = write_validated(validation, options, progress, made)
+    finally:
+        if validation.spool is not None:
+            validation.spool.close()
     return ManyOutcome(report=outcome.report, validation=outcome.validation, written=outcome.written,
                        counts=outcome.counts, exit_status=outcome.exit_status, failure=outcome.failure,
                        exports=[_summary(export) for export in merged])
@@ -227,8 +231,12 @@ def _merge_exports(folder: Path, mapping: StudyMapping, mapping_issues: list[Iss
         result.left_out.extend(export.left_out)
         result.rows_read += export.rows_read
     repeated = _repeated_subjects(exports, report, options.allow_errors)
+    # every partition's records, sorted, merged by sort key as the writers read them (model/spool.py)
+    result.spool = RecordSpool()
     for export, left_out in zip(exports, repeated, strict=True):
-        result.records.extend(record for record in export.records if record.subject_id not in left_out)
+        for records in export.records:
+            result.spool.adopt(records, left_out)
+        export.records = []
     if len(exports) == 1:
         report.sheets, result.coverage = exports[0].sheets, exports[0].coverage
         run = exports[0].run

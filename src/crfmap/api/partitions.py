@@ -5,17 +5,24 @@ the partitions of one export back together exactly as one process would have mad
     export = merge_partitions([result0, result1, result2, result3])                       # on the driver
 
 `convert_partition` reads, validates and maps the rows of its subjects (api/selection.py says how rows are
-assigned and why every check still sees what it needs) and returns picklable results: canonical records,
-left-out rows and issues, each tagged with its place in the single-process order. It never raises for bad
-input: a refusal (FatalIssue) travels back as `fatal`, because an exception crossing a process boundary loses
-its issues. `merge_partitions` interleaves the tags, so issues, records and the report's facts are those of
-one `validate_workbook` of the whole export; the writers then run once on the driver (api/many.py).
+assigned and why every check still sees what it needs) and returns picklable results: left-out rows and issues,
+each tagged with its place in the single-process order, and the canonical records sorted by (subject, concept,
+key), as writers read them. It never raises for bad input: a refusal (FatalIssue) travels back as `fatal`,
+because an exception crossing a process boundary loses its issues. `merge_partitions` interleaves the tags, so
+issues, rows left out and the report's facts are those of one `validate_workbook` of the whole export; the
+writers then run once on the driver (api/many.py), reading every partition's records merged by sort key (a
+subject's records are all in one partition, so that is the order of the whole export's records sorted).
+
+The records wait on disk as they are made, as in `convert` (model/spool.py). Where the partitions run on the
+driver's machine (`spill_folder`), each leaves its sorted runs in a file of the run's private folder and sends
+back the file's name (`SealedRecords`): the driver merges the runs from there, and neither holds the records.
+From other machines the records travel back as a sorted list.
 
 With a `PartsPlan` (every target's writer makes its output per subject: writers.base.SubjectParts) the partition
 also writes: it makes its subjects' parts (for FHIR, each subject's bundle and NDJSON lines; for SDTM, each
 subject's rows in every domain) and returns them instead of its records, so the per-subject work runs where the
 partition runs; the driver writes them in subject order, as one process writes them. Where the partitions run
-on the driver's machine (`plan.spill_folder`), each sets its parts aside in a file there as it makes them and
+on the driver's machine (`spill_folder`), each sets its parts aside in a file there as it makes them and
 returns the file (`SpilledParts`): the driver then reads one part per partition at a time, and its memory does
 not grow with the output. From other machines they come back pickled, a chunk of parts at a time
 (`PickledParts`), and the driver unpickles one chunk per partition at a time.
@@ -28,16 +35,16 @@ import pickle
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from pathlib import Path
 from typing import Any, TypeVar
 
 from crfmap.api.orphans import Orphan, find_orphans, subject_forms
 from crfmap.api.selection import RowSelection
 from crfmap.api.validation import SheetAccount, ValidationResult, validate_workbook
-from crfmap.issues import FatalIssue, Issue, PackedIssues, Report, make_issue
+from crfmap.issues import FatalIssue, Issue, PackedIssues, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
-from crfmap.model import Record, Subject
+from crfmap.model import Record
+from crfmap.model.spool import RecordSpool, SealedRecords
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceCell, SourceInfo
 from crfmap.study.models import StudyMapping
@@ -71,7 +78,6 @@ class PartsPlan:
     options: Mapping[str, Mapping[str, Any]]
     source: SourceInfo
     allow_errors: bool
-    spill_folder: str | None = None  # a private folder on the partitions' machine for their parts (SpilledParts)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +153,8 @@ class PartitionResult:
     coverage: list[SheetAccount] = field(default_factory=list)
     issues: Sequence[Issue] = field(default_factory=list)  # a PackedIssues: packed as it was kept
     issue_ticks: list[int] = field(default_factory=list)
-    records: list[Record] = field(default_factory=list)
-    record_ticks: list[int] = field(default_factory=list)
+    records: list[Record] = field(default_factory=list)  # sorted by sort key; from another machine only
+    sealed: SealedRecords | None = None  # or left in the driver's folder, sorted runs (model/spool.py)
     left_out: list[FormRow] = field(default_factory=list)
     left_out_ticks: list[int] = field(default_factory=list)
     rows_read: int = 0
@@ -171,7 +177,7 @@ class ExportResult:
     sheets: list[SheetLayout]
     coverage: list[SheetAccount]
     issues: PackedIssues
-    records: list[Record]
+    records: list[list[Record] | SealedRecords]  # each partition's, sorted by sort key
     left_out: list[FormRow]
     rows_read: int
     partitions: int
@@ -183,36 +189,53 @@ class ExportResult:
 
 
 def convert_partition(study: StudyMapping, read_options: ReadOptions | None, partition: Partition,
-                      plan: PartsPlan | None = None) -> PartitionResult:
+                      plan: PartsPlan | None = None, spill_folder: str | None = None) -> PartitionResult:
     """Read, validate and map one partition of one export; with `plan`, also make its subjects' output parts.
-    Pure: the same arguments give the same result on any machine. (Arguments in this order so that
-    `functools.partial(convert_partition, study, options, plan=plan)` is the one-argument function an executor
-    maps over partitions.)"""
+    `spill_folder`: a private folder of the driver's, on this machine, for what the partition sets aside for it
+    (its parts, else its records). Pure: the same arguments give the same result on any machine. (Arguments in
+    this order so that `functools.partial(convert_partition, study, options, plan=plan, spill_folder=…)` is the
+    one-argument function an executor maps over partitions.)"""
     selection = RowSelection(partition.index, partition.count)
+    sealing = plan is None and spill_folder is not None
+    spool = RecordSpool(path=str(Path(spill_folder) / f"{partition.position}-{partition.index}.records")
+                        if sealing and spill_folder is not None else None)
     try:
-        validation = validate_workbook(partition.export, study, read_options=read_options, selection=selection)
-    except FatalIssue as fatal:
-        return PartitionResult(partition, fatal=tuple(fatal.issues))
-    report = validation.report
-    result = PartitionResult(
-        partition, source=validation.source, run=report.run, sheets=report.sheets, coverage=validation.coverage,
-        issues=report.issues, issue_ticks=selection.report.ticks, records=validation.records,
-        record_ticks=selection.record_ticks, left_out=validation.left_out, left_out_ticks=selection.left_out_ticks,
-        rows_read=validation.rows_read, subjects=_first_cells(study, validation, selection),
-        records_made=len(validation.records))
-    if plan is not None:
-        _make_parts(study, plan, result)
-    return result
+        try:
+            validation = validate_workbook(partition.export, study, read_options=read_options, selection=selection,
+                                           spool=spool)
+        except FatalIssue as fatal:
+            return PartitionResult(partition, fatal=tuple(fatal.issues))
+        report = validation.report
+        result = PartitionResult(
+            partition, source=validation.source, run=report.run, sheets=report.sheets,
+            coverage=validation.coverage, issues=report.issues, issue_ticks=selection.report.ticks,
+            left_out=validation.left_out, left_out_ticks=selection.left_out_ticks, rows_read=validation.rows_read,
+            subjects=_first_cells(study, validation, selection), records_made=validation.records_made)
+        if plan is not None:
+            _make_parts(study, plan, result, spool, spill_folder)
+        elif sealing:
+            result.sealed = spool.seal()
+        else:
+            result.records = list(spool)
+        return result
+    except OSError as problem:  # the temporary folder is full or gone: the run stops, as convert's W147 does
+        return PartitionResult(partition, fatal=(_cannot_set_aside(partition, "records", problem),))
+    finally:
+        spool.close()
 
 
-def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -> None:
-    """The partition's output parts by target, made from its records, which then stay behind."""
-    records = sorted(result.records, key=attrgetter("sort_key"))
-    result.records, result.record_ticks = [], []
+def _cannot_set_aside(partition: Partition, what: str, problem: OSError) -> Issue:
+    return make_issue("W147", file=partition.export.name, detail=(
+        f"the {what} of {partition.name} could not be set aside in the temporary folder: "
+        f"{problem.strerror or problem}; nothing was written"))
+
+
+def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult, records: RecordSpool,
+                spill_folder: str | None) -> None:
+    """The partition's output parts by target, made from its records (sorted), which then stay behind."""
     if plan.allow_errors and subject_forms(study):
-        with_record = {record.subject_id for record in records if isinstance(record, Subject)}
-        result.orphans = find_orphans(records, with_record)
-        records = [record for record in records if record.subject_id not in result.orphans]
+        result.orphans = find_orphans(records, records.subjects_with_record)
+        records.leave_out(result.orphans, sum(orphan.records for orphan in result.orphans.values()))
     result.parts = {}
     try:
         for target in plan.targets:
@@ -220,27 +243,24 @@ def _make_parts(study: StudyMapping, plan: PartsPlan, result: PartitionResult) -
             assert writer_parts is not None
             made = writer_parts.make(PartRequest(records=records, study=study, source=plan.source,
                                                  options=plan.options[target]))
-            if plan.spill_folder is None:
+            if spill_folder is None:
                 result.parts[target] = pickle_parts(made)
             else:
                 partition = result.partition
                 name = f"{partition.position}-{partition.index}-{target}.parts"
-                result.parts[target] = spill_parts(made, Path(plan.spill_folder) / name)
+                result.parts[target] = spill_parts(made, Path(spill_folder) / name)
     except FatalIssue as failure:  # e.g. W040: no fixed time for Provenance; said where the driver writes
         result.parts, result.write_failure = None, tuple(failure.issues)
     except OSError as problem:  # the temporary folder is full or gone: the run stops, as convert's W147 does
         result.parts = None
-        result.fatal = (make_issue("W147", file=result.partition.export.name, detail=(
-            f"the output of {result.partition.name} could not be set aside in the temporary folder: "
-            f"{problem.strerror or problem}; nothing was written")),)
+        result.fatal = (_cannot_set_aside(result.partition, "output", problem),)
 
 
 def _first_cells(study: StudyMapping, validation: ValidationResult,
                  selection: RowSelection) -> dict[str, tuple[int, SourceCell | None]]:
     """Each subject of the partition with the tick and cell of its first row (records and rows left out)."""
     found: dict[str, tuple[int, SourceCell | None]] = {}
-    named = [(tick, record.subject_id, record.subject_cell)
-             for tick, record in zip(selection.record_ticks, validation.records, strict=True)]
+    named = [(tick, subject, cell) for subject, (tick, cell) in selection.first_records.items()]
     named += [(tick, row.subject_id, row.cells.get(study.forms[row.form].identity.subject))
               for tick, row in zip(selection.left_out_ticks, validation.left_out, strict=True)
               if row.subject_id is not None]
@@ -260,7 +280,7 @@ def merge_partitions(results: Sequence[PartitionResult]) -> ExportResult:
                                     detail=f"its {len(results)} partitions read {len(digests)} different contents "
                                            "(SHA-256); nothing was written"))
     issues = PackedIssues(_interleave([(result.issues, result.issue_ticks) for result in results]))
-    records = list(_interleave([(result.records, result.record_ticks) for result in results]))
+    records = [result.sealed if result.sealed is not None else result.records for result in results]
     left_out = list(_interleave([(result.left_out, result.left_out_ticks) for result in results]))
     firsts = sorted(((tick, subject, cell) for result in results for subject, (tick, cell) in result.subjects.items()),
                     key=lambda entry: (entry[0], entry[1]))
@@ -288,14 +308,6 @@ def _merge_parts(results: Sequence[PartitionResult], export: ExportResult) -> No
     export.parts = {target: [parts[target] for parts in made] for target in made[0]}
     for result in results:
         export.orphans.update(result.orphans)
-
-
-def apply_export(report: Report, result: ValidationResult, export: ExportResult) -> None:
-    """Add one merged export to a run's report and validation result (the driver's part)."""
-    report.extend(export.issues)
-    result.records.extend(export.records)
-    result.left_out.extend(export.left_out)
-    result.rows_read += export.rows_read
 
 
 def coverage_lines(accounts: Sequence[SheetAccount]) -> list[CoverageLine]:

@@ -10,9 +10,11 @@ subject, so it sees all it needs inside the partition.
 
 The clock: every partition reads the same rows in the same order, so a counter ticked per data row is the
 same in all of them. A row's tick is odd and owned by the row's partition; the ticks between rows are even
-and owned by partition 0 (headers, sheet matching, what the reader says between rows). An issue, record or
-left-out row is kept by the partition that owns the tick it is made at, and tagged with that tick: merging
-every partition's tags in tick order gives back exactly the order one process makes them in.
+and owned by partition 0 (headers, sheet matching, what the reader says between rows). An issue or left-out
+row is kept by the partition that owns the tick it is made at, and tagged with that tick: merging every
+partition's tags in tick order gives back exactly the order one process makes them in. Records need no tag:
+writers read them sorted by (subject, concept, key), and a subject's are all in one partition; only each
+subject's first record is noted with its tick, for R055's cell.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ import hashlib
 from collections.abc import Iterable, Iterator
 
 from crfmap.issues import Issue, Report
-from crfmap.sources import Row
+from crfmap.model import Record
+from crfmap.sources import Row, SourceCell
 from crfmap.study.models import Form
 from crfmap.validate.context import ValidationContext
 from crfmap.validate.header import HeaderMap
@@ -49,7 +52,9 @@ class RowSelection:
         self.tick = 0
         self.owner = 0  # the partition that owns the current tick
         self.report = PartitionReport(self)
-        self.record_ticks: list[int] = []
+        # each subject's first record: the tick and cell of its row. The records themselves need no tick: they
+        # are given back sorted by (subject, concept, key), and a subject's are all in one partition.
+        self.first_records: dict[str, tuple[int, SourceCell | None]] = {}
         self.left_out_ticks: list[int] = []
 
     @property
@@ -74,9 +79,14 @@ class RowSelection:
             self.tick += 1
             self.owner = 0
 
-    def note_made(self, records: int, left_out: int) -> None:
-        """Tag what the current row made (records, left-out rows) with its tick."""
-        self.record_ticks.extend([self.tick] * (records - len(self.record_ticks)))
+    def note_records(self, records: Iterable[Record]) -> None:
+        """Note the current row's records: each subject's first, with its tick and cell (where R055 points)."""
+        for record in records:
+            if record.subject_id not in self.first_records:
+                self.first_records[record.subject_id] = (self.tick, record.subject_cell)
+
+    def note_left_out(self, left_out: int) -> None:
+        """Tag the rows left out so far that have no tick yet (the current row, if it was) with the tick."""
         self.left_out_ticks.extend([self.tick] * (left_out - len(self.left_out_ticks)))
 
 

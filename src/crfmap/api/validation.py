@@ -129,7 +129,8 @@ class RecordingWorkbook:
 def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read_options: ReadOptions | None = None,
                       progress: Progress | None = None, keep_cells: bool = False, waivers: Path | None = None,
                       report_time: bool = False, selection: RowSelection | None = None,
-                      keep_records: bool = True, spill_records: bool = False) -> ValidationResult:
+                      keep_records: bool = True, spill_records: bool = False,
+                      spool: RecordSpool | None = None) -> ValidationResult:
     """Read, validate and map one workbook. Raises FatalIssue when the mapping, the waivers file or the input
     is unusable.
 
@@ -141,8 +142,9 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     `keep_records` False maps every valid row (the mapping's own checks still run) but keeps only the count of
     the records made: what `crfmap validate` needs, so that its memory is the cross-form state, not the data.
     `spill_records` puts them in `result.spool` instead of `result.records`: beyond a few thousand they wait on
-    disk, sorted, so that a convert's memory does not grow with its input (model/spool.py). Raises FatalIssue
-    W147 when the temporary folder cannot take them.
+    disk, sorted, so that a convert's memory does not grow with its input (model/spool.py); `spool` puts them
+    in that spool (a convert-many partition's, to be sealed). Raises FatalIssue W147 when the temporary folder
+    cannot take them.
     """
     from crfmap.api.templates import WithoutTemplateSheets, check_stamp, find_study, read_stamp
 
@@ -161,7 +163,8 @@ def validate_workbook(workbook: Path, study: Path | StudyMapping | None, *, read
     # The mapping's own notes (e.g. P013 unverified codes) belong to check-mapping, not to every data run.
     report.extend(issue for issue in mapping_issues if issue.severity is not Severity.INFO)
     result = ValidationResult(study=mapping, source=describe_source(workbook), report=report,
-                              keep_records=keep_records, spool=RecordSpool() if spill_records else None)
+                              keep_records=keep_records,
+                              spool=spool if spool is not None else RecordSpool() if spill_records else None)
     options = read_options or ReadOptions()
     headers: dict[str, tuple[str, HeaderMap | None]] = {}
 
@@ -384,8 +387,10 @@ def _read_form(step: SheetPass, engine: MappingEngine, result: ValidationResult,
                     raise _cannot_spill(result, problem) from problem
             elif result.keep_records:
                 result.records.extend(made)
+            if selection is not None:
+                selection.note_records(made)
         if selection is not None:
-            selection.note_made(len(result.records), len(result.left_out))
+            selection.note_left_out(len(result.left_out))
 
 
 def _ignored(form: Form) -> frozenset[str]:

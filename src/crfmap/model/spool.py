@@ -11,7 +11,13 @@ Memory while merging is one chunk per run; when there are more than `fan_in` run
 groups, into longer runs (into a second file, the first is let go), so it stays bounded for any input size.
 A small run never touches the disk. The temporary files are unlinked when made (`tempfile.TemporaryFile`),
 so a killed run leaves nothing behind, and private to the process (mode 0600, no name): what is unpickled is
-only what this run wrote. OSError (a full or read-only TMPDIR) reaches the caller; from a merge pass, which runs
+only what this run wrote.
+
+A convert-many partition on the driver's machine spools its records into a named file of the run's private
+folder instead (`path`) and `seal`s it: what travels back is the file's name and the offsets of its sorted runs
+(`SealedRecords`). The driver `adopt`s every partition's runs into one spool and merges them with its own, so
+that neither holds the records in memory. A subject's records are all in one partition, so merging the
+partitions' runs gives the order of one stable sort of the records in the order one process makes them. OSError (a full or read-only TMPDIR) reaches the caller; from a merge pass, which runs
 when the records are first read back (by a writer), as TemporarySpaceError, so that it is not taken for the
 output's own disk.
 """
@@ -24,7 +30,8 @@ import io
 import operator
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, fields
 from typing import IO, Any
 
@@ -99,19 +106,37 @@ def _dump(batch: list[Record], file: IO[bytes]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class _Run:
-    """One sorted run in a spill file: the offsets of its chunks."""
+    """One sorted run: the file it is in, the offsets of its chunks, and the subjects whose records it does not
+    give back (a run adopted from a partition whose subjects an earlier export has: R055)."""
 
+    file: IO[bytes]
     offsets: tuple[int, ...]
+    left_out: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class SealedRecords:
+    """A spool's records left in its named file for another process (`RecordSpool.seal`): the offsets of each
+    sorted run's chunks, the number of records, each subject's number of records, and the subjects that have a
+    Subject record."""
+
+    path: str
+    runs: tuple[tuple[int, ...], ...]
+    count: int
+    subjects: Mapping[str, int]
+    with_record: frozenset[str]
 
 
 class RecordSpool:
     """Records in, the same records out in sort-key order, as often as asked; `len` counts them.
 
     `leave_out(subjects)` drops every record of those subjects from what is given back (convert
-    --allow-errors leaves out subjects that have no subject record).
+    --allow-errors leaves out subjects that have no subject record). With `path`, the runs go to a new file of
+    that name (in a folder only this user can read), to be sealed and adopted by another spool.
     """
 
-    def __init__(self, buffer: int | None = None, chunk: int | None = None, fan_in: int | None = None) -> None:
+    def __init__(self, buffer: int | None = None, chunk: int | None = None, fan_in: int | None = None,
+                 path: str | None = None) -> None:
         # read when made, not when defined, so that a test may set the module's sizes small
         self.buffer_size, self.chunk, self.fan_in = buffer or BUFFER, chunk or CHUNK, fan_in or FAN_IN
         if self.fan_in < 2:
@@ -126,10 +151,12 @@ class RecordSpool:
         self.subjects_with_record: set[str] = set()  # subjects that have a Subject record
         self.last_reader = False  # the next reading is the last: the records in memory go as they are given
         self.handed_over = False  # that reading began: reading again is an error, never an empty pass
+        self.path = path
+        self.subjects: Counter[str] | None = Counter() if path is not None else None  # records per subject
 
     @classmethod
     def of(cls, records: list[Record]) -> RecordSpool:
-        """A spool of records already held in memory (convert-many's merged partitions): sorted, never spilled."""
+        """A spool of records already held in memory: sorted, never spilled."""
         spool = cls(buffer=len(records) + 1)
         spool.extend(records)
         return spool
@@ -140,9 +167,40 @@ class RecordSpool:
             self.count += 1
             if isinstance(record, Subject):
                 self.subjects_with_record.add(record.subject_id)
+            if self.subjects is not None:
+                self.subjects[record.subject_id] += 1
             if len(self.buffer) >= self.buffer_size:
                 self._spill()
         self.sorted = False
+
+    def seal(self) -> SealedRecords:
+        """Write what is held as a last run and leave every run in the spool's file (`path`) for another process
+        to `adopt`; this spool is then closed. Raises OSError when the file cannot be written."""
+        if self.path is None or self.subjects is None:
+            raise ValueError("only a spool made with a path can be sealed")
+        if self.file is not None and self.file.name != self.path:  # a reading merged the runs into another file
+            raise ValueError("a spool can be sealed only before it is read")
+        if self.buffer:
+            self._spill()
+        if self.file is not None:
+            self.file.flush()
+        sealed = SealedRecords(path=self.path, runs=tuple(run.offsets for run in self.runs), count=self.count,
+                               subjects=dict(self.subjects), with_record=frozenset(self.subjects_with_record))
+        self.close()
+        return sealed
+
+    def adopt(self, records: SealedRecords | Iterable[Record], left_out: Collection[str] = ()) -> None:
+        """Give back, with this spool's own records, another's: sealed runs (read from their file, not held) or
+        records (sorted or not, set aside as `extend` does), without the records of the subjects `left_out`."""
+        excluded = frozenset(left_out)
+        if not isinstance(records, SealedRecords):
+            self.extend(record for record in records if record.subject_id not in excluded)
+            return
+        if records.runs:
+            file = open(records.path, "rb")  # noqa: SIM115 — kept in the runs, closed by close()
+            self.runs.extend(_Run(file, offsets, excluded) for offsets in records.runs)
+        self.count += records.count - sum(records.subjects.get(subject, 0) for subject in excluded)
+        self.subjects_with_record.update(records.with_record - excluded)
 
     def __len__(self) -> int:
         return self.count - self.left_out_count
@@ -167,12 +225,14 @@ class RecordSpool:
         self.last_reader = True
 
     def close(self) -> None:
-        """Let go of the records and the spill file (done also when the spool is collected)."""
+        """Let go of the records and the spill files (done also when the spool is collected)."""
         self.buffer = []
-        self.runs = []
+        files = {id(run.file): run.file for run in self.runs}
         if self.file is not None:
-            self.file.close()
-            self.file = None
+            files[id(self.file)] = self.file
+        self.runs, self.file = [], None
+        for file in files.values():
+            file.close()
 
     @property
     def spilled(self) -> int:
@@ -182,7 +242,10 @@ class RecordSpool:
     def _spill(self) -> None:
         self.buffer.sort(key=_sort_key)
         if self.file is None:
-            self.file = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — closed by close()
+            if self.path is not None:  # new, never another's: the folder is the run's own
+                self.file = open(self.path, "xb+")  # noqa: SIM115 — closed by close()
+            else:
+                self.file = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — closed by close()
         self.file.seek(0, 2)
         self.runs.append(self._write_run(self.file, self.buffer))
         self.buffer = []
@@ -199,7 +262,7 @@ class RecordSpool:
         if batch:
             offsets.append(file.tell())
             _dump(batch, file)
-        return _Run(tuple(offsets))
+        return _Run(file, tuple(offsets))
 
     def _merged(self) -> Iterator[Record]:
         if not self.sorted:
@@ -213,20 +276,17 @@ class RecordSpool:
             return held
         while len(self.runs) + 1 > self.fan_in:
             self._merge_runs()
-        assert self.file is not None
-        file = self.file
-        return heapq.merge(*(_read_run(file, run) for run in self.runs), held, key=_sort_key)
+        return heapq.merge(*(_read_run(run) for run in self.runs), held, key=_sort_key)
 
     def _merge_runs(self) -> None:
-        """One pass: every group of `fan_in` runs becomes one run in a new file; the old file goes."""
-        assert self.file is not None
-        old = self.file
+        """One pass: every group of `fan_in` runs becomes one run in a new file; the old files go."""
+        old = {id(run.file): run.file for run in self.runs}
         try:
             new = tempfile.TemporaryFile(prefix="crfmap-records-")  # noqa: SIM115 — kept as self.file
         except OSError as problem:
             raise TemporarySpaceError.of(problem) from problem
         try:
-            runs = [self._write_run(new, heapq.merge(*(_read_run(old, run) for run in group), key=_sort_key))
+            runs = [self._write_run(new, heapq.merge(*(_read_run(run) for run in group), key=_sort_key))
                     for group in _groups(self.runs, self.fan_in)]
         except OSError as problem:
             new.close()
@@ -234,7 +294,8 @@ class RecordSpool:
         except BaseException:
             new.close()
             raise
-        old.close()
+        for file in old.values():
+            file.close()
         self.file, self.runs = new, runs
 
 
@@ -250,12 +311,16 @@ def _groups(runs: list[_Run], size: int) -> Iterator[list[_Run]]:
         yield runs[start:start + size]
 
 
-def _read_run(file: IO[bytes], run: _Run) -> Iterator[Record]:
+def _read_run(run: _Run) -> Iterator[Record]:
     """The run's records, a chunk at a time; other runs read the same file in between, hence the seek."""
     load: Callable[[IO[bytes]], list[Record]] = pickle.load
+    file, left_out = run.file, run.left_out
     for offset in run.offsets:
         file.seek(offset)
-        yield from load(file)
+        chunk = load(file)
+        if left_out:
+            chunk = [record for record in chunk if record.subject_id not in left_out]
+        yield from chunk
 
 
-__all__ = ["BUFFER", "RecordSpool", "TemporarySpaceError", "pickle_dispatch"]
+__all__ = ["BUFFER", "RecordSpool", "SealedRecords", "TemporarySpaceError", "pickle_dispatch"]

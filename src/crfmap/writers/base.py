@@ -95,9 +95,10 @@ class SubjectParts:
 
     `on_this_machine`: whether making the parts apart pays where the partitions run on the driver's own machine
     (FHIR: the partitions write the bytes and the driver only puts them together). False for SDTM: the driver
-    keeps every row until the datasets are made, and pickling the rows both ways costs more than the build they
-    save, so there the partitions send records and the writer builds from them as `convert` does; partitions on
-    other machines (a cluster at --scheduler) make the parts, which takes the per-subject build off the driver."""
+    sets every row aside until the datasets are made, and pickling the rows both ways costs more than the build
+    they save, so there the partitions leave their records in files and the writer builds from them as `convert`
+    does; partitions on other machines (a cluster at --scheduler) make the parts, which takes the per-subject
+    build off the driver."""
 
     applies: Callable[[Mapping[str, Any]], bool]
     make: Callable[[PartRequest], Iterator[Any]]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Iterable
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -13,9 +15,11 @@ import pytest
 
 from crfmap.api import load_mapping, validate_workbook
 from crfmap.api.executors import EXECUTORS, ExecutorSettings
-from crfmap.api.partitions import Partition, convert_partition, merge_partitions
+from crfmap.api.partitions import ExportResult, Partition, convert_partition, merge_partitions
 from crfmap.api.selection import subject_partition
-from crfmap.sources import FlawedText
+from crfmap.model import Record
+from crfmap.model.spool import RecordSpool
+from crfmap.sources import FlawedText, SourceCell
 from crfmap.study.models import StudyMapping
 from tests.e2e.reference import CLEAN, MESSY, STUDY
 from tests.shared_data import REPO_ROOT
@@ -41,26 +45,52 @@ def study() -> StudyMapping:
     return mapping_of(STUDY)
 
 
+def as_written(records: Iterable[Record]) -> list[tuple[Record, SourceCell | None, type]]:
+    """Equality of records leaves out subject_cell (provenance); the merge must keep it, and the class."""
+    return [(record, record.subject_cell, type(record)) for record in records]
+
+
+def read_merged(export: ExportResult) -> list[Record]:
+    """The export's records as the driver's writers read them: every partition's runs merged by sort key."""
+    spool = RecordSpool()
+    for records in export.records:
+        spool.adopt(records)
+    try:
+        return list(spool)
+    finally:
+        spool.close()
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("count", [1, 2, 3, 5])
-def test_merged_partitions_are_one_validation_in_its_order(case: str, count: int) -> None:
+def test_merged_partitions_are_one_validation_in_its_order(case: str, count: int, tmp_path: Path) -> None:
     folder, workbook = CASES[case]
     study = mapping_of(folder)
     whole = validate_workbook(workbook, study)
     assert whole.records and (case.endswith("messy") == bool(whole.report.errors))
+    # what a writer reads from convert's spool: the records sorted (stably) by (subject, concept, key)
+    expected = as_written(sorted(whole.records, key=lambda record: record.sort_key))
     partitions = [Partition(workbook.resolve(), index, count) for index in range(count)]
-    results = EXECUTORS["local"].run(partial(convert_partition, study, None), partitions, ExecutorSettings())
-    merged = merge_partitions(results)
-    assert merged.issues == whole.report.issues
-    assert merged.records == whole.records
-    assert [(row.sheet, row.number) for row in merged.left_out] == [(row.sheet, row.number) for row in whole.left_out]
-    assert merged.rows_read == whole.rows_read
-    assert merged.run == whole.report.run and merged.sheets == whole.report.sheets
-    assert merged.coverage == whole.coverage
-    for result in results:  # each partition made only its own subjects' records
-        assert {subject_partition(record.subject_id, count) for record in result.records} <= {result.partition.index}
-    if count > 1:
-        assert sum(1 for result in results if result.records) > 1  # the work was really split
+    # the records travel back as lists (from another machine), or stay in files of the driver's folder
+    for spill_folder in (None, str(tmp_path)):
+        work = partial(convert_partition, study, None, spill_folder=spill_folder)
+        results = EXECUTORS["local"].run(work, partitions, ExecutorSettings())
+        merged = merge_partitions(results)
+        assert merged.issues == whole.report.issues
+        assert as_written(read_merged(merged)) == expected
+        assert [(row.sheet, row.number) for row in merged.left_out] == [(row.sheet, row.number)
+                                                                         for row in whole.left_out]
+        assert merged.rows_read == whole.rows_read
+        assert merged.run == whole.report.run and merged.sheets == whole.report.sheets
+        assert merged.coverage == whole.coverage
+        made = [read_merged(replace(merged, records=[records])) for records in merged.records]
+        assert sum(len(records) for records in made) == len(whole.records) == merged.records_made
+        for result, records in zip(results, made, strict=True):  # each partition made its own subjects' records
+            assert (result.sealed is None) == (spill_folder is None)
+            assert result.records == ([] if spill_folder else records)
+            assert {subject_partition(record.subject_id, count) for record in records} <= {result.partition.index}
+        if count > 1:
+            assert sum(1 for records in made if records) > 1  # the work was really split
 
 
 def test_partition_results_travel_by_pickle(study: StudyMapping) -> None:

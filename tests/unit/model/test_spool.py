@@ -4,6 +4,7 @@ the number of records."""
 
 from __future__ import annotations
 
+import pickle
 import tracemalloc
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -165,3 +166,54 @@ def test_the_last_reader_lets_each_record_in_memory_go_as_it_is_given():
     rest = sum(1 for _ in reading)
     assert rest == 40
     assert alive() == before - 50
+
+
+def by_subject(records: list[Finding], parts: int) -> list[list[Finding]]:
+    """Records split by subject, as convert-many's partitions split them (each part in the order made)."""
+    subjects = sorted({record.subject_id for record in records})
+    return [[record for record in records if subjects.index(record.subject_id) % parts == part]
+            for part in range(parts)]
+
+
+@settings(max_examples=80, deadline=None)
+@given(records=records_strategy, parts=st.integers(1, 3), buffer=st.integers(1, 9), chunk=st.integers(1, 4),
+       fan_in=st.integers(2, 4), left_out=st.sets(st.sampled_from(["01-001", "02-001"])),
+       own=st.sampled_from([0, 1, 100]))
+def test_sealed_runs_adopted_by_another_spool_give_back_one_stable_sort(records, parts, buffer, chunk, fan_in,
+                                                                          left_out, own, tmp_path_factory):
+    # A convert-many partition's spool leaves its runs in a named file and seals it; the driver's spool adopts
+    # every partition's runs (leaving out some subjects, R055's) with records of its own, and merges them all:
+    # the same as one stable sort of the records kept, repeated sort keys included.
+    folder = tmp_path_factory.mktemp("sealed")
+    driver = RecordSpool(buffer=own or None, chunk=chunk, fan_in=fan_in)
+    kept: list[Finding] = []
+    for number, part in enumerate(by_subject(records, parts)):
+        spool = RecordSpool(buffer=buffer, chunk=chunk, path=str(folder / f"part-{number}"))
+        spool.extend(part)
+        sealed = spool.seal()
+        assert spool.runs == [] and spool.buffer == []  # closed: it holds nothing
+        assert sealed.count == len(part) and len(sealed.runs) == (-(-len(part) // buffer) if part else 0)
+        assert sum(sealed.subjects.values()) == len(part)
+        if number == 0 and own:  # records of its own too, as from a cluster (a sorted list)
+            driver.adopt(sorted(part, key=lambda record: record.sort_key), left_out)
+        else:
+            driver.adopt(pickle.loads(pickle.dumps(sealed)), left_out)  # it travels by pickle
+        kept += [record for record in part if record.subject_id not in left_out]
+    expected = as_written(sorted(kept, key=lambda record: record.sort_key))
+    assert len(driver) == len(kept)
+    assert as_written(list(driver)) == expected
+    assert as_written(list(driver)) == expected  # as often as asked, merge passes included
+    driver.close()
+
+
+def test_only_a_named_spool_not_yet_read_can_be_sealed(tmp_path: Path):
+    with pytest.raises(ValueError, match="path"):
+        RecordSpool().seal()
+    spool = RecordSpool(buffer=1, fan_in=2, path=str(tmp_path / "records"))
+    spool.extend([finding("01-001", str(number), number + 2) for number in range(3)])
+    assert len(list(spool)) == 3  # three runs merged into a file of its own: the named file no longer says it
+    with pytest.raises(ValueError, match="before it is read"):
+        spool.seal()
+    spool.close()
+    with pytest.raises(FileExistsError):  # never another's file
+        RecordSpool(buffer=1, path=str(tmp_path / "records")).extend([finding("01-001", "1", 2)])
