@@ -18,15 +18,16 @@ so a change of machine load hits all of them alike):
   then treats the partitions as running on other machines).
 For `--to fhir` the partitions write their subjects' bundles and NDJSON themselves and send back bytes (left in a
 temporary folder on this machine, or pickled in their results from the cluster at an address); for `--to sdtm`
-they send back their records and the writers run in the driver on all of them, but for the cluster at an
-address, where they build their subjects' SDTM rows and send those (writers.base.SubjectParts.on_this_machine).
+they leave their records, sorted, in files of that folder and the writers run in the driver on all of them, but
+for the cluster at an address, where they build their subjects' SDTM rows and send those
+(writers.base.SubjectParts.on_this_machine).
 Each case: wall time with process start (best and median of the rounds), CPU time of the process and the children
 it waited for (dask's worker processes included: Linux's wait4 reports both; for the cluster at an address only
 crfmap's own process, the driver: its workers are this script's), peak RSS of the largest of them, and whether its
 published files are byte for byte those of `convert` of the same input and target.
-Then, in this process, where the time of one SDTM run goes (`profile_phases`: the records path), and from it the
-best a pool of two processes could do with two free cores: what bounds any process pool over partitions that
-send records back, whatever the load.
+Then, in this process, where the time of one SDTM run goes (`profile_phases`: the records path on this machine),
+and from it the best a pool of two processes could do with two free cores: what bounds any process pool over
+partitions whose records the driver writes, whatever the load.
 
 Writes benchmarks/results/parallel.json (every measurement, the machine, the load average before and after each
 round) and benchmarks/results/parallel.md (the table the README quotes). The machine may be shared: compare
@@ -175,20 +176,26 @@ def run_rounds(inputs: dict[str, tuple[Path, int]], rounds: int, scheduler: str)
 
 
 def profile_phases(export: Path, target: str, out: Path, repeat: int = 3) -> dict[str, float]:
-    """In one process (best of `repeat`): one partition of the whole export (read, validate, map), each half of
-    two partitions, pickling a half's result both ways (what a worker process sends back), the merge, and the
-    writers on all records. From these, the best a pool of two processes could do on two free cores: the slower
-    half, its transfer and the merge, then the writers (which run once, on all records)."""
+    """In one process (best of `repeat`), the path of a convert-many on this machine: one partition of the whole
+    export (read, validate, map; its records set aside in a file of the run's folder), each half of two
+    partitions, a half's result pickled both ways (what a worker process sends back: the file's name and its runs,
+    not the records), and the driver's part (merge the partitions, read the records back from their files, the
+    writers). From these, the best a pool of two processes could do on two free cores: the slower half, its
+    transfer, then the driver's part, against one partition and the driver's part in one process."""
     import pickle
+    import tempfile
 
     from crfmap.api import ConvertOptions, load_mapping
-    from crfmap.api.conversion import write_validated
-    from crfmap.api.partitions import Partition, convert_partition, merge_partitions
-    from crfmap.api.validation import validate_workbook
+    from crfmap.api.many import _finish
+    from crfmap.api.partitions import Partition, convert_partition
 
+    from crfmap.cli import _tune_collector
+
+    _tune_collector()  # the garbage collector as the command line sets it (a quarter of the CPU otherwise)
     mapping, _issues = load_mapping(STUDY)
     options = ConvertOptions(out=out, targets=(target.split("-")[0],),
                              writer_options={"fhir": {"ndjson": True}, "sdtm": {"transliterate": True}})
+    spills = Path(tempfile.mkdtemp(prefix="crfmap-phases-"))
 
     def timed(work, prepare=lambda: None):
         """The best of `repeat` runs of `work(prepare())`, with `prepare` untimed: a pause of the garbage
@@ -201,24 +208,37 @@ def profile_phases(export: Path, target: str, out: Path, repeat: int = 3) -> dic
             best = min(best, time.perf_counter() - started)
         return best, value
 
-    whole_s, _whole = timed(lambda _: convert_partition(mapping, None, Partition(export.resolve())))
-    halves = [timed(lambda _, index=index: convert_partition(mapping, None, Partition(export.resolve(), index, 2)))
-              for index in range(2)]
-    pickled = [timed(lambda _, result=result: pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
-               for _seconds, result in halves]
-    sizes = [len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)) for _seconds, result in halves]
-    merge_s, _merged = timed(lambda _: merge_partitions([result for _seconds, result in halves]))
-    def fresh_validation():  # a convert lets its records go as it writes them: each write needs its own
-        shutil.rmtree(out, ignore_errors=True)
-        return validate_workbook(export, mapping)
+    def new_folder() -> str:  # a partition leaves its records in a new file: a folder per run, as convert-many's
+        return tempfile.mkdtemp(dir=spills)
 
-    write_s, _outcome = timed(lambda validation: write_validated(validation, options), fresh_validation)
+    def partition(index: int, count: int):
+        return lambda folder: convert_partition(mapping, None, Partition(export.resolve(), index, count),
+                                                spill_folder=folder)
+
+    def driver(results):
+        def prepare():  # each write makes OUT anew; the driver lets the list of results go as it merges them
+            shutil.rmtree(out, ignore_errors=True)
+            return list(results)
+        return timed(lambda given: _finish(export.parent, mapping, [], given, 1, None, options, [], None, None),
+                     prepare)[0]
+
+    try:
+        whole_s, whole = timed(partition(0, 1), new_folder)
+        halves = [timed(partition(index, 2), new_folder) for index in range(2)]
+        pickled = [timed(lambda _, result=result: pickle.loads(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+                   for _seconds, result in halves]
+        sizes = [len(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)) for _seconds, result in halves]
+        driver_whole_s = driver([whole])
+        driver_halves_s = driver([result for _seconds, result in halves])
+    finally:
+        shutil.rmtree(spills, ignore_errors=True)
     half_s = [seconds for seconds, _result in halves]
     figures = {"whole_partition_s": whole_s, "half_partition_s": half_s,
                "read_estimate_s": max(0.0, sum(half_s) - whole_s), "pickle_round_trip_s": [t for t, _ in pickled],
-               "pickled_mib": [size / 2**20 for size in sizes], "merge_s": merge_s, "write_s": write_s}
-    figures["one_process_s"] = whole_s + write_s
-    figures["two_processes_best_s"] = max(half_s) + max(t for t, _ in pickled) + merge_s + write_s
+               "pickled_mib": [size / 2**20 for size in sizes], "driver_whole_s": driver_whole_s,
+               "driver_halves_s": driver_halves_s}
+    figures["one_process_s"] = whole_s + driver_whole_s
+    figures["two_processes_best_s"] = max(half_s) + max(t for t, _ in pickled) + driver_halves_s
     return figures
 
 
@@ -258,20 +278,25 @@ def markdown(result: dict) -> str:
                      f"{case['wall_median_s']:.2f} s ({case['wall_best_s']:.2f}) | {case['x_convert_wall']:.2f} | "
                      f"{case['cpu_median_s']:.2f} s | {case['peak_rss_mib']:.0f} MiB | "
                      f"{'yes' if case['identical_to_convert'] else 'NO'} |")
-    lines += ["", (f"Where an SDTM run's time goes (the partitions send records back), in one process (load average "
-              f"{result['phases'][0]['load_average_before'][0]:.1f} before): one partition of the whole export (read, validate, map); each of two halves (`--partitions "
-              "2`: each reads the whole export); a half's result pickled and unpickled (what a worker process sends "
-              "back); the writers on all records (once, in the driver); and from these the best two processes on two "
-              "free cores could do (the slower half, its transfer, the merge, the writers) against one process."), "",
+    lines += ["", (f"Where an SDTM run's time goes on this machine's executors (the partitions leave their records "
+              f"in files for the driver), in one process (load average "
+              f"{result['phases'][0]['load_average_before'][0]:.1f} before): one partition of the whole export (read, "
+              "validate, map, records set aside); each of two halves (`--partitions 2`: each reads the whole export); "
+              "a half's result pickled and unpickled (what a worker process sends back); the driver's part (merge, "
+              "records read back from the partitions' files, the writers), after one partition and after two; and "
+              "from these the best two processes on two free cores could do (the slower half, its transfer, the "
+              "driver's part) against one process."), "",
               ("| input | target | whole | halves | read (≈ halves − whole) | half's pickle round trip (size) | "
-              "writers | one process | two processes at best |"), "|---|---|---|---|---|---|---|---|---|"]
+               "driver, after one / two | one process | two processes at best |"),
+              "|---|---|---|---|---|---|---|---|---|"]
     for phase in result["phases"]:
         halves = " + ".join(f"{seconds:.2f}" for seconds in phase["half_partition_s"])
-        transfer = ", ".join(f"{seconds:.2f} s ({size:.1f} MiB)" for seconds, size in
+        transfer = ", ".join(f"{seconds * 1000:.1f} ms ({size * 1024:.0f} KiB)" for seconds, size in
                              zip(phase["pickle_round_trip_s"], phase["pickled_mib"], strict=True))
         lines.append(f"| {phase['format']} | {phase['target']} | {phase['whole_partition_s']:.2f} s | {halves} s | "
-                     f"{phase['read_estimate_s']:.2f} s | {transfer} | {phase['write_s']:.2f} s | "
-                     f"{phase['one_process_s']:.2f} s | {phase['two_processes_best_s']:.2f} s |")
+                     f"{phase['read_estimate_s']:.2f} s | {transfer} | {phase['driver_whole_s']:.2f} / "
+                     f"{phase['driver_halves_s']:.2f} s | {phase['one_process_s']:.2f} s | "
+                     f"{phase['two_processes_best_s']:.2f} s |")
     return "\n".join(lines) + "\n"
 
 

@@ -196,9 +196,10 @@ def convert_partition(study: StudyMapping, read_options: ReadOptions | None, par
     this order so that `functools.partial(convert_partition, study, options, plan=plan, spill_folder=…)` is the
     one-argument function an executor maps over partitions.)"""
     selection = RowSelection(partition.index, partition.count)
-    sealing = plan is None and spill_folder is not None
-    spool = RecordSpool(path=str(Path(spill_folder) / f"{partition.position}-{partition.index}.records")
-                        if sealing and spill_folder is not None else None)
+    # the records wait on disk as they are made; left for the driver in its folder when it writes from them
+    sealed_at = (None if plan is not None or spill_folder is None
+                 else str(Path(spill_folder) / f"{partition.position}-{partition.index}.records"))
+    spool = RecordSpool(path=sealed_at)
     try:
         try:
             validation = validate_workbook(partition.export, study, read_options=read_options, selection=selection,
@@ -213,7 +214,7 @@ def convert_partition(study: StudyMapping, read_options: ReadOptions | None, par
             subjects=_first_cells(study, validation, selection), records_made=validation.records_made)
         if plan is not None:
             _make_parts(study, plan, result, spool, spill_folder)
-        elif sealing:
+        elif sealed_at is not None:
             result.sealed = spool.seal()
         else:
             result.records = list(spool)
