@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from crfmap.issues.catalogue import lookup
 from crfmap.issues.catalogue.entries import Severity
 from crfmap.sources import column_letters
-from crfmap.sources.slots import slot_setters
+from crfmap.sources.slots import slot_maker
 
 
 class Located(Protocol):
@@ -111,16 +111,14 @@ class Issue:
 # object.__setattr__, about four times slower. Issue has no __post_init__ for this to skip.
 ISSUE_FIELDS = tuple(item.name for item in fields(Issue))
 _FIELD_PLACES = {name: place for place, name in enumerate(ISSUE_FIELDS)}
-_SETTERS = slot_setters(Issue)
+_MAKE_ISSUE = slot_maker(Issue)
 issue_fields: Callable[[Issue], tuple[Any, ...]] = attrgetter(*ISSUE_FIELDS)  # an issue's fields, in field order
 
 
 def issue_from_fields(values: Iterable[Any]) -> Issue:
     """The Issue of these field values (in `ISSUE_FIELDS` order)."""
-    issue = object.__new__(Issue)
-    for setter, value in zip(_SETTERS, values, strict=True):
-        setter(issue, value)
-    return issue
+    made: Issue = _MAKE_ISSUE(*values)
+    return made
 
 
 def replaced(issue: Issue, **changes: Any) -> Issue:
