@@ -11,15 +11,15 @@ Memory while merging is one chunk per run; when there are more than `fan_in` run
 groups, into longer runs (into a second file, the first is let go), so it stays bounded for any input size.
 A small run never touches the disk. The temporary files are unlinked when made (`tempfile.TemporaryFile`),
 so a killed run leaves nothing behind, and private to the process (mode 0600, no name): what is unpickled is
-only what this run wrote.
+only what this run wrote. OSError (a full or read-only TMPDIR) reaches the caller; from a merge pass, which runs
+when the records are first read back (by a writer), as TemporarySpaceError, so that it is not taken for the
+output's own disk.
 
 A convert-many partition on the driver's machine spools its records into a named file of the run's private
 folder instead (`path`) and `seal`s it: what travels back is the file's name and the offsets of its sorted runs
 (`SealedRecords`). The driver `adopt`s every partition's runs into one spool and merges them with its own, so
 that neither holds the records in memory. A subject's records are all in one partition, so merging the
-partitions' runs gives the order of one stable sort of the records in the order one process makes them. OSError (a full or read-only TMPDIR) reaches the caller; from a merge pass, which runs
-when the records are first read back (by a writer), as TemporarySpaceError, so that it is not taken for the
-output's own disk.
+partitions' runs gives the order of one stable sort of the records in the order one process makes them.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Frozen slotted dataclasses made without their __init__: for hot paths that make many of one class from values
-already valid (a cell's position per cell read, a record read back from the spool, an issue from a packed block). A frozen dataclass's
-__init__ sets each field through object.__setattr__; setting the slots directly is about three times faster.
-Only for classes without __post_init__, which this skips."""
+already valid (a cell's position per cell read, a record read back from the spool, an issue from a packed
+block). A frozen dataclass's __init__ sets each field through object.__setattr__; setting the slots directly is
+about three times faster. Only for classes without __post_init__, which this skips."""
 
 from __future__ import annotations
 
