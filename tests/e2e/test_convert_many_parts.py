@@ -33,6 +33,8 @@ from crfmap.api.mapping import load_mapping
 from crfmap.api.partitions import PICKLED_CHUNK, Partition, PickledParts, SpilledParts, convert_partition
 from crfmap.api.selection import subject_partition
 from crfmap.model import Record
+from crfmap.model import spool as spool_module
+from crfmap.model.spool import RecordSpool, SealedRecords
 from crfmap.writers import WRITERS, WriteRequest
 from tests.e2e.reference import CLEAN, MESSY, STUDY
 from tests.e2e.test_convert_many import convert, convert_many, hang_guard, resave, scheduler  # noqa: F401
@@ -225,6 +227,28 @@ def test_the_driver_holds_no_record_when_the_partitions_leave_them_on_this_machi
     assert read_published(tmp_path / "many") == read_published(tmp_path / "one")
     assert (tmp_path / "many.json").read_bytes() == (tmp_path / "one.json").read_bytes()
     assert list((tmp_path / "tmp").iterdir()) == []  # the partitions' files went with the run's folder
+
+
+def test_records_gone_from_the_temporary_folder_before_the_driver_reads_them_is_w147(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # e.g. a cleaner of /tmp empties the run's folder between the partitions and the writers: said, not a traceback
+    seal = RecordSpool.seal
+
+    def sealed_then_lost(spool: RecordSpool) -> SealedRecords:
+        made = seal(spool)
+        Path(made.path).unlink()
+        return made
+
+    monkeypatch.setattr(RecordSpool, "seal", sealed_then_lost)
+    monkeypatch.setattr(spool_module, "BUFFER", 10)  # the partition's records go to its file
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(CLEAN, exports / "site.xlsx")
+    lost = convert_many(exports, tmp_path / "out")
+    assert lost.exit_code == 2, lost.output[-3000:]
+    assert "W147" in lost.stderr and "could not be read back" in lost.stderr and "Traceback" not in lost.output
+    assert "internal error" not in lost.output
+    assert not (tmp_path / "out" / "sdtm").exists()
 
 
 def test_no_temporary_folder_for_the_parts_is_w147_and_nothing_is_written(large_export: Path, tmp_path: Path,

@@ -233,10 +233,16 @@ def _merge_exports(folder: Path, mapping: StudyMapping, mapping_issues: list[Iss
     repeated = _repeated_subjects(exports, report, options.allow_errors)
     # every partition's records, sorted, merged by sort key as the writers read them (model/spool.py)
     result.spool = RecordSpool()
-    for export, left_out in zip(exports, repeated, strict=True):
-        for records in export.records:
-            result.spool.adopt(records, left_out)
-        export.records = []
+    try:
+        for export, left_out in zip(exports, repeated, strict=True):
+            for records in export.records:
+                result.spool.adopt(records, left_out)
+            export.records = []
+    except OSError as problem:  # the run's folder emptied under it (a cleaner of /tmp), or the disk failed
+        result.spool.close()
+        raise FatalIssue(make_issue("W147", file=source.file, detail=(
+            f"the records the partitions set aside in the temporary folder could not be read back "
+            f"({problem.strerror or problem}); nothing was written"))) from None
     if len(exports) == 1:
         report.sheets, result.coverage = exports[0].sheets, exports[0].coverage
         run = exports[0].run
