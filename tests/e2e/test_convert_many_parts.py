@@ -20,13 +20,14 @@ import gc
 import json
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from crfmap.api import partitions as partitions_module
 from crfmap.api.conversion import ConvertOptions
 from crfmap.api.many import _parts_plan
 from crfmap.api.mapping import load_mapping
@@ -249,6 +250,26 @@ def test_records_gone_from_the_temporary_folder_before_the_driver_reads_them_is_
     assert "W147" in lost.stderr and "could not be read back" in lost.stderr and "Traceback" not in lost.output
     assert "internal error" not in lost.output
     assert not (tmp_path / "out" / "sdtm").exists()
+
+
+def test_parts_gone_from_the_temporary_folder_before_the_driver_writes_them_is_w147(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same for FHIR's parts: the temporary folder's fault (W147), not OUT's (W001)
+    spill = partitions_module.spill_parts
+
+    def spilled_then_lost(parts: Iterable[Any], path: Path) -> SpilledParts:
+        made = spill(parts, path)
+        Path(made.path).unlink()
+        return made
+
+    monkeypatch.setattr(partitions_module, "spill_parts", spilled_then_lost)
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    shutil.copy(CLEAN, exports / "site.xlsx")
+    lost = convert_many(exports, tmp_path / "out", *FHIR_ONLY)
+    assert lost.exit_code == 2, lost.output[-3000:]
+    assert "W147" in lost.stderr and "could not be read back" in lost.stderr and "W001" not in lost.output
+    assert "Traceback" not in lost.output and not (tmp_path / "out" / "fhir").exists()
 
 
 def test_no_temporary_folder_for_the_parts_is_w147_and_nothing_is_written(large_export: Path, tmp_path: Path,

@@ -44,7 +44,7 @@ from crfmap.api.validation import SheetAccount, ValidationResult, validate_workb
 from crfmap.issues import FatalIssue, Issue, PackedIssues, make_issue
 from crfmap.issues.layout import CoverageLine, RunHeader, SheetLayout
 from crfmap.model import Record
-from crfmap.model.spool import RecordSpool, SealedRecords
+from crfmap.model.spool import RecordSpool, SealedRecords, TemporarySpaceError
 from crfmap.readers import ReadOptions
 from crfmap.sources import SourceCell, SourceInfo
 from crfmap.study.models import StudyMapping
@@ -90,7 +90,12 @@ class SpilledParts:
     count: int
 
     def __iter__(self) -> Iterator[Any]:
-        with open(self.path, "rb") as file:
+        try:
+            file = open(self.path, "rb")  # noqa: SIM115 — closed below, after the last part
+        except OSError as problem:  # the run's folder emptied under it (a cleaner of /tmp): W147, not OUT's W001
+            raise TemporarySpaceError.of(problem, "the output the partitions set aside could not be read back") \
+                from problem
+        with file:
             for _ in range(self.count):
                 yield pickle.load(file)
 
